@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace Nii.Socs.Host.Cli;
+
+/// <summary>Strict parsers for CLI values: every failure names the option and the expected form.</summary>
+internal static class CliParse
+{
+    public static DateTimeOffset Instant(string option, string? text)
+    {
+        if (text is not null
+            && text.Contains('T', StringComparison.Ordinal)
+            && (text.EndsWith('Z') || text.Contains('+', StringComparison.Ordinal) || text.LastIndexOf('-') > text.IndexOf('T', StringComparison.Ordinal))
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        {
+            return value;
+        }
+
+        throw new CliUsageException($"{option} must be an ISO 8601 instant with an offset, such as 2026-11-30T20:00:00Z or 2026-12-28T16:30:00+09:00; got '{text}'.");
+    }
+
+    public static DateOnly Date(string option, string? text)
+    {
+        if (text is not null && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        {
+            return value;
+        }
+
+        throw new CliUsageException($"{option} must be a date yyyy-MM-dd, such as 2026-05-10; got '{text}'.");
+    }
+
+    public static string Iso(DateTimeOffset instant) =>
+        instant.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    public static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
