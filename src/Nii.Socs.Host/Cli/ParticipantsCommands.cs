@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Text.Json;
+using Nii.Socs.Core.Participants;
+
+namespace Nii.Socs.Host.Cli;
+
+/// <summary><c>socs participants …</c>: applications, usage period and termination (R3, R11, R12).</summary>
+internal static class ParticipantsCommands
+{
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("participants", "Participants: applications, usage period, termination (R3, R11, R12)");
+        command.Subcommands.Add(Period(context));
+        command.Subcommands.Add(TerminationCommand(context));
+        command.Subcommands.Add(Validate(context));
+        return command;
+    }
+
+    private static Command Period(CliContext context)
+    {
+        var approved = new Option<string>("--approved") { Description = "The approval date, yyyy-MM-dd", Required = true };
+        var renewals = new Option<int>("--renewals") { Description = "Automatic extensions to the next fiscal year (R11.2)", DefaultValueFactory = _ => 0 };
+        var command = new Command("period", "The usage period after approval (R11): first..last") { approved, renewals };
+        command.SetAction(parse =>
+        {
+            var on = CliParse.Date("--approved", parse.GetValue(approved));
+            var k = parse.GetValue(renewals);
+            if (k is < 0 or > 1000 || on.Year + k > 9990)
+            {
+                throw new CliUsageException($"--renewals must be between 0 and 1000; got {k}.");
+            }
+
+            context.Out.WriteLine(UsagePeriod.FromApproval(on, k).ToString());
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command TerminationCommand(CliContext context)
+    {
+        var notice = new Option<string>("--notice-date") { Description = "The date written on the termination notice, yyyy-MM-dd", Required = true };
+        var command = new Command("termination", "The first day a termination is in effect (R12.1)") { notice };
+        command.SetAction(parse =>
+        {
+            var date = CliParse.Date("--notice-date", parse.GetValue(notice));
+            if (date == DateOnly.MaxValue)
+            {
+                throw new CliUsageException("--notice-date is the last representable date.");
+            }
+
+            context.Out.WriteLine(CliParse.Iso(Termination.EffectiveFrom(date)));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command Validate(CliContext context)
+    {
+        var file = new Argument<string>("FILE") { Description = "The application as JSON: institutionName, prefixes, contactMails, operators" };
+        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            Application? application;
+            try
+            {
+                application = JsonSerializer.Deserialize<Application>(File.ReadAllText(path), s_json);
+            }
+            catch (JsonException ex)
+            {
+                throw new CliUsageException($"{path} is not a JSON application: {ex.Message}");
+            }
+
+            if (application is null)
+            {
+                throw new CliUsageException($"{path} holds no application.");
+            }
+
+            var result = ApplicationValidator.Validate(application, new Dictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>>());
+            if (!result.IsValid)
+            {
+                foreach (var error in result.Errors)
+                {
+                    context.Error.WriteLine($"{path}: {error}");
+                }
+
+                return CliApp.BadInput;
+            }
+
+            var valid = result.Application!;
+            context.Out.WriteLine($"ok\t{valid.InstitutionName}");
+            foreach (var prefix in valid.Prefixes)
+            {
+                context.Out.WriteLine($"prefix\t{prefix}");
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}
