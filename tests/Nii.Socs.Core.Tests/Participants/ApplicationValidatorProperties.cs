@@ -1,0 +1,42 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Scope;
+
+namespace Nii.Socs.Core.Tests.Participants;
+
+public class ApplicationValidatorProperties
+{
+    private static Gen<IPPrefix> V4 =>
+        from bits in Gen.Choose(int.MinValue, int.MaxValue)
+        from length in Gen.Choose(8, 32)
+        select IPPrefix.FromBits(false, (uint)bits, length);
+
+    [Property]
+    [Trait("Requirement", "R3.1")]
+    public Property R3_1_a_valid_application_never_overlaps_another_participant() =>
+        Prop.ForAll(Arb.From(Gen.ListOf(V4)), Arb.From(Gen.ListOf(V4)), (mine, theirs) =>
+        {
+            var application = new Application
+            {
+                InstitutionName = "U",
+                Prefixes = [.. mine.Select(p => p.ToString())],
+                ContactMails = ["a@example.ac.jp"],
+                Operators = [new OperatorContact("A", "a@example.ac.jp", null, true)],
+            };
+            var others = new Dictionary<ParticipantId, IReadOnlyList<IPPrefix>> { [new ParticipantId("other")] = [.. theirs] };
+            var result = ApplicationValidator.Validate(application, others);
+            var anyOverlap = mine.Any(a => theirs.Any(b => a.Overlaps(b)))
+                || mine.Select((a, i) => mine.Skip(i + 1).Any(b => a.Overlaps(b))).Any(x => x);
+            return (result.IsValid == (!anyOverlap && mine.Count > 0))
+                .Classify(anyOverlap, "overlapping")
+                .Classify(mine.Count == 0, "no prefixes");
+        });
+
+    [Property]
+    [Trait("Requirement", "R3.1")]
+    public Property R3_1_prefix_text_round_trips_to_its_normal_form() =>
+        Prop.ForAll(Arb.From(V4), prefix =>
+            IPPrefix.Parse(prefix.ToString()) == prefix && prefix.Contains(prefix.NetworkAddress));
+}
