@@ -27,7 +27,7 @@ public class ConsentLedgerModel
 
     public sealed record RequestOp(int Participant, bool ByStaff, bool ByRecords, int DeadlineMinutes) : Op;
 
-    public sealed record DecideOp(int Request, int DeciderParticipant, bool Approve, bool PresentAllKeys, int GrantMinutes) : Op;
+    public sealed record DecideOp(int Request, bool OwnOperator, bool Approve, bool PresentAllKeys, int GrantMinutes) : Op;
 
     public sealed record RevokeOp(int Grant, int RevokerParticipant) : Op;
 
@@ -41,8 +41,8 @@ public class ConsentLedgerModel
         Gen.OneOf(
             from p in Gen.Choose(0, 1) from staff in Gen.Elements(true, false) from byRecords in Gen.Elements(true, false) from d in Gen.Choose(1, 240)
             select (Op)new RequestOp(p, staff, byRecords, d),
-            from r in Gen.Choose(0, 5) from p in Gen.Choose(0, 1) from a in Gen.Elements(true, true, false) from all in Gen.Elements(true, true, false) from g in Gen.Choose(-5, 240)
-            select (Op)new DecideOp(r, p, a, all, g),
+            from r in Gen.Choose(0, 5) from own in Gen.Elements(true, true, true, false) from a in Gen.Elements(true, true, false) from all in Gen.Elements(true, true, true, false) from g in Gen.Choose(-5, 240)
+            select (Op)new DecideOp(r, own, a, all, g),
             from g in Gen.Choose(0, 3) from p in Gen.Choose(0, 1) select (Op)new RevokeOp(g, p),
             from g in Gen.Choose(0, 3) from grantee in Gen.Elements(true, true, false) from r in Gen.Choose(0, s_records.Length - 1)
             select (Op)new ViewOp(g, grantee, r),
@@ -131,7 +131,7 @@ public class ConsentLedgerModel
                 case DecideOp d when requests.Count > 0:
                 {
                     var model = requests[d.Request % requests.Count];
-                    var decider = Actor.Operator(s_participants[d.DeciderParticipant], "op");
+                    var decider = Actor.Operator(d.OwnOperator ? model.Participant : s_participants.First(p => p != model.Participant), "op");
                     var required = s_records.Where(x => x.Participant == model.Participant && model.Scope.Covers(x)).Select(x => x.Epoch).Distinct().ToList();
                     var presented = d.PresentAllKeys ? required : required.Skip(1).ToList();
                     var mayDecide = decider.Participant == model.Participant && !model.Decided && now < model.Deadline;
@@ -202,7 +202,8 @@ public class ConsentLedgerModel
                 case ViewOp w when grants.Count > 0:
                 {
                     var grant = grants[w.Grant % grants.Count];
-                    var record = s_records[w.Record];
+                    // Mostly records of the grant's own participant, so that views are often allowed.
+                    var record = w.Record < 6 ? s_records.Where(x => x.Participant == grant.Request.Participant).ElementAt(w.Record % 4) : s_records[w.Record];
                     var viewer = w.AsGrantee ? grant.Request.Requester : Actor.Staff("someone-else");
                     var ok = ledger.TryView(grant.Id, viewer, record, now, out var e, out _);
                     var covered = now < grant.ExpiresAt && grant.RevokedAt is null
