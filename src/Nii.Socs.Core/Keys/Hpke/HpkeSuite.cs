@@ -179,7 +179,7 @@ internal sealed class HpkeSuite
         baseNonce.CopyTo(nonce);
         for (var i = 0; i < 8; i++)
         {
-            nonce[NonceSize - 1 - i] ^= (byte)(sequence >> (8 * i));
+            nonce[NonceSize - 1 - i] ^= unchecked((byte)(sequence >> (8 * i)));
         }
     }
 
