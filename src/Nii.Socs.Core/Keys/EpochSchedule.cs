@@ -72,8 +72,8 @@ public sealed class EpochSchedule
     /// <param name="participant">The participant.</param>
     /// <param name="instant">Any instant; its offset is irrelevant.</param>
     /// <returns>The epoch whose half-open range <c>[start, end)</c> contains <paramref name="instant"/>.</returns>
-    /// <remarks>R8.2. Edge case: Monday 2026-11-30T00:00:00+09:00 is epoch 2921 of a weekly schedule, the
-    /// instant one tick earlier is epoch 2920.</remarks>
+    /// <remarks>R8.2. Edge case: Monday 2026-11-30T00:00:00+09:00 is epoch 2969 of a weekly schedule, the
+    /// instant one tick earlier is epoch 2968.</remarks>
     public EpochId EpochOf(ParticipantId participant, DateTimeOffset instant)
     {
         var period = PeriodTicks(participant);
