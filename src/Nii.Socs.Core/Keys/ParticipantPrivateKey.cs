@@ -68,6 +68,10 @@ public sealed class ParticipantPrivateKey : IDisposable
         {
             throw new ArgumentException($"The private key is malformed: {ex.Message}", nameof(data), ex);
         }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException($"The private key is malformed: {ex.Message}", nameof(data), ex);
+        }
     }
 
     /// <summary>Unwraps one wrapped key into <paramref name="key"/>.</summary>
