@@ -52,6 +52,7 @@ public sealed class KeyRing : IDisposable
     /// <param name="participant">The participant.</param>
     /// <returns>The current key, owned by the ring.</returns>
     /// <exception cref="ArgumentException">The participant has no active certificate, or one is unsupported.</exception>
+    /// <exception cref="InvalidOperationException">The current epoch's key is stored wrapped but cannot be restored (see <see cref="EnsureCurrent"/>).</exception>
     /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
     /// <remarks>R8.2, R8.4.</remarks>
     public EpochKey Current(ParticipantId participant)
@@ -67,6 +68,8 @@ public sealed class KeyRing : IDisposable
     /// <param name="participant">The participant.</param>
     /// <returns>What was done.</returns>
     /// <exception cref="ArgumentException">The participant has no active certificate, or one is unsupported.</exception>
+    /// <exception cref="InvalidOperationException">The current epoch's key is stored wrapped but its sealed copy is
+    /// missing or does not open (the KEK changed): the ring refuses to replace a key records may be sealed under.</exception>
     /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
     /// <remarks>R8.4. Call it at every epoch start (a timer in the host) so destruction does not wait for traffic.</remarks>
     public KeyRotation EnsureCurrent(ParticipantId participant)
@@ -121,18 +124,31 @@ public sealed class KeyRing : IDisposable
         }
 
         destroyed.Sort((a, b) => a.Index.CompareTo(b.Index));
-        if (TryRestore(epoch, out var restored))
+        var hasSet = _store.TryLoadWrappedSet(epoch, out var existing);
+        if (hasSet && TryRestore(epoch, existing!, out var restored))
         {
             _current[participant] = restored;
             return new KeyRotation(epoch, false, destroyed);
         }
 
+        if (hasSet)
+        {
+            // Records may already be sealed under this epoch's key; its wrapped set is the only way
+            // back to them, so it is never replaced by a new key's.
+            throw new InvalidOperationException(
+                $"The key of {epoch} is stored wrapped, but its sealed copy is missing or does not open under this host's key-encryption key; " +
+                "refusing to replace it. Restore the key-encryption key, or wait for the next epoch.");
+        }
+
+        // A sealed copy without a wrapped set is left by a crash during creation (the sealed copy is
+        // written first): no record was sealed under it. Destroy it before making a new key.
+        _store.DestroySealedKey(epoch);
         var key = EpochKey.Create(epoch);
         try
         {
             var set = KeyWrapper.WrapToAll(key, _certificates.ActiveFor(participant));
-            _store.SaveWrappedSet(set);
             _store.SaveSealedKey(epoch, _kek.Seal(key.Bytes, KeyWrapper.AadOf(epoch)));
+            _store.SaveWrappedSet(set);
         }
         catch
         {
@@ -144,10 +160,10 @@ public sealed class KeyRing : IDisposable
         return new KeyRotation(epoch, true, destroyed);
     }
 
-    private bool TryRestore(EpochId epoch, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpochKey? key)
+    private bool TryRestore(EpochId epoch, WrappedKeySet set, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpochKey? key)
     {
         key = null;
-        if (!_store.TryLoadSealedKey(epoch, out var sealedKey) || !_store.TryLoadWrappedSet(epoch, out var set))
+        if (!_store.TryLoadSealedKey(epoch, out var sealedKey))
         {
             return false;
         }

@@ -163,6 +163,41 @@ public sealed class KeyRingTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R8.4")]
+    public void A_wrapped_key_whose_sealed_copy_is_lost_is_never_replaced()
+    {
+        EpochId epoch;
+        string wrappedJson;
+        using (var ring = NewRing())
+        {
+            epoch = ring.EnsureCurrent(s_tokyo).Current;
+            Assert.True(_store.TryLoadWrappedSet(epoch, out var set));
+            wrappedJson = set.ToJson();
+        }
+
+        _store.DestroySealedKey(epoch);
+        using var restarted = NewRing();
+        Assert.Throws<InvalidOperationException>(() => restarted.Current(s_tokyo));
+        Assert.True(_store.TryLoadWrappedSet(epoch, out var kept));
+        Assert.Equal(wrappedJson, kept.ToJson());
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    public void A_sealed_copy_left_without_its_wrapped_set_is_destroyed_before_a_new_key_is_made()
+    {
+        var epoch = EpochSchedule.WeeklyFromMondayJst.EpochOf(s_tokyo, _time.GetUtcNow());
+        var orphan = _kek.Seal(new byte[32], "orphan"u8);
+        _store.SaveSealedKey(epoch, orphan);
+        using var ring = NewRing();
+        var rotation = ring.EnsureCurrent(s_tokyo);
+        Assert.True(rotation.Created);
+        Assert.True(_store.TryLoadSealedKey(epoch, out var now));
+        Assert.NotEqual(orphan, now);
+        Assert.True(_store.TryLoadWrappedSet(epoch, out _));
+    }
+
+    [Fact]
     public void Same_epoch_returns_the_same_key_and_a_participant_without_certificates_gets_none()
     {
         using var ring = NewRing();
