@@ -181,6 +181,42 @@ public sealed class ParticipantPrivateKey : IDisposable
         }
     }
 
+    /// <summary>The re-wrap ceremony (R6.2, R6.3): unwraps with this (old) private key and wraps the same key to a new certificate.</summary>
+    /// <param name="wrapped">The key wrapped to the old certificate.</param>
+    /// <param name="newCertificate">The renewed client certificate.</param>
+    /// <param name="rewrapped">The key wrapped to <paramref name="newCertificate"/>, keeping the HPKE info and AAD; null on failure.</param>
+    /// <param name="failure">Why the old wrap did not open, or <see cref="UnwrapFailure.None"/>.</param>
+    /// <returns>Whether the key was re-wrapped.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The new certificate's key is unsupported.</exception>
+    /// <exception cref="ObjectDisposedException">This key has been disposed.</exception>
+    /// <remarks>R6.3: run on the participant's machine, so an old epoch stays readable after the old
+    /// certificate is retired. Edge case: an RSA-wrapped key can be re-wrapped to an X25519 certificate;
+    /// the info becomes <see cref="KeyWrapper.DefaultInfo"/> when the old wrap had none.</remarks>
+    public bool TryRewrap(WrappedKey wrapped, System.Security.Cryptography.X509Certificates.X509Certificate2 newCertificate, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WrappedKey? rewrapped, out UnwrapFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(wrapped);
+        ArgumentNullException.ThrowIfNull(newCertificate);
+        KeyWrapper.SuiteFor(newCertificate);
+        rewrapped = null;
+        Span<byte> bytes = stackalloc byte[EpochKey.Size];
+        try
+        {
+            if (!TryUnwrap(wrapped, bytes, out failure))
+            {
+                return false;
+            }
+
+            var info = wrapped.Info.IsEmpty ? KeyWrapper.DefaultInfo.Span : wrapped.Info.Span;
+            rewrapped = KeyWrapper.Wrap(bytes, newCertificate, info, wrapped.Aad.Span);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
     /// <summary>Frees the private key.</summary>
     public void Dispose()
     {

@@ -98,6 +98,8 @@ internal static class KeysCommands
             var certificate = LoadCertificate("--cert", parse.GetValue(cert)!);
             KeyWrapper.SuiteFor(certificate);
             using var key = LoadPrivateKey(parse.GetValue(privateKey)!, parse.GetValue(passwordFile));
+            // Same steps as ParticipantPrivateKey.TryRewrap, but also for a stored wrapped set (checked
+            // against its commitment) and a bare RSA ciphertext; the epoch AAD is kept.
             var bytes = UnwrapFile(parse.GetValue(wrappedFile)!, key, out var aad);
             try
             {

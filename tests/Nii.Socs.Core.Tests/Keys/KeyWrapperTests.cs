@@ -145,18 +145,23 @@ public class KeyWrapperTests
     }
 
     [Fact]
-    public void Rewrap_moves_an_old_epoch_key_to_a_renewed_certificate()
+    [Trait("Requirement", "R6.3")]
+    public void R6_3_rewrap_moves_an_old_epoch_key_to_a_renewed_certificate()
     {
         using var key = EpochKey.Create(s_epoch);
         var old = KeyWrapper.Wrap(key, TestCertificates.Rsa.Certificate);
         using var oldPrivate = ParticipantPrivateKey.Load(TestCertificates.Rsa.Pkcs8, null);
-        var bytes = new byte[32];
-        Assert.True(oldPrivate.TryUnwrap(old, bytes, out _));
-        var renewed = KeyWrapper.Wrap(bytes, TestCertificates.X25519.Certificate, KeyWrapper.DefaultInfo.Span, "u-tokyo#2921"u8);
+        Assert.True(oldPrivate.TryRewrap(old, TestCertificates.X25519.Certificate, out var renewed, out var failure), failure.ToString());
+        Assert.Equal(KeyWrapper.Thumbprint(TestCertificates.X25519.Certificate), renewed.Thumbprint);
         using var newPrivate = ParticipantPrivateKey.Load(TestCertificates.X25519.Pkcs8, null);
         var again = new byte[32];
         Assert.True(newPrivate.TryUnwrap(renewed, again, out _));
         Assert.Equal(key.Bytes.ToArray(), again);
+
+        using var wrongOld = ParticipantPrivateKey.Load(TestCertificates.RsaOther.Pkcs8, null);
+        Assert.False(wrongOld.TryRewrap(old, TestCertificates.X25519.Certificate, out var none, out var f));
+        Assert.Null(none);
+        Assert.Equal(UnwrapFailure.NotAuthentic, f);
     }
 
     [Fact]
