@@ -11,5 +11,6 @@ internal static class CommandSet
         yield return CalendarCommands.Create(context);
         yield return ParticipantsCommands.Create(context);
         yield return RetentionCommands.Create(context);
+        yield return KeysCommands.Create(context);
     }
 }

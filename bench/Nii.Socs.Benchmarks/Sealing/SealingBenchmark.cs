@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using NSec.Cryptography;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Sealing;
+
+namespace Nii.Socs.Benchmarks.Sealing;
+
+/// <summary>
+/// Sealing throughput per AEAD on 64 B, 1 KiB and 64 KiB against raw NSec in the same run, and wraps/s
+/// per suite. A hand-timed Stopwatch runner (the machine is shared: the whole run stays under a minute);
+/// each figure is the median of 7 alternating rounds, and every line prints the ratio to its reference.
+/// </summary>
+internal static class SealingBenchmark
+{
+    private const int Rounds = 7;
+    private static readonly TimeSpan s_round = TimeSpan.FromMilliseconds(120);
+
+    public static int Run(string[] args)
+    {
+        _ = args;
+        var epoch = new EpochId(new ParticipantId("u-tokyo"), 2969);
+        var header = new DetectionHeader
+        {
+            ObservedAt = new DateTimeOffset(2026, 11, 30, 1, 2, 3, TimeSpan.Zero),
+            Source = IPAddress.Parse("192.0.2.10"),
+            Destination = IPAddress.Parse("198.51.100.7"),
+            Protocol = 6,
+            SourcePort = 51515,
+            DestinationPort = 443,
+            TcpFlags = 0x18,
+            CapturedLength = 1514,
+            WireLength = 1514,
+            ContentLength = 1460,
+            HeaderBytes = new byte[54],
+        };
+        var context = SealingContext.For(epoch, DetectionId.New(header.ObservedAt), header);
+        using var key = EpochKey.Create(epoch);
+        Console.WriteLine($"Sealing benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, AAD {context.AssociatedData.Length} B; median of {Rounds} rounds of {s_round.TotalMilliseconds} ms");
+        Console.WriteLine();
+        Console.WriteLine("seal                         size      raw NSec (ns)  ContentSealer (ns)  overhead   MB/s (sealer)");
+        foreach (var algorithm in new[] { SealingAlgorithm.XChaCha20Poly1305, SealingAlgorithm.Aegis256 })
+        {
+            if (!ContentSealer.IsSupported(algorithm))
+            {
+                Console.WriteLine($"{algorithm}: not supported on this CPU");
+                continue;
+            }
+
+            var sealer = new ContentSealer(algorithm);
+            var aead = algorithm == SealingAlgorithm.Aegis256 ? (AeadAlgorithm)AeadAlgorithm.Aegis256 : AeadAlgorithm.XChaCha20Poly1305;
+            var bytes = new byte[32];
+            key.CopyTo(bytes);
+            using var rawKey = Key.Import(aead, bytes, KeyBlobFormat.RawSymmetricKey);
+            CryptographicOperations.ZeroMemory(bytes);
+            foreach (var size in new[] { 64, 1024, 65536 })
+            {
+                var plaintext = RandomNumberGenerator.GetBytes(size);
+                var output = new byte[sealer.SealedLength(size)];
+                var rawOut = new byte[size + aead.TagSize];
+                var nonce = new byte[aead.NonceSize];
+                var aad = context.AssociatedData.ToArray();
+
+                // Reference: what sealing costs at the least: a random nonce and one AEAD call with the same AAD.
+                void Raw()
+                {
+                    RandomNumberGenerator.Fill(nonce);
+                    aead.Encrypt(rawKey, nonce, aad, plaintext, rawOut);
+                }
+
+                void Layer() => sealer.Seal(key, context, plaintext, output);
+
+                var (raw, layer) = Compare(Raw, Layer);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{algorithm,-28} {size,6} B  {raw,13:F0}  {layer,18:F0}  {(layer / raw) - 1,8:P1}   {size / layer * 1e3,10:F0}"));
+            }
+
+            foreach (var size in new[] { 64, 1024, 65536 })
+            {
+                var plaintext = RandomNumberGenerator.GetBytes(size);
+                var blob = sealer.Seal(key, context, plaintext);
+                var back = new byte[size];
+                var nonce = blob.AsSpan(2, aead.NonceSize).ToArray();
+                var body = blob.AsSpan(2 + aead.NonceSize).ToArray();
+                var aad = context.AssociatedData.ToArray();
+                void Raw() => aead.Decrypt(rawKey, nonce, aad, body, back);
+                void Layer() => ContentSealer.TryOpen(key, context, blob, back, out _, out _);
+                var (raw, layer) = Compare(Raw, Layer);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"open {algorithm,-23} {size,6} B  {raw,13:F0}  {layer,18:F0}  {(layer / raw) - 1,8:P1}   {size / layer * 1e3,10:F0}"));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("wrap (per certificate)                      wraps/s   unwraps/s   wrap vs X25519");
+        var certs = Certificates();
+        double? reference = null;
+        foreach (var (name, cert, privateKey) in certs.OrderBy(c => c.Name == "HPKE-X25519" ? 0 : 1))
+        {
+            var wrapped = KeyWrapper.Wrap(key, cert);
+            var into = new byte[32];
+            var wrapNs = Measure(() => KeyWrapper.Wrap(key, cert), Rounds);
+            var unwrapNs = Measure(() => privateKey.TryUnwrap(wrapped, into, out _), Rounds);
+            reference ??= wrapNs;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-40} {1e9 / wrapNs,10:F0}  {1e9 / unwrapNs,10:F0}   {wrapNs / reference.Value,8:F2}x time"));
+            privateKey.Dispose();
+        }
+
+        return 0;
+    }
+
+    private static (double Raw, double Layer) Compare(Action raw, Action layer)
+    {
+        var raws = new double[Rounds];
+        var layers = new double[Rounds];
+        raw();
+        layer();
+        for (var i = 0; i < Rounds; i++)
+        {
+            raws[i] = Time(raw);
+            layers[i] = Time(layer);
+        }
+
+        Array.Sort(raws);
+        Array.Sort(layers);
+        return (raws[Rounds / 2], layers[Rounds / 2]);
+    }
+
+    private static double Measure(Action action, int rounds)
+    {
+        var times = new double[rounds];
+        action();
+        for (var i = 0; i < rounds; i++)
+        {
+            times[i] = Time(action);
+        }
+
+        Array.Sort(times);
+        return times[rounds / 2];
+    }
+
+    // Nanoseconds per call over one round.
+    private static double Time(Action action)
+    {
+        long n = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < s_round)
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                action();
+            }
+
+            n += 16;
+        }
+
+        return watch.Elapsed.TotalNanoseconds / n;
+    }
+
+    private static List<(string Name, X509Certificate2 Cert, ParticipantPrivateKey Key)> Certificates()
+    {
+        var list = new List<(string, X509Certificate2, ParticipantPrivateKey)>();
+        using (var rsa = RSA.Create(2048))
+        {
+            var cert = new CertificateRequest("CN=rsa", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(1));
+            list.Add(("RSA-OAEP-256 (2048)", cert, ParticipantPrivateKey.Load(rsa.ExportPkcs8PrivateKey(), null)));
+        }
+
+        using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var cert = new CertificateRequest("CN=p256", ec, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(1));
+            list.Add(("HPKE-P256-SHA256-AES256GCM", cert, ParticipantPrivateKey.Load(ec.ExportPkcs8PrivateKey(), null)));
+        }
+
+        using (var x = Key.Create(KeyAgreementAlgorithm.X25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }))
+        using (var ca = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var publicKey = new System.Security.Cryptography.X509Certificates.PublicKey(new Oid("1.3.101.110"), null, new AsnEncodedData(x.PublicKey.Export(KeyBlobFormat.RawPublicKey)));
+            var cert = new CertificateRequest(new X500DistinguishedName("CN=x25519"), publicKey, HashAlgorithmName.SHA256)
+                .Create(new X500DistinguishedName("CN=ca"), X509SignatureGenerator.CreateForECDsa(ca), DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(1), [1, 2, 3]);
+            list.Add(("HPKE-X25519", cert, ParticipantPrivateKey.Load(x.Export(KeyBlobFormat.PkixPrivateKey), null)));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,9 @@
+namespace Nii.Socs.Core.Keys;
+
+/// <summary>What <see cref="KeyRing.EnsureCurrent"/> did: the epoch now current, whether its key was new, and the epochs destroyed (R8.4).</summary>
+/// <remarks>R8.4. The operation history (R6.4) and the yearly report (R13.1) record each destruction.
+/// Edge case: after a restart across two boundaries, <see cref="Destroyed"/> lists both old epochs.</remarks>
+/// <param name="Current">The epoch now current.</param>
+/// <param name="Created">Whether a new key was made (false when it was already held or restored).</param>
+/// <param name="Destroyed">The epochs whose keys were destroyed, oldest first; empty when none.</param>
+public sealed record KeyRotation(EpochId Current, bool Created, IReadOnlyList<EpochId> Destroyed);
