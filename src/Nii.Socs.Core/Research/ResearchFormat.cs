@@ -11,4 +11,7 @@ public enum ResearchFormat
 
     /// <summary>A libpcap file with one rebuilt, anonymised header-only frame per detection.</summary>
     Pcap = 2,
+
+    /// <summary>A zip encrypted with the conventional password <c>infected</c>: malware packages only (R9.2).</summary>
+    EncryptedZip = 3,
 }

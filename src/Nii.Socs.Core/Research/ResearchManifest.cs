@@ -46,6 +46,9 @@ public sealed record ResearchManifest
     /// <summary>The public commitment of the secret (<see cref="ResearchSecret.Commitment"/>).</summary>
     public required string SecretCommitment { get; init; }
 
+    /// <summary>The samples of a malware package (R9.2); empty for a detection data set.</summary>
+    public IReadOnlyList<MalwarePackageEntry> Samples { get; init; } = [];
+
     /// <summary>What kind of data set this is: <c>detections</c> or <c>malware</c>.</summary>
     /// <value>The default is <c>detections</c>.</value>
     public string Kind { get; init; } = "detections";
@@ -68,7 +71,7 @@ public sealed record ResearchManifest
             json.WriteString("contact", Recipient.Contact);
             json.WriteEndObject();
             json.WriteString("createdAt", Iso(CreatedAt));
-            json.WriteString("format", Format.ToString().ToLowerInvariant());
+            json.WriteString("format", Format == ResearchFormat.EncryptedZip ? "encrypted-zip" : Format.ToString().ToLowerInvariant());
             json.WriteNumber("rows", Rows);
             if (ObservedRange is { } range)
             {
@@ -90,6 +93,29 @@ public sealed record ResearchManifest
             }
 
             json.WriteEndArray();
+            if (Samples.Count > 0)
+            {
+                json.WriteStartArray("samples");
+                foreach (var sample in Samples)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("sha256", sample.Sha256);
+                    json.WriteNumber("size", sample.Size);
+                    json.WriteString("firstSeen", Iso(sample.FirstSeen));
+                    json.WriteStartObject("rule");
+                    json.WriteNumber("sid", sample.RuleSid);
+                    json.WriteNumber("rev", sample.RuleRev);
+                    json.WriteString("message", sample.RuleMessage);
+                    json.WriteEndObject();
+                    json.WriteString("sampleEntry", sample.SampleEntry);
+                    json.WriteString("sandboxReportEntry", sample.ReportEntry);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteString("archive", $"zip encrypted with the password '{MalwarePackagePlan.Password}' (ZipCrypto); samples are named by SHA-256 with no extension");
+            }
+
             WriteMethod(json);
             json.WriteString("secretCommitment", SecretCommitment);
             json.WriteString("secret", "kept by the organization; not part of this data set");
