@@ -16,7 +16,7 @@ internal static class CryptoPanReference
 
     private static UInt128 Anonymize(CryptoPan keyed, UInt128 extended, int width)
     {
-        Span<byte> block = stackalloc byte[16];
+        var block = new byte[16];
         UInt128 flips = 0;
         for (var position = 0; position < width; position++)
         {

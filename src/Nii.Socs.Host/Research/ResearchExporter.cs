@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Research;
 
 namespace Nii.Socs.Host.Research;
@@ -12,6 +13,8 @@ namespace Nii.Socs.Host.Research;
 internal static class ResearchExporter
 {
     public const string ManifestName = "manifest.json";
+
+    private const int Chunk = 4096;
 
     public static string DataFileName(ResearchFormat format) => format switch
     {
@@ -51,6 +54,8 @@ internal static class ResearchExporter
         await using (var file = new FileStream(dataPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             await using var writer = CreateWriter(request.Format, file);
+            var chunk = new List<DetectionRecord>(Chunk);
+            DateTimeOffset latest = request.From;
             await foreach (var record in source.ReadRangeAsync(request.From, request.To, cancellationToken).WithCancellation(cancellationToken))
             {
                 // The store promises the range; a record outside it is never exported all the same.
@@ -59,15 +64,29 @@ internal static class ResearchExporter
                     continue;
                 }
 
-                var row = anonymizer.Anonymize(record);
-                await writer.WriteAsync(row, cancellationToken);
-                rows++;
-                first = first is null || row.ObservedAt < first ? row.ObservedAt : first;
-                last = last is null || row.ObservedAt > last ? row.ObservedAt : last;
-                if (progress is not null && rows % 4096 == 0)
+                chunk.Add(record);
+                latest = record.AcquiredAt > latest ? record.AcquiredAt : latest;
+                if (chunk.Count == Chunk)
                 {
-                    progress.Report(new ResearchExportProgress(rows, Math.Clamp((record.AcquiredAt - request.From).Ticks / (double)span, 0, 1)));
+                    await WriteChunkAsync();
                 }
+            }
+
+            await WriteChunkAsync();
+
+            async Task WriteChunkAsync()
+            {
+                // Anonymising a chunk at once lets Crypto-PAn batch its AES work.
+                foreach (var row in anonymizer.Anonymize(chunk))
+                {
+                    await writer.WriteAsync(row, cancellationToken);
+                    rows++;
+                    first = first is null || row.ObservedAt < first ? row.ObservedAt : first;
+                    last = last is null || row.ObservedAt > last ? row.ObservedAt : last;
+                }
+
+                chunk.Clear();
+                progress?.Report(new ResearchExportProgress(rows, Math.Clamp((latest - request.From).Ticks / (double)span, 0, 1)));
             }
 
             await writer.CompleteAsync(cancellationToken);

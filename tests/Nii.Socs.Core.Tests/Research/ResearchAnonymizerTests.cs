@@ -139,3 +139,33 @@ public class ResearchAnonymizerTests
         Assert.Throws<ObjectDisposedException>(() => secret.Commitment());
     }
 }
+
+public class ResearchAnonymizerBatchTests
+{
+    [Fact]
+    [Trait("Requirement", "R9.1")]
+    public void Batch_rows_equal_one_by_one_rows_for_IPv4_IPv6_and_mapped_addresses()
+    {
+        var bytes = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
+        var at = new DateTimeOffset(2026, 11, 5, 12, 0, 0, TimeSpan.Zero);
+        var records = new[]
+        {
+            ResearchAnonymizerTests.Record("u-tokyo", "a", at, "192.0.2.1", "198.51.100.7"),
+            ResearchAnonymizerTests.Record("u-tokyo", "b", at.AddSeconds(1), "2001:db8::1", "2001:db8:ffff::2"),
+            ResearchAnonymizerTests.Record("u-tokyo", "c", at.AddSeconds(2), "::ffff:192.0.2.1", "192.0.2.1"),
+            ResearchAnonymizerTests.Record("u-tokyo", "d", at.AddSeconds(3), "192.0.2.1", "2001:db8::1"),
+        };
+        using var s1 = ResearchSecret.FromBytes(bytes);
+        using var s2 = ResearchSecret.FromBytes(bytes);
+        using var batch = new ResearchAnonymizer(s1, TimeRandomization.Default, []);
+        using var single = new ResearchAnonymizer(s2, TimeRandomization.Default, []);
+        var rows = batch.Anonymize(records);
+        for (var i = 0; i < records.Length; i++)
+        {
+            Assert.Equal(single.Anonymize(records[i]), rows[i]);
+        }
+
+        Assert.Equal(rows[0].Source.MapToIPv6(), rows[2].Source);
+        Assert.Equal(rows[0].Source, rows[2].Destination);
+    }
+}
