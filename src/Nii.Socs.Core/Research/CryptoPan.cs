@@ -50,7 +50,7 @@ public sealed class CryptoPan : IDisposable
     private readonly Aes _aes;
     private readonly ICryptoTransform _encryptor;
     private readonly byte[] _pad = new byte[BlockSize];
-    private readonly UInt128 _padBits;
+    private UInt128 _padBits;
     private readonly ushort[] _top;
     private readonly byte[]?[] _chunks = new byte[]?[1 << TopBits];
     private readonly Dictionary<ulong, ulong> _ipv6Middle = [];
@@ -100,6 +100,7 @@ public sealed class CryptoPan : IDisposable
     /// <param name="address">The address.</param>
     /// <returns>The anonymised address of the same family.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is neither IPv4 nor IPv6.</exception>
     /// <exception cref="ObjectDisposedException">The instance was disposed.</exception>
     /// <remarks>R9.1. With the published sample key, <c>128.11.68.132</c> becomes
     /// <c>135.242.180.132</c>. A scope id (<c>fe80::1%eth0</c>) is dropped.</remarks>
@@ -199,6 +200,8 @@ public sealed class CryptoPan : IDisposable
     }
 
     /// <summary>Zeroes the pad and the prefix tables and releases the AES key.</summary>
+    /// <remarks><b>Security:</b> the AES key schedule lives in the platform's cipher object, which
+    /// zeroes it on dispose; this type never keeps its own copy of the key.</remarks>
     public void Dispose()
     {
         if (_disposed)
@@ -210,7 +213,16 @@ public sealed class CryptoPan : IDisposable
         CryptographicOperations.ZeroMemory(_pad);
         CryptographicOperations.ZeroMemory(_blocks);
         Array.Clear(_top);
+        foreach (var chunk in _chunks)
+        {
+            if (chunk is not null)
+            {
+                CryptographicOperations.ZeroMemory(chunk);
+            }
+        }
+
         Array.Clear(_chunks);
+        _padBits = UInt128.Zero;
         _ipv6Middle.Clear();
         _encryptor.Dispose();
         _aes.Dispose();

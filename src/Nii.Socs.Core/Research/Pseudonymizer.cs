@@ -13,7 +13,8 @@ namespace Nii.Socs.Core.Research;
 /// <para>Worked example: kind <c>participant</c>, value <c>u-tokyo</c> gives something like
 /// <c>p-3f9c0a1b2d4e5f60</c>; the same value always gives the same pseudonym in one data set.</para>
 /// <para><b>Security:</b> pseudonyms of guessable values (a list of university ids) can be confirmed by
-/// whoever holds the key; the key therefore never leaves the organization. Dispose to zero it.</para>
+/// whoever holds the key; the key therefore never leaves the organization. Dispose to zero it. Not
+/// thread-safe: one instance per export.</para>
 /// </remarks>
 public sealed class Pseudonymizer : IDisposable
 {

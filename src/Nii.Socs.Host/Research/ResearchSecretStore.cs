@@ -16,7 +16,17 @@ internal sealed class ResearchSecretStore(string dataDirectory)
 {
     public string Directory { get; } = Path.GetFullPath(Path.Combine(dataDirectory, "research", "secrets"));
 
-    public string PathOf(string dataSetId) => Path.Combine(Directory, dataSetId + ".json");
+    public string PathOf(string dataSetId)
+    {
+        // An id names a file: only the form the exporter makes is accepted, so "../x" reads nothing.
+        if (dataSetId.Length is < 5 or > 64 || !dataSetId.StartsWith("rds-", StringComparison.Ordinal)
+            || !dataSetId.AsSpan(4).ContainsOnlyAsciiLettersOrDigitsOrHyphen())
+        {
+            throw new ArgumentException($"'{dataSetId}' is not a research data-set id (rds- followed by letters, digits or hyphens).", nameof(dataSetId));
+        }
+
+        return Path.Combine(Directory, dataSetId + ".json");
+    }
 
     public void Save(string dataSetId, ResearchSecret secret, ResearchExportRequest request, TimeSpan shift)
     {
@@ -73,5 +83,22 @@ internal sealed class ResearchSecretStore(string dataDirectory)
         var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         var mine = Directory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         return full.StartsWith(mine, StringComparison.Ordinal) || mine.StartsWith(full, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Span checks for <see cref="ResearchSecretStore"/>.</summary>
+internal static class DataSetIdText
+{
+    public static bool ContainsOnlyAsciiLettersOrDigitsOrHyphen(this ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -169,6 +169,10 @@ public sealed class ResearchCommandsTests : IDisposable
         Assert.Equal(2, busy.Code);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(full, "keep.txt")));
 
+        var traversal = Run("research", "export", "--data", Data, "--from", "2026-11-01T00:00:00+09:00", "--to", "2026-12-01T00:00:00+09:00", "--recipient", "kobe-lab", "--out", Path.Combine(_root, "t"), "--reuse-secret-of", "../../etc/passwd");
+        Assert.Equal(2, traversal.Code);
+        Assert.Contains("is not a research data-set id", traversal.Err, StringComparison.Ordinal);
+
         var intoSecrets = Run("research", "export", "--data", Data, "--from", "2026-11-01T00:00:00+09:00", "--to", "2026-12-01T00:00:00+09:00", "--recipient", "kobe-lab", "--out", Path.Combine(Data, "research", "secrets", "x"));
         Assert.Equal(2, intoSecrets.Code);
         Assert.Contains("secrets never go into a data set", intoSecrets.Err, StringComparison.Ordinal);
