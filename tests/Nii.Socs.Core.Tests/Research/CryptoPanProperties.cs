@@ -115,6 +115,26 @@ public class CryptoPanProperties
         return agree.Label("batch and naive answers agree");
     }
 
+    [Property(MaxTest = 30)]
+    [Trait("Requirement", "R9.1")]
+    public Property R9_1_addresses_concentrated_in_one_16_bit_prefix_agree_with_the_naive_form(ulong k1, ulong k2, ushort network, ushort[] hosts)
+    {
+        // More than the 32 sightings after which the /16's table is built, in one batch and across calls.
+        using var pan = new CryptoPan(Key(k1, k2, 5, 6));
+        var addresses = hosts.Concat(hosts).Concat(Enumerable.Range(0, 40).Select(i => (ushort)(i * 1637)))
+            .Select(h => ((uint)network << 16) | h).ToArray();
+        var batch = new uint[addresses.Length];
+        pan.AnonymizeIPv4(addresses, batch);
+        var agree = true;
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            var expected = CryptoPanReference.AnonymizeIPv4(pan, addresses[i]);
+            agree &= batch[i] == expected && pan.AnonymizeIPv4(addresses[i]) == expected;
+        }
+
+        return agree.Label("answers agree before and after the /16 table exists");
+    }
+
     [Fact]
     public void More_addresses_than_one_batch_agree_with_the_naive_form()
     {
