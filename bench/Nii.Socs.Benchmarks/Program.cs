@@ -1,11 +1,13 @@
+using Nii.Socs.Benchmarks.Research;
 using Nii.Socs.Benchmarks.Sealing;
 
 // Dispatch by area: dotnet run -c Release --project bench/Nii.Socs.Benchmarks -- <area>
-var area = args.Length > 0 ? args[0] : string.Empty;
-switch (area)
+// Every area prints its figures as ratios against a reference measured in the same run.
+switch (args.Length > 0 ? args[0] : string.Empty)
 {
     case "sealing": return SealingBenchmark.Run(args[1..]);
+    case "research": return ResearchBench.Run();
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area>; areas: sealing");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area>   (areas: sealing, research)");
         return 2;
 }

@@ -12,5 +12,6 @@ internal static class CommandSet
         yield return ParticipantsCommands.Create(context);
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
+        yield return ResearchCommands.Create(context);
     }
 }

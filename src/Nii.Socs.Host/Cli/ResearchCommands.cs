@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Nii.Socs.Core.Research;
+using Nii.Socs.Host.Research;
+
+namespace Nii.Socs.Host.Cli;
+
+/// <summary><c>socs research …</c>: anonymised research data sets and the address anonymiser (R9.1, R9.2).</summary>
+internal static class ResearchCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("research", "Research data sets: prefix-preserving anonymisation, time randomisation, export (R9.1)");
+        command.Subcommands.Add(AnonymizeIp(context));
+        command.Subcommands.Add(Export(context));
+        command.Subcommands.Add(Recipients(context));
+        return command;
+    }
+
+    private static Command AnonymizeIp(CliContext context)
+    {
+        var keyHex = new Option<string>("--key-hex") { Description = "The 32-byte Crypto-PAn key as 64 hex digits (AES-128 key, then pad)", Required = true };
+        var addresses = new Argument<string[]>("address") { Description = "IPv4 or IPv6 addresses", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("anonymize-ip", "Anonymise addresses with Crypto-PAn, one per line (R9.1)") { keyHex, addresses };
+        command.SetAction(parse =>
+        {
+            var key = ParseKey(parse.GetValue(keyHex));
+            var parsed = new List<IPAddress>();
+            foreach (var text in parse.GetValue(addresses) ?? [])
+            {
+                if (!IPAddress.TryParse(text, out var address) || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && text.Count(c => c == '.') != 3))
+                {
+                    throw new CliUsageException($"'{text}' is not an IPv4 or IPv6 address.");
+                }
+
+                parsed.Add(address);
+            }
+
+            using var pan = new CryptoPan(key);
+            Array.Clear(key);
+            foreach (var address in parsed)
+            {
+                context.Out.WriteLine(pan.Anonymize(address).ToString());
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static byte[] ParseKey(string? hex)
+    {
+        if (hex is null || hex.Length != 2 * CryptoPan.KeyLength || !hex.All(char.IsAsciiHexDigit))
+        {
+            throw new CliUsageException($"--key-hex must be {2 * CryptoPan.KeyLength} hex digits (a {CryptoPan.KeyLength}-byte Crypto-PAn key); got {hex?.Length ?? 0} characters.");
+        }
+
+        return Convert.FromHexString(hex);
+    }
+
+    private static Command Export(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "The organization's data directory (detection store, recipients, research secrets)", Required = true };
+        var from = new Option<string>("--from") { Description = "Start of the acquisition range, inclusive (ISO 8601 with offset)", Required = true };
+        var to = new Option<string>("--to") { Description = "End of the acquisition range, exclusive (ISO 8601 with offset)", Required = true };
+        var recipient = new Option<string>("--recipient") { Description = "The registered recipient the data set is made for", Required = true };
+        var output = new Option<string>("--out") { Description = "A new or empty directory for the data set", Required = true };
+        var format = new Option<string>("--format") { Description = "parquet, csv or pcap", DefaultValueFactory = _ => "parquet" };
+        var maxShiftDays = new Option<int>("--max-shift-days") { Description = "Largest time shift in days (default 180)", DefaultValueFactory = _ => (int)TimeRandomization.Default.MaxShift.TotalDays };
+        var unitSeconds = new Option<int>("--shift-unit-seconds") { Description = "The shift is a multiple of this many seconds (default 1; 604800 keeps weekday and time of day)", DefaultValueFactory = _ => 1 };
+        var bucketSeconds = new Option<int>("--bucket-seconds") { Description = "Floor shifted times to this many seconds (default 0: no coarsening)", DefaultValueFactory = _ => 0 };
+        var reuse = new Option<string?>("--reuse-secret-of") { Description = "Reuse the kept secret of an earlier data set, for a consistent re-export on request" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress bar" };
+        var command = new Command("export", "Export an anonymised research data set and its manifest (R9.1)")
+        {
+            data, from, to, recipient, output, format, maxShiftDays, unitSeconds, bucketSeconds, reuse, quiet,
+        };
+        command.SetAction(parse =>
+        {
+            var dataDir = parse.GetValue(data)!;
+            var start = CliParse.Instant("--from", parse.GetValue(from));
+            var end = CliParse.Instant("--to", parse.GetValue(to));
+            if (end <= start)
+            {
+                throw new CliUsageException($"--to must be after --from; got {CliParse.Iso(start)} to {CliParse.Iso(end)}.");
+            }
+
+            var fileFormat = ParseFormat(parse.GetValue(format));
+            var time = ParseTime(parse.GetValue(maxShiftDays), parse.GetValue(unitSeconds), parse.GetValue(bucketSeconds));
+            var registry = new ResearchRecipientsFile(dataDir).Load();
+            var name = parse.GetValue(recipient);
+            if (!registry.TryGet(name, out var who))
+            {
+                var known = registry.All.Count == 0 ? "none is registered" : "registered: " + string.Join(", ", registry.All.Select(r => r.Name));
+                throw new CliUsageException($"--recipient '{name}' is not a registered research recipient ({known}); register it with 'socs research recipients add'.");
+            }
+
+            var secrets = new ResearchSecretStore(dataDir);
+            var outDir = Path.GetFullPath(parse.GetValue(output)!);
+            if (secrets.Contains(outDir))
+            {
+                throw new CliUsageException($"--out must not be inside or above the secrets directory {secrets.Directory}: secrets never go into a data set.");
+            }
+
+            if (File.Exists(outDir) || (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()))
+            {
+                throw new CliUsageException($"--out '{outDir}' must be a new or empty directory.");
+            }
+
+            if (!ResearchInputs.TryOpen(dataDir, out var input) || input is null)
+            {
+                throw new CliUsageException($"No detection store was found for --data '{dataDir}'.");
+            }
+
+            var now = context.Time.GetUtcNow();
+            var id = "rds-" + Guid.CreateVersion7(now).ToString("N");
+            var request = new ResearchExportRequest(who, start, end, fileFormat, time, id, now, outDir);
+            using var secret = parse.GetValue(reuse) is { } earlier ? secrets.Load(earlier) : ResearchSecret.Generate();
+
+            // The secret is kept before any data leaves, so no data set ever exists without it.
+            secrets.Save(id, secret, request, secret.DeriveTimeShift(time));
+            ResearchManifest manifest;
+            try
+            {
+                var bar = parse.GetValue(quiet) ? null : new ProgressBar(context.Error);
+                manifest = ResearchExporter.ExportAsync(input.Detections, input.Participants, request, secret, bar, CancellationToken.None).GetAwaiter().GetResult();
+                bar?.Finish();
+            }
+            catch
+            {
+                // Nothing half-made stays behind: not the data, not its secret.
+                File.Delete(Path.Combine(outDir, ResearchExporter.DataFileName(fileFormat)));
+                File.Delete(Path.Combine(outDir, ResearchExporter.ManifestName));
+                File.Delete(secrets.PathOf(id));
+                throw;
+            }
+
+            context.Out.WriteLine($"data set {id} for {who}");
+            context.Out.WriteLine($"rows: {manifest.Rows.ToString(CultureInfo.InvariantCulture)}");
+            foreach (var file in manifest.Files)
+            {
+                context.Out.WriteLine($"file: {Path.Combine(outDir, file.Name)} sha256 {file.Sha256}");
+            }
+
+            context.Out.WriteLine($"manifest: {Path.Combine(outDir, ResearchExporter.ManifestName)}");
+            context.Out.WriteLine($"secret kept by the organization: {secrets.PathOf(id)}");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static ResearchFormat ParseFormat(string? text) => text switch
+    {
+        "parquet" => ResearchFormat.Parquet,
+        "csv" => ResearchFormat.Csv,
+        "pcap" => ResearchFormat.Pcap,
+        _ => throw new CliUsageException($"--format must be parquet, csv or pcap; got '{text}'."),
+    };
+
+    private static TimeRandomization ParseTime(int maxShiftDays, int unitSeconds, int bucketSeconds)
+    {
+        if (maxShiftDays is < 1 or > 36525)
+        {
+            throw new CliUsageException($"--max-shift-days must be between 1 and 36525; got {maxShiftDays}.");
+        }
+
+        if (unitSeconds < 1 || unitSeconds > maxShiftDays * 86400L)
+        {
+            throw new CliUsageException($"--shift-unit-seconds must be between 1 and the maximum shift ({maxShiftDays * 86400L} s); got {unitSeconds}.");
+        }
+
+        if (bucketSeconds is < 0 or > 86400)
+        {
+            throw new CliUsageException($"--bucket-seconds must be between 0 (none) and 86400; got {bucketSeconds}.");
+        }
+
+        return new TimeRandomization
+        {
+            MaxShift = TimeSpan.FromDays(maxShiftDays),
+            ShiftUnit = TimeSpan.FromSeconds(unitSeconds),
+            Bucket = bucketSeconds == 0 ? null : TimeSpan.FromSeconds(bucketSeconds),
+        };
+    }
+
+    private static Command Recipients(CliContext context)
+    {
+        var command = new Command("recipients", "Recipients of research data sets, registered by the organization (Art. 9)");
+
+        var data = new Option<string>("--data") { Description = "The organization's data directory", Required = true };
+        var name = new Option<string>("--name") { Description = "The recipient's handle (lower-case letters, digits, hyphens)", Required = true };
+        var organization = new Option<string>("--organization") { Description = "The receiving organization or research group", Required = true };
+        var contact = new Option<string>("--contact") { Description = "A contact for the recipient", DefaultValueFactory = _ => string.Empty };
+        var add = new Command("add", "Register a recipient") { data, name, organization, contact };
+        add.SetAction(parse =>
+        {
+            var file = new ResearchRecipientsFile(parse.GetValue(data)!);
+            var recipient = new ResearchRecipient(parse.GetValue(name)!, parse.GetValue(organization)!, parse.GetValue(contact)!);
+            file.Save(file.Load().Register(recipient));
+            context.Out.WriteLine($"registered {recipient}");
+            return CliApp.Ok;
+        });
+
+        var listData = new Option<string>("--data") { Description = "The organization's data directory", Required = true };
+        var list = new Command("list", "List the registered recipients") { listData };
+        list.SetAction(parse =>
+        {
+            foreach (var recipient in new ResearchRecipientsFile(parse.GetValue(listData)!).Load().All)
+            {
+                context.Out.WriteLine(recipient.Contact.Length == 0 ? recipient.ToString() : $"{recipient} <{recipient.Contact}>");
+            }
+
+            return CliApp.Ok;
+        });
+
+        var removeData = new Option<string>("--data") { Description = "The organization's data directory", Required = true };
+        var removeName = new Option<string>("--name") { Description = "The recipient's handle", Required = true };
+        var remove = new Command("remove", "Remove a recipient; later exports to it are refused") { removeData, removeName };
+        remove.SetAction(parse =>
+        {
+            var file = new ResearchRecipientsFile(parse.GetValue(removeData)!);
+            file.Save(file.Load().Remove(parse.GetValue(removeName)!));
+            context.Out.WriteLine($"removed {parse.GetValue(removeName)}");
+            return CliApp.Ok;
+        });
+
+        command.Subcommands.Add(add);
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(remove);
+        return command;
+    }
+
+    /// <summary>A one-line progress bar on stderr, redrawn when the percentage changes.</summary>
+    private sealed class ProgressBar(TextWriter error) : IProgress<ResearchExportProgress>
+    {
+        private const int Width = 30;
+        private int _lastPercent = -1;
+
+        public void Report(ResearchExportProgress value)
+        {
+            var percent = (int)Math.Round((value.Fraction ?? 0) * 100);
+            if (percent == _lastPercent)
+            {
+                return;
+            }
+
+            _lastPercent = percent;
+            var filled = percent * Width / 100;
+            error.Write($"\rexporting [{new string('#', filled)}{new string('.', Width - filled)}] {percent,3}% {value.Rows.ToString(CultureInfo.InvariantCulture)} rows");
+        }
+
+        public void Finish() => error.WriteLine();
+    }
+}
