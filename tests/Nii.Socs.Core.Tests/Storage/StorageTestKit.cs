@@ -6,7 +6,7 @@ using Nii.Socs.Core.Participants;
 namespace Nii.Socs.Core.Tests.Storage;
 
 /// <summary>A temporary data directory, deleted on dispose.</summary>
-internal sealed class TempDir : IDisposable
+public sealed class TempDir : IDisposable
 {
     public TempDir() => Path = Directory.CreateTempSubdirectory("socs-storage-").FullName;
 
