@@ -29,9 +29,9 @@ public sealed record SweepPlan(IReadOnlyList<PartitionDeletion> Partitions, IRea
 /// <remarks>
 /// R7.3. A partition is planned for deletion exactly when <c>now ≥ expiry</c>; a month not yet ended is never due
 /// (its expiry lies at least one month after its end). After those deletions, an epoch's wrapped keys are deleted
-/// when (a) no remaining partition of the participant references the epoch, and (b) the epoch is older than every
-/// epoch a remaining partition references, or, with no remaining partition, older than the newest epoch in the key
-/// store (the current epoch's keys are never deleted). Rule (b) keeps quiet weeks between live ones and protects
+/// when (a) no remaining partition of the participant references the epoch, (b) the epoch is older than every
+/// epoch a remaining partition references, and (c) it is older than the newest epoch in the key store (the current
+/// epoch's keys are never deleted). Rule (b) keeps quiet weeks between live ones and protects
 /// records still in flight at a rotation.
 /// <para>Edge case: epochs 10, 11, 12 in the key store, partitions referencing 11 (expired) and 12 (live) → 10 and 11
 /// are deleted, 12 stays.</para>
@@ -86,7 +86,7 @@ public static class SweepPlanner
             var referenced = live.TryGetValue(participant, out var remaining)
                 ? remaining.SelectMany(p => p.Epochs).ToHashSet()
                 : [];
-            var bound = referenced.Count > 0 ? referenced.Min() : epochs.Max();
+            var bound = referenced.Count > 0 ? Math.Min(referenced.Min(), epochs.Max()) : epochs.Max();
             foreach (var epoch in epochs.Order())
             {
                 if (epoch < bound && !referenced.Contains(epoch))
