@@ -8,5 +8,6 @@ internal static class CommandSet
     public static IEnumerable<Command> All(CliContext context)
     {
         yield return RetentionCommands.Create(context);
+        foreach (var command in StoreCommands.Create(context)) { yield return command; }
     }
 }
