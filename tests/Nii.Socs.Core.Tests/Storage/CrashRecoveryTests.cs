@@ -50,8 +50,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             }
 
             var verification = OperationHistoryStore.Verify(dir.Path);
-            Assert.True(verification is Audit.HistoryVerification.Intact, $"round {round}: {verification}");
-            Assert.True(((Audit.HistoryVerification.Intact)verification).Entries >= ackedHistory, $"round {round}: history lost acknowledged entries: {verification}");
+            Assert.True(verification is Nii.Socs.Core.Audit.HistoryVerification.Intact, $"round {round}: {verification}");
+            Assert.True(((Nii.Socs.Core.Audit.HistoryVerification.Intact)verification).Entries >= ackedHistory, $"round {round}: history lost acknowledged entries: {verification}");
         }
 
         output.WriteLine($"{Rounds} kills after {string.Join(", ", kills)} ms; {acked.Count} acknowledged records, {ackedHistory} history entries, all present");
