@@ -265,15 +265,7 @@ internal sealed class DetectionPartition : IDisposable
             {
                 while (iterator.GetNext(out var bytes, out var length, out var address, out var next))
                 {
-                    var record = DetectionCodec.Decode(bytes.AsMemory(0, length));
-                    var e = new IndexEntry(
-                        record.Header.ObservedAt.UtcTicks,
-                        record.Id.Value,
-                        address,
-                        record.Rule.Sid,
-                        IndexEntry.HashOf(record.Header.Source),
-                        IndexEntry.HashOf(record.Header.Destination),
-                        record.Epoch.Index);
+                    var e = DetectionCodec.ReadIndexFields(bytes.AsMemory(0, length), address);
                     e.Write(buffer);
                     _sidecar.Write(buffer);
                     Insert(e);

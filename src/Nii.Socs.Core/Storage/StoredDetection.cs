@@ -139,6 +139,61 @@ internal static class DetectionCodec
         }
     }
 
+    /// <summary>Reads only what the sidecar index needs, without materialising the record or copying its content.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a record of a known schema.</exception>
+    public static IndexEntry ReadIndexFields(ReadOnlyMemory<byte> bytes, long address)
+    {
+        try
+        {
+            var reader = new MessagePackReader(bytes);
+            var count = reader.ReadArrayHeader();
+            if (count < 22 || reader.ReadInt32() != StoredDetection.CurrentSchema)
+            {
+                throw new InvalidDataException($"A stored detection at address {address} is not schema {StoredDetection.CurrentSchema}.");
+            }
+
+            var id = ReadBytes(ref reader, 16);
+            reader.Skip(); // participant
+            var epoch = reader.ReadInt64();
+            var ticks = reader.ReadInt64();
+            var source = ReadAddress(ref reader);
+            var destination = ReadAddress(ref reader);
+            for (var key = 7; key < 15; key++)
+            {
+                reader.Skip();
+            }
+
+            var sid = reader.ReadInt64();
+            return new IndexEntry(ticks, new Guid(id, bigEndian: true), address, sid, IndexEntry.HashOf(source), IndexEntry.HashOf(destination), epoch);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or ArgumentException)
+        {
+            throw new InvalidDataException($"A stored detection at address {address} cannot be indexed: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] ReadBytes(ref MessagePackReader reader, int length)
+    {
+        var sequence = reader.ReadBytes() ?? throw new InvalidDataException("A stored detection has a nil binary field.");
+        if (sequence.Length != length)
+        {
+            throw new InvalidDataException($"A stored detection has a {sequence.Length}-byte field where {length} bytes were expected.");
+        }
+
+        return System.Buffers.BuffersExtensions.ToArray(sequence);
+    }
+
+    private static IPAddress ReadAddress(ref MessagePackReader reader)
+    {
+        var sequence = reader.ReadBytes() ?? throw new InvalidDataException("A stored detection has a nil address.");
+        if (sequence.Length is not (4 or 16))
+        {
+            throw new InvalidDataException("A stored detection has an address that is neither 4 nor 16 bytes.");
+        }
+
+        return new IPAddress(System.Buffers.BuffersExtensions.ToArray(sequence));
+    }
+
     private static DetectionRecord ToRecord(StoredDetection dto)
     {
         var participant = new ParticipantId(dto.Participant);
