@@ -9,9 +9,22 @@ using Nii.Socs.Core.Storage;
 // Ingests detections until killed. After each acknowledged batch it prints "ack <id>" per record and
 // "hist <seq>" for the history entry, flushed, so the parent knows exactly what was acknowledged.
 // Content is SHA-256(id) repeated to 1 KiB, so the parent can tell a whole record from a damaged one.
+// "sweep <data-dir>": prints "sweeping", then runs one retention sweep under the system clock (to be killed mid-way).
+if (args is ["sweep", var sweepData])
+{
+    using var sweepStore = DetectionStore.Open(sweepData);
+    await using var sweepHistory = OperationHistoryStore.Open(sweepData);
+    var sweeper = new RetentionSweeper(sweepStore, new WrappedKeyDirectory(sweepData), sweepHistory, TimeProvider.System);
+    Console.Out.Write("sweeping\n");
+    Console.Out.Flush();
+    var report = await sweeper.SweepAsync();
+    Console.Out.Write("swept " + report.Partitions.Count.ToString(CultureInfo.InvariantCulture) + "\n");
+    return 0;
+}
+
 if (args.Length != 2 || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
 {
-    Console.Error.WriteLine("usage: Nii.Socs.CrashChild <data-dir> <seed>");
+    Console.Error.WriteLine("usage: Nii.Socs.CrashChild <data-dir> <seed> | sweep <data-dir>");
     return 2;
 }
 

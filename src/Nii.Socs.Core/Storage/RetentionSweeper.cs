@@ -15,8 +15,9 @@ public sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<P
 /// <summary>Deletes expired detection partitions, then wrapped keys no live partition needs (R7.3, R8.4).</summary>
 /// <remarks>
 /// R7.3: detection information is deleted promptly once its retention ends, physically. Each expired partition is
-/// closed, its directory renamed to <c>.deleting-yyyy-MM</c>, removed, and checked gone; FASTER's own truncation is
-/// never relied on (DESIGN §5). Then the wrapped keys of epochs no remaining partition references are deleted
+/// closed, its directory renamed to <c>.deleting-yyyy-MM</c>, emptied and checked empty, the deletion recorded, and
+/// only then the empty directory removed (it is the tombstone that lets an interrupted sweep record the deletion
+/// later); FASTER's own truncation is never relied on (DESIGN §5). Then the wrapped keys of epochs no remaining partition references are deleted
 /// (<see cref="SweepPlanner"/>). Every deletion is written to the operation history (R6.4).
 /// <para>Never early: the sweep decides with the earlier of the caller's instant and the sweeper's clock, so a caller
 /// cannot make it delete a partition whose expiry the clock has not reached. A dry run may look at any instant.</para>
@@ -68,9 +69,10 @@ public sealed class RetentionSweeper
         {
             foreach (var (participant, month, path) in _store.PendingDeletions())
             {
-                WrappedKeyDirectory.RemoveAndCheck(path);
+                WipeContents(path);
                 resumed.Add($"{participant}/{month}");
-                await _history.AppendAsync(Actor, "retention.partition.deleted", Subject(participant, month), "finished a deletion an earlier sweep began", cancellationToken).ConfigureAwait(false);
+                await _history.AppendAsync(Actor, "retention.partition.deleted", Subject(participant, month), "finished a deletion an earlier sweep began; directory removed and checked gone", cancellationToken).ConfigureAwait(false);
+                Directory.Delete(path);
             }
         }
 
@@ -93,17 +95,24 @@ public sealed class RetentionSweeper
             var doomed = _store.Detach(deletion.Participant, deletion.Month);
             if (doomed is not null)
             {
-                WrappedKeyDirectory.RemoveAndCheck(doomed);
+                WipeContents(doomed);
             }
 
             await _history.AppendAsync(Actor, "retention.partition.deleted", subject, $"expired {expiry}; directory removed and checked gone", cancellationToken).ConfigureAwait(false);
+            if (doomed is not null)
+            {
+                // The empty renamed directory is the tombstone that makes a crash before the entry above resumable.
+                Directory.Delete(doomed);
+            }
         }
 
         foreach (var key in plan.EpochKeys)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var keySubject = string.Create(CultureInfo.InvariantCulture, $"keys/{key.Participant}/{key.Epoch}");
+            await _history.AppendAsync(Actor, "keys.wrapped.deleting", keySubject, "no remaining partition references this epoch", cancellationToken).ConfigureAwait(false);
             _keys.Delete(key.Participant, key.Epoch);
-            await _history.AppendAsync(Actor, "keys.wrapped.deleted", string.Create(CultureInfo.InvariantCulture, $"keys/{key.Participant}/{key.Epoch}"), "no remaining partition references this epoch", cancellationToken).ConfigureAwait(false);
+            await _history.AppendAsync(Actor, "keys.wrapped.deleted", keySubject, "directory removed and checked gone", cancellationToken).ConfigureAwait(false);
         }
 
         await _history.AppendAsync(
@@ -113,6 +122,25 @@ public sealed class RetentionSweeper
             string.Create(CultureInfo.InvariantCulture, $"at {at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: {plan.Partitions.Count} partition(s), {plan.EpochKeys.Count} epoch key set(s), {resumed.Count} resumed"),
             cancellationToken).ConfigureAwait(false);
         return new SweepReport(at, false, plan.Partitions, plan.EpochKeys, resumed);
+    }
+
+    /// <summary>Removes everything inside a directory and checks that nothing is left; the directory itself stays.</summary>
+    private static void WipeContents(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            File.Delete(file);
+        }
+
+        foreach (var sub in Directory.EnumerateDirectories(directory))
+        {
+            Directory.Delete(sub, recursive: true);
+        }
+
+        if (Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new IOException($"'{directory}' is not empty after deletion.");
+        }
     }
 
     private static string Subject(Participants.ParticipantId participant, Time.JstMonth month) => $"detections/{participant}/{month}";
