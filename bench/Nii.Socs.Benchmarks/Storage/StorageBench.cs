@@ -24,12 +24,13 @@ public static class StorageBench
         var appendCount = Flag(args, "--records", 50_000);
         var queryCount = Flag(args, "--query-records", 1_000_000);
         var batch = Flag(args, "--batch", 256);
+        var months = Flag(args, "--months", 3);
         var root = Directory.CreateTempSubdirectory("socs-bench-storage-").FullName;
         try
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storage bench: {appendCount} appends of 1 KiB content in batches of {batch}; query over {queryCount} records in 3 months"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storage bench: {appendCount} appends of 1 KiB content in batches of {batch}; query over {queryCount} records in {months} months"));
             await AppendAsync(root, appendCount, batch);
-            await QueryAsync(root, queryCount);
+            await QueryAsync(root, queryCount, months);
             return 0;
         }
         finally
@@ -117,16 +118,18 @@ public static class StorageBench
         return watch.Elapsed;
     }
 
-    private static async Task QueryAsync(string root, int count)
+    private static async Task QueryAsync(string root, int count, int months)
     {
         var data = Path.Combine(root, "query");
-        // Three JST months: 2026-09, 2026-10, 2026-11; 64-byte content keeps the disk footprint small.
-        var first = new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.FromHours(9));
+        // The months before 2026-12 (JST), e.g. 2026-09 to 2026-11 for 3; 64-byte content keeps the disk footprint small.
+        var first = new Nii.Socs.Core.Time.JstMonth(2026, 12).Plus(-months).Start;
         var span = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.FromHours(9)) - first;
         var step = span.Ticks / count;
+        // The clock sits just after the range, with retention long enough that nothing is refused as expired.
         var clock = new FixedClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var schedule = new Nii.Socs.Core.Retention.RetentionSchedule(new Nii.Socs.Core.Retention.RetentionPolicy(Nii.Socs.Core.Retention.RetentionPolicy.MaxMonths), []);
         var fill = Stopwatch.StartNew();
-        using (var store = DetectionStore.Open(data, time: clock))
+        using (var store = DetectionStore.Open(data, schedule, clock))
         {
             const int chunk = 4096;
             for (var i = 0; i < count; i += chunk)
@@ -145,7 +148,7 @@ public static class StorageBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query   filled {count} records in {fill.Elapsed.TotalSeconds:F1} s ({count / fill.Elapsed.TotalSeconds:F0} records/s, batches of 4096)"));
 
         var open = Stopwatch.StartNew();
-        using var reopened = DetectionStore.Open(data, time: clock);
+        using var reopened = DetectionStore.Open(data, schedule, clock);
         var query = new DetectionQuery { Participant = Who, From = first, To = first + span, Limit = 100 };
         var warm = await reopened.QueryAsync(query);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query   reopen + first newest-100 (loads the newest partition's sidecar): {open.Elapsed.TotalMilliseconds:F0} ms"));
@@ -170,7 +173,7 @@ public static class StorageBench
         });
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query   {"what",-44} {"median µs",10} {"p99 µs",10} {"ratio vs 100 raw reads",24}"));
-        Row("newest 100 (3 months stored)", await newest);
+        Row($"newest 100 ({months} months stored)", await newest);
         Row("second page via cursor", await second);
         Row("newest 100 filtered by rule sid (1/64)", await bySid);
         Row("newest 100 of the oldest month", await oldestMonth);
