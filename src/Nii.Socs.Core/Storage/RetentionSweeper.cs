@@ -74,6 +74,11 @@ public sealed class RetentionSweeper
                 await _history.AppendAsync(Actor, "retention.partition.deleted", Subject(participant, month), "finished a deletion an earlier sweep began; directory removed and checked gone", cancellationToken).ConfigureAwait(false);
                 Directory.Delete(path);
             }
+
+            foreach (var (participant, epoch) in _keys.FinishPendingDeletions())
+            {
+                await _history.AppendAsync(Actor, "keys.wrapped.deleted", string.Create(CultureInfo.InvariantCulture, $"keys/{participant}/{epoch}"), "finished a deletion an earlier sweep began", cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var facts = _store.Partitions()

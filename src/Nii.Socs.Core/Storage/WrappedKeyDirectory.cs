@@ -21,13 +21,18 @@ public interface IWrappedKeyStore
     /// <param name="epoch">The epoch index.</param>
     /// <exception cref="IOException">The files could not be removed.</exception>
     void Delete(ParticipantId participant, long epoch);
+
+    /// <summary>Finishes deletions an interrupted <see cref="Delete"/> left behind.</summary>
+    /// <returns>The epochs whose deletion was finished now.</returns>
+    /// <exception cref="IOException">The files could not be removed.</exception>
+    IReadOnlyList<(ParticipantId Participant, long Epoch)> FinishPendingDeletions();
 }
 
 /// <summary>The wrapped-key store's directory layout, <c>&lt;data&gt;/keys/&lt;participant&gt;/&lt;epoch&gt;/</c>, as the sweeper deletes it.</summary>
 /// <remarks>
 /// R8.4, R7.3. The Keys component writes the wrapped forms; this class only lists and removes whole epoch
 /// directories. Deletion renames the directory to <c>.deleting-&lt;epoch&gt;</c> first and then removes it, so an
-/// interrupted deletion never leaves a half epoch that looks whole; <see cref="Epochs"/> finishes such leftovers.
+/// interrupted deletion never leaves a half epoch that looks whole; <see cref="FinishPendingDeletions"/> finishes such leftovers.
 /// <para>Edge case: an epoch directory named <c>0042</c> is not an epoch (names are canonical decimal) and is left alone.</para>
 /// </remarks>
 public sealed class WrappedKeyDirectory : IWrappedKeyStore
@@ -70,11 +75,6 @@ public sealed class WrappedKeyDirectory : IWrappedKeyStore
             return [];
         }
 
-        foreach (var leftover in Directory.EnumerateDirectories(directory, DeletingPrefix + "*").ToList())
-        {
-            RemoveAndCheck(leftover);
-        }
-
         var epochs = new List<long>();
         foreach (var name in Directory.EnumerateDirectories(directory).Select(Path.GetFileName))
         {
@@ -87,6 +87,25 @@ public sealed class WrappedKeyDirectory : IWrappedKeyStore
 
         epochs.Sort();
         return epochs;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(ParticipantId Participant, long Epoch)> FinishPendingDeletions()
+    {
+        var finished = new List<(ParticipantId, long)>();
+        foreach (var participant in Participants())
+        {
+            foreach (var leftover in Directory.EnumerateDirectories(Path.Combine(Root, participant.Value), DeletingPrefix + "*").ToList())
+            {
+                RemoveAndCheck(leftover);
+                if (long.TryParse(Path.GetFileName(leftover)[DeletingPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+                {
+                    finished.Add((participant, epoch));
+                }
+            }
+        }
+
+        return finished;
     }
 
     /// <inheritdoc />

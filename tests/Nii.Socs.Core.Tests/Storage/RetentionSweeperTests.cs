@@ -98,7 +98,11 @@ public sealed class RetentionSweeperTests
             await store.AppendAsync([Record(UTokyo, clock.GetUtcNow()), Record(Kyoto, clock.GetUtcNow())]);
         }
 
-        // A sweep that died after renaming a partition and removing part of it.
+        // A sweep that died after renaming a partition and removing part of it, and one that died deleting epoch 3's keys.
+        var keys = new WrappedKeyDirectory(dir.Path);
+        var halfKeys = Path.Combine(keys.Root, "kyoto-u", ".deleting-3");
+        Directory.CreateDirectory(halfKeys);
+        await File.WriteAllBytesAsync(Path.Combine(halfKeys, "wrapped.bin"), marker);
         var half = Path.Combine(dir.Path, "detections", "kyoto-u", ".deleting-2026-01");
         Directory.Move(Path.Combine(dir.Path, "detections", "kyoto-u", "2026-01"), half);
         await File.WriteAllBytesAsync(Path.Combine(half, "leftover.bin"), marker);
@@ -108,7 +112,10 @@ public sealed class RetentionSweeperTests
         await using (var history = OperationHistoryStore.Open(dir.Path, clock))
         {
             Assert.Equal([(UTokyo, new JstMonth(2026, 1))], store.Partitions());
-            var sweeper = new RetentionSweeper(store, new WrappedKeyDirectory(dir.Path), history, clock);
+            var sweeper = new RetentionSweeper(store, keys, history, clock);
+            var dry = await sweeper.SweepAsync(dryRun: true);
+            Assert.Empty(dry.Resumed);
+            Assert.True(Directory.Exists(halfKeys), "a dry run deletes nothing");
             var first = await sweeper.SweepAsync();
             Assert.Equal(["kyoto-u/2026-01"], first.Resumed);
             Assert.Single(first.Partitions);
@@ -120,6 +127,8 @@ public sealed class RetentionSweeperTests
 
         Assert.Empty(FilesContaining(dir.Path, marker));
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(dir.Path, "detections", "kyoto-u")));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(keys.Root, "kyoto-u")));
+        Assert.Contains(OperationHistoryStore.ReadAll(dir.Path), e => e.Action == "keys.wrapped.deleted" && e.Subject == "keys/kyoto-u/3");
     }
 
     [Fact]
