@@ -13,5 +13,9 @@ internal static class CommandSet
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
         yield return ResearchCommands.Create(context);
+        foreach (var command in StoreCommands.Create(context))
+        {
+            yield return command;
+        }
     }
 }

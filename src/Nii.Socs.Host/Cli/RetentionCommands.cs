@@ -11,6 +11,7 @@ internal static class RetentionCommands
     {
         var command = new Command("retention", "Retention of detection information (R7.3)");
         command.Subcommands.Add(Expiry(context));
+        command.Subcommands.Add(StoreCommands.Sweep(context));
         return command;
     }
 

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using FASTER.core;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Storage;
+
+namespace Nii.Socs.Benchmarks.Storage;
+
+/// <summary>
+/// Hand-timed storage benchmark (a Stopwatch runner, so a run stays within a couple of minutes on a shared 2-core box).
+/// Part 1: append throughput of 1 KiB-content detection records through DetectionStore (group commit per batch)
+/// against raw FasterLog Enqueue + CommitAsync of the same encoded bytes and a plain FileStream write + fsync per batch.
+/// Part 2: "newest 100" query latency over N records spread over 3 JST months, against 100 raw FasterLog reads.
+/// </summary>
+public static class StorageBench
+{
+    private static readonly ParticipantId Who = new("u-tokyo");
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var appendCount = Flag(args, "--records", 50_000);
+        var queryCount = Flag(args, "--query-records", 1_000_000);
+        var batch = Flag(args, "--batch", 256);
+        var months = Flag(args, "--months", 3);
+        var root = Directory.CreateTempSubdirectory("socs-bench-storage-").FullName;
+        try
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storage bench: {appendCount} appends of 1 KiB content in batches of {batch}; query over {queryCount} records in {months} months"));
+            await AppendAsync(root, appendCount, batch);
+            await QueryAsync(root, queryCount, months);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task AppendAsync(string root, int count, int batch)
+    {
+        var start = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+        var records = Enumerable.Range(0, count).Select(i => Record(start.AddMilliseconds(i), 1024, i)).ToList();
+        var encoded = records.Select(DetectionCodec.Encode).ToList();
+        var bytes = encoded.Sum(e => (long)e.Length);
+
+        // Warm-up of each path on a throwaway directory, so JIT is not measured.
+        await StoreAppend(Path.Combine(root, "warm-store"), records.Take(batch * 2).ToList(), batch);
+        await RawAppend(Path.Combine(root, "warm-raw"), encoded.Take(batch * 2).ToList(), batch);
+        FileAppend(Path.Combine(root, "warm-file"), encoded.Take(batch * 2).ToList(), batch);
+
+        var store = await StoreAppend(Path.Combine(root, "store"), records, batch);
+        var raw = await RawAppend(Path.Combine(root, "raw"), encoded, batch);
+        var file = FileAppend(Path.Combine(root, "file"), encoded, batch);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"append  {"path",-40} {"records/s",12} {"MiB/s",8} {"ratio vs raw FasterLog",24}"));
+        Report("DetectionStore.AppendAsync (encode+commit+index)", store);
+        Report("raw FasterLog Enqueue + CommitAsync", raw);
+        Report("FileStream Write + Flush(true)", file);
+
+        void Report(string name, TimeSpan elapsed) => Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"append  {name,-40} {count / elapsed.TotalSeconds,12:F0} {bytes / elapsed.TotalSeconds / 1048576,8:F1} {raw.TotalSeconds / elapsed.TotalSeconds,24:F2}"));
+    }
+
+    private static async Task<TimeSpan> StoreAppend(string data, List<DetectionRecord> records, int batch)
+    {
+        using var store = DetectionStore.Open(data, time: new FixedClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)));
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < records.Count; i += batch)
+        {
+            await store.AppendAsync(records.GetRange(i, Math.Min(batch, records.Count - i)));
+        }
+
+        return watch.Elapsed;
+    }
+
+    private static async Task<TimeSpan> RawAppend(string dir, List<byte[]> encoded, int batch)
+    {
+        Directory.CreateDirectory(dir);
+        using var device = Devices.CreateLogDevice(Path.Combine(dir, "log"), preallocateFile: false);
+        using var log = new FasterLog(new FasterLogSettings { LogDevice = device, LogCommitDir = dir, PageSizeBits = 20, MemorySizeBits = 22, SegmentSizeBits = 28 });
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < encoded.Count; i += batch)
+        {
+            var end = Math.Min(encoded.Count, i + batch);
+            for (var j = i; j < end; j++)
+            {
+                log.Enqueue(encoded[j]);
+            }
+
+            await log.CommitAsync();
+        }
+
+        return watch.Elapsed;
+    }
+
+    private static TimeSpan FileAppend(string dir, List<byte[]> encoded, int batch)
+    {
+        Directory.CreateDirectory(dir);
+        using var file = new FileStream(Path.Combine(dir, "plain.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        var watch = Stopwatch.StartNew();
+        Span<byte> length = stackalloc byte[4];
+        for (var i = 0; i < encoded.Count; i += batch)
+        {
+            var end = Math.Min(encoded.Count, i + batch);
+            for (var j = i; j < end; j++)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, encoded[j].Length);
+                file.Write(length);
+                file.Write(encoded[j]);
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        return watch.Elapsed;
+    }
+
+    private static async Task QueryAsync(string root, int count, int months)
+    {
+        var data = Path.Combine(root, "query");
+        // The months before 2026-12 (JST), e.g. 2026-09 to 2026-11 for 3; 64-byte content keeps the disk footprint small.
+        var first = new Nii.Socs.Core.Time.JstMonth(2026, 12).Plus(-months).Start;
+        var span = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.FromHours(9)) - first;
+        var step = span.Ticks / count;
+        // The clock sits just after the range, with retention long enough that nothing is refused as expired.
+        var clock = new FixedClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var schedule = new Nii.Socs.Core.Retention.RetentionSchedule(new Nii.Socs.Core.Retention.RetentionPolicy(Nii.Socs.Core.Retention.RetentionPolicy.MaxMonths), []);
+        var fill = Stopwatch.StartNew();
+        using (var store = DetectionStore.Open(data, schedule, clock))
+        {
+            const int chunk = 4096;
+            for (var i = 0; i < count; i += chunk)
+            {
+                var n = Math.Min(chunk, count - i);
+                var list = new List<DetectionRecord>(n);
+                for (var j = 0; j < n; j++)
+                {
+                    list.Add(Record(first.AddTicks(step * (i + j)), 64, i + j));
+                }
+
+                await store.AppendAsync(list);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query   filled {count} records in {fill.Elapsed.TotalSeconds:F1} s ({count / fill.Elapsed.TotalSeconds:F0} records/s, batches of 4096)"));
+
+        var open = Stopwatch.StartNew();
+        using var reopened = DetectionStore.Open(data, schedule, clock);
+        var query = new DetectionQuery { Participant = Who, From = first, To = first + span, Limit = 100 };
+        var warm = await reopened.QueryAsync(query);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query   reopen + first newest-100 (loads the newest partition's sidecar): {open.Elapsed.TotalMilliseconds:F0} ms"));
+
+        const int repeats = 200;
+        var newest = Time(repeats, () => reopened.QueryAsync(query));
+        var second = Time(repeats, () => reopened.QueryAsync(query with { Cursor = warm.Next }));
+        var bySid = Time(repeats, () => reopened.QueryAsync(query with { RuleSid = 7 }));
+        var oldestMonth = Time(repeats, () => reopened.QueryAsync(query with { To = first.AddDays(10) }));
+
+        // Reference: the 100 FasterLog reads any newest-100 page must do at least.
+        var partition = reopened.Partition(Who, new Nii.Socs.Core.Time.JstMonth(2026, 11))!;
+        var addresses = partition.Candidates(long.MaxValue, Guid.Empty, 0, null, null, 100).Select(e => e.Address).ToList();
+        var rawReads = Time(repeats, async () =>
+        {
+            foreach (var address in addresses)
+            {
+                await partition.ReadAsync(address, CancellationToken.None);
+            }
+
+            return warm;
+        });
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query   {"what",-44} {"median µs",10} {"p99 µs",10} {"ratio vs 100 raw reads",24}"));
+        Row($"newest 100 ({months} months stored)", await newest);
+        Row("second page via cursor", await second);
+        Row("newest 100 filtered by rule sid (1/64)", await bySid);
+        Row("newest 100 of the oldest month", await oldestMonth);
+        Row("100 raw FasterLog reads (reference)", await rawReads);
+
+        void Row(string name, (double Median, double P99) t) => Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture, $"query   {name,-44} {t.Median,10:F0} {t.P99,10:F0} {t.Median / rawReads.Result.Median,24:F2}"));
+    }
+
+    private static async Task<(double Median, double P99)> Time(int repeats, Func<Task<DetectionPage>> action)
+    {
+        await action();
+        var samples = new double[repeats];
+        for (var i = 0; i < repeats; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var page = await action();
+            samples[i] = watch.Elapsed.TotalMicroseconds;
+            if (page.Records.Count == 0)
+            {
+                throw new InvalidOperationException("The benchmark query returned nothing.");
+            }
+        }
+
+        Array.Sort(samples);
+        return (samples[repeats / 2], samples[(int)(repeats * 0.99)]);
+    }
+
+    private static DetectionRecord Record(DateTimeOffset at, int contentLength, int i)
+    {
+        var content = new byte[contentLength];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(content, i);
+        return new DetectionRecord
+        {
+            Id = DetectionId.New(at),
+            Participant = Who,
+            Epoch = new EpochId(Who, 2900 + (i % 13)),
+            Header = new DetectionHeader
+            {
+                ObservedAt = at,
+                Source = new IPAddress(0xC6336400u + (uint)(i & 0xFF)),
+                Destination = IPAddress.Parse("192.0.2.10"),
+                Protocol = 6,
+                SourcePort = (ushort)(1024 + (i % 60000)),
+                DestinationPort = 22,
+                TcpFlags = 0x18,
+                CapturedLength = 60 + contentLength,
+                WireLength = 60 + contentLength,
+                ContentLength = contentLength,
+                HeaderBytes = new byte[54],
+            },
+            Rule = new RuleRef(i % 64, 1, "ET SCAN potential SSH scan", "attempted-recon", 2),
+            SealedContent = content,
+        };
+    }
+
+    private static int Flag(string[] args, string name, int fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace Nii.Socs.Core.Audit;
+
+/// <summary>The outcome of verifying the operation history (R6.4): intact, or the first problem.</summary>
+/// <remarks>R6.4. A closed family: <see cref="Intact"/> or <see cref="Broken"/>.</remarks>
+public abstract record HistoryVerification
+{
+    private protected HistoryVerification()
+    {
+    }
+
+    /// <summary>The chain verified end to end.</summary>
+    /// <param name="Entries">How many entries were verified.</param>
+    /// <param name="LastCheckpoint">The number of the last signed checkpoint; null when none was written yet.</param>
+    public sealed record Intact(long Entries, long? LastCheckpoint) : HistoryVerification
+    {
+        /// <summary>The operator's line: <c>ok N entries, last checkpoint #K signed</c>.</summary>
+        /// <returns>The line.</returns>
+        public override string ToString() => LastCheckpoint is { } k
+            ? string.Create(CultureInfo.InvariantCulture, $"ok {Entries} entries, last checkpoint #{k} signed")
+            : string.Create(CultureInfo.InvariantCulture, $"ok {Entries} entries, no signed checkpoint yet");
+    }
+
+    /// <summary>The first problem found.</summary>
+    /// <param name="Sequence">The sequence number of the first broken entry (or the entry a checkpoint names).</param>
+    /// <param name="Reason">Why it is broken.</param>
+    public sealed record Broken(long Sequence, string Reason) : HistoryVerification
+    {
+        /// <summary>The operator's line: <c>broken at entry S: why</c>.</summary>
+        /// <returns>The line.</returns>
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"broken at entry {Sequence}: {Reason}");
+    }
+}

@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using Nii.Socs.Core.Scope;
+
+namespace Nii.Socs.Core.Participants.Registry;
+
+/// <summary>One fact of the participant registry; the registry's state is a pure fold of these (DESIGN §5).</summary>
+/// <remarks>
+/// A closed family: every event is a sealed record below. Events are facts already decided; validation (R3, R12)
+/// happens before an event is appended. The fold (<see cref="RegistryState.Apply"/>) ignores an event that names
+/// something unknown, so a replayed log always folds.
+/// <para>Edge case: approving an application twice changes nothing the second time.</para>
+/// </remarks>
+public abstract record RegistryEvent
+{
+    private protected RegistryEvent(DateTimeOffset at) => At = at;
+
+    /// <summary>When the fact was recorded (UTC).</summary>
+    public DateTimeOffset At { get; }
+}
+
+/// <summary>An application was submitted (R3.1–R3.3).</summary>
+/// <param name="At">When.</param>
+/// <param name="ApplicationId">The application's id.</param>
+/// <param name="Participant">The participant id it asks for.</param>
+/// <param name="Name">The institution's name.</param>
+/// <param name="Prefixes">Monitored prefixes (R3.1).</param>
+/// <param name="Contacts">Notification mail addresses (R3.2).</param>
+/// <param name="Operators">Portal operators (R3.3).</param>
+public sealed record ApplicationSubmitted(DateTimeOffset At, string ApplicationId, ParticipantId Participant, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators) : RegistryEvent(At);
+
+/// <summary>A pending application was approved: its participant becomes active with its contents (R11.1).</summary>
+/// <param name="At">When.</param>
+/// <param name="ApplicationId">The application.</param>
+public sealed record ApplicationApproved(DateTimeOffset At, string ApplicationId) : RegistryEvent(At);
+
+/// <summary>A pending application was refused, with the reason (R12.2).</summary>
+/// <param name="At">When.</param>
+/// <param name="ApplicationId">The application.</param>
+/// <param name="Reason">The stated reason.</param>
+public sealed record ApplicationRefused(DateTimeOffset At, string ApplicationId, string Reason) : RegistryEvent(At);
+
+/// <summary>A participant's monitored prefixes were replaced (R3.1).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Prefixes">The new prefixes.</param>
+public sealed record PrefixesChanged(DateTimeOffset At, ParticipantId Participant, ImmutableArray<IPPrefix> Prefixes) : RegistryEvent(At);
+
+/// <summary>A participant's notification addresses were replaced (R3.2).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Contacts">The new addresses.</param>
+public sealed record ContactsChanged(DateTimeOffset At, ParticipantId Participant, ImmutableArray<string> Contacts) : RegistryEvent(At);
+
+/// <summary>A participant's portal operators were replaced (R3.3).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Operators">The new operators.</param>
+public sealed record OperatorsChanged(DateTimeOffset At, ParticipantId Participant, ImmutableArray<OperatorContact> Operators) : RegistryEvent(At);
+
+/// <summary>A client certificate was issued to an operator of a participant (R6.3, R8.1).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Thumbprint">The certificate's SHA-256 thumbprint, hex.</param>
+/// <param name="OperatorEmail">The operator it was issued to.</param>
+public sealed record CertificateIssued(DateTimeOffset At, ParticipantId Participant, string Thumbprint, string OperatorEmail) : RegistryEvent(At);
+
+/// <summary>A client certificate was revoked, e.g. on reported compromise (R6.2).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Thumbprint">The certificate's thumbprint.</param>
+/// <param name="Reason">Why.</param>
+public sealed record CertificateRevoked(DateTimeOffset At, ParticipantId Participant, string Thumbprint, string Reason) : RegistryEvent(At);
+
+/// <summary>A retention agreement was made (R7.3).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Months">Months kept after the acquisition month.</param>
+/// <param name="EffectiveFrom">The JST date from which acquired detections fall under it.</param>
+public sealed record AgreementMade(DateTimeOffset At, ParticipantId Participant, int Months, DateOnly EffectiveFrom) : RegistryEvent(At);
+
+/// <summary>Monitored prefixes were excluded temporarily under load (R5.2).</summary>
+/// <param name="At">When.</param>
+/// <param name="ExclusionId">The exclusion's id.</param>
+/// <param name="Prefixes">The excluded prefixes.</param>
+/// <param name="Until">The planned end; null when open-ended.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ExclusionStarted(DateTimeOffset At, string ExclusionId, ImmutableArray<IPPrefix> Prefixes, DateTimeOffset? Until, string Reason) : RegistryEvent(At);
+
+/// <summary>An exclusion ended (R5.2).</summary>
+/// <param name="At">When.</param>
+/// <param name="ExclusionId">The exclusion.</param>
+public sealed record ExclusionEnded(DateTimeOffset At, string ExclusionId) : RegistryEvent(At);
+
+/// <summary>A participant's use ends from a date (R12.1: the day after the date on the notice).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="EffectiveFrom">The first JST date on which it is no longer a participant.</param>
+public sealed record ParticipantTerminated(DateTimeOffset At, ParticipantId Participant, DateOnly EffectiveFrom) : RegistryEvent(At);

@@ -1,0 +1,102 @@
+using FASTER.core;
+
+namespace Nii.Socs.Core.Storage;
+
+/// <summary>One FasterLog with its device, opened on a directory, recovered to its last commit, with group commit.</summary>
+/// <remarks>
+/// Appends are acknowledged only once <see cref="EnsureCommittedAsync"/> has seen the commit cover them: FASTER's
+/// <c>EnqueueAndWaitForCommit</c> waits for a commit but does not issue one (STYLE §9). Concurrent callers share one
+/// <c>CommitAsync</c> (group commit): whoever finds no commit in flight starts one, the others wait on it and start
+/// another only when their entry was enqueued after it began.
+/// </remarks>
+internal sealed class FasterLogHandle : IDisposable
+{
+    private readonly IDevice _device;
+    private readonly Lock _gate = new();
+    private readonly Func<CancellationToken, Task>? _afterCommit;
+    private Task? _inflight;
+
+    private FasterLogHandle(string directory, IDevice device, FasterLog log, Func<CancellationToken, Task>? afterCommit)
+    {
+        Directory = directory;
+        _device = device;
+        Log = log;
+        _afterCommit = afterCommit;
+    }
+
+    public string Directory { get; }
+
+    public FasterLog Log { get; }
+
+    /// <summary>Opens (creating when absent) a log under a directory and recovers it to its last commit.</summary>
+    /// <param name="directory">The directory that holds only this log.</param>
+    /// <param name="afterCommit">Run after every completed commit, inside the shared commit task (e.g. indexing).</param>
+    public static FasterLogHandle Open(string directory, Func<CancellationToken, Task>? afterCommit = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        try
+        {
+            var settings = new FasterLogSettings
+            {
+                LogDevice = device,
+                LogCommitDir = directory,
+                // 1 MiB pages, 4 MiB in memory per log: many partitions stay open on a small host.
+                PageSizeBits = 20,
+                MemorySizeBits = 22,
+                SegmentSizeBits = 28,
+                TryRecoverLatest = true,
+                RemoveOutdatedCommits = true,
+                AutoRefreshSafeTailAddress = false,
+            };
+            return new FasterLogHandle(directory, device, new FasterLog(settings), afterCommit);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the log is committed at least up to <paramref name="untilAddress"/>, committing as needed.</summary>
+    public async Task EnsureCommittedAsync(long untilAddress, CancellationToken cancellationToken)
+    {
+        while (Log.CommittedUntilAddress < untilAddress)
+        {
+            Task commit;
+            lock (_gate)
+            {
+                commit = _inflight ??= CommitOnceAsync();
+            }
+
+            await commit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        Log.Dispose();
+        _device.Dispose();
+    }
+
+    private async Task CommitOnceAsync()
+    {
+        // Yield first so that callers enqueueing right now join this commit rather than the next one.
+        await Task.Yield();
+        try
+        {
+            await Log.CommitAsync().ConfigureAwait(false);
+            if (_afterCommit is not null)
+            {
+                await _afterCommit(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inflight = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers.Binary;
+using System.Net;
+using Nii.Socs.Core.Scope;
+
+namespace Nii.Socs.Core.Storage;
+
+/// <summary>One entry of a partition's sidecar index: enough to order, filter and fetch a record without reading it.</summary>
+internal readonly record struct IndexEntry(long Ticks, Guid Id, long Address, long Sid, uint SourceHash, uint DestinationHash, long Epoch)
+{
+    /// <summary>The size of one entry in the sidecar file.</summary>
+    public const int Size = 56;
+
+    public static IndexEntry Read(ReadOnlySpan<byte> span) => new(
+        BinaryPrimitives.ReadInt64LittleEndian(span),
+        new Guid(span.Slice(8, 16), bigEndian: true),
+        BinaryPrimitives.ReadInt64LittleEndian(span[24..]),
+        BinaryPrimitives.ReadInt64LittleEndian(span[32..]),
+        BinaryPrimitives.ReadUInt32LittleEndian(span[40..]),
+        BinaryPrimitives.ReadUInt32LittleEndian(span[44..]),
+        BinaryPrimitives.ReadInt64LittleEndian(span[48..]));
+
+    public void Write(Span<byte> span)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(span, Ticks);
+        Id.TryWriteBytes(span.Slice(8, 16), bigEndian: true, out _);
+        BinaryPrimitives.WriteInt64LittleEndian(span[24..], Address);
+        BinaryPrimitives.WriteInt64LittleEndian(span[32..], Sid);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[40..], SourceHash);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[44..], DestinationHash);
+        BinaryPrimitives.WriteInt64LittleEndian(span[48..], Epoch);
+    }
+
+    /// <summary>Orders by observation time, then id: the order of "newest first" and of cursors.</summary>
+    public static int CompareKey(long ticksA, Guid idA, long ticksB, Guid idB)
+    {
+        var c = ticksA.CompareTo(ticksB);
+        return c != 0 ? c : idA.CompareTo(idB);
+    }
+
+    /// <summary>A 32-bit FNV-1a hash of an address as 16 bytes (IPv4 mapped), for filtering by address.</summary>
+    public static uint HashOf(IPAddress address)
+    {
+        var (isIPv6, bits) = IPPrefix.ToBits(address);
+        if (!isIPv6)
+        {
+            bits |= (UInt128)0xFFFF << 32;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, bits);
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Net;
+using MessagePack;
+using MessagePack.Resolvers;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+
+namespace Nii.Socs.Core.Storage;
+
+/// <summary>The stored form of a <see cref="DetectionRecord"/>: MessagePack, integer keys, explicit schema version.</summary>
+/// <remarks>Schema 1. New fields get new keys; a reader refuses a schema it does not know rather than guess.</remarks>
+[MessagePackObject]
+internal sealed class StoredDetection
+{
+    public const int CurrentSchema = 1;
+
+    [Key(0)] public int Schema { get; set; }
+
+    [Key(1)] public byte[] Id { get; set; } = [];
+
+    [Key(2)] public string Participant { get; set; } = string.Empty;
+
+    [Key(3)] public long Epoch { get; set; }
+
+    [Key(4)] public long ObservedAtUtcTicks { get; set; }
+
+    [Key(5)] public byte[] Source { get; set; } = [];
+
+    [Key(6)] public byte[] Destination { get; set; } = [];
+
+    [Key(7)] public byte Protocol { get; set; }
+
+    [Key(8)] public int SourcePort { get; set; } = -1;
+
+    [Key(9)] public int DestinationPort { get; set; } = -1;
+
+    [Key(10)] public int TcpFlags { get; set; } = -1;
+
+    [Key(11)] public int CapturedLength { get; set; }
+
+    [Key(12)] public int WireLength { get; set; }
+
+    [Key(13)] public int ContentLength { get; set; }
+
+    [Key(14)] public byte[] HeaderBytes { get; set; } = [];
+
+    [Key(15)] public long RuleSid { get; set; }
+
+    [Key(16)] public int RuleRev { get; set; }
+
+    [Key(17)] public string RuleMessage { get; set; } = string.Empty;
+
+    [Key(18)] public string? RuleClassType { get; set; }
+
+    [Key(19)] public int RulePriority { get; set; }
+
+    [Key(20)] public int DetectionSource { get; set; }
+
+    [Key(21)] public byte[] SealedContent { get; set; } = [];
+}
+
+/// <summary>Maps detection records to and from their stored bytes.</summary>
+internal static class DetectionCodec
+{
+    /// <summary>Stored bytes are read as untrusted data (STYLE §9): depth limits, collision-resistant hashing.</summary>
+    public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
+        .WithResolver(StandardResolverAllowPrivate.Instance)
+        .WithSecurity(MessagePackSecurity.UntrustedData);
+
+    public static byte[] Encode(DetectionRecord record)
+    {
+        var id = new byte[16];
+        record.Id.Value.TryWriteBytes(id, bigEndian: true, out _);
+        var header = record.Header;
+        var dto = new StoredDetection
+        {
+            Schema = StoredDetection.CurrentSchema,
+            Id = id,
+            Participant = record.Participant.Value,
+            Epoch = record.Epoch.Index,
+            ObservedAtUtcTicks = header.ObservedAt.UtcTicks,
+            Source = header.Source.GetAddressBytes(),
+            Destination = header.Destination.GetAddressBytes(),
+            Protocol = header.Protocol,
+            SourcePort = header.SourcePort ?? -1,
+            DestinationPort = header.DestinationPort ?? -1,
+            TcpFlags = header.TcpFlags ?? -1,
+            CapturedLength = header.CapturedLength,
+            WireLength = header.WireLength,
+            ContentLength = header.ContentLength,
+            HeaderBytes = header.HeaderBytes.ToArray(),
+            RuleSid = record.Rule.Sid,
+            RuleRev = record.Rule.Rev,
+            RuleMessage = record.Rule.Message,
+            RuleClassType = record.Rule.ClassType,
+            RulePriority = record.Rule.Priority,
+            DetectionSource = (int)record.Source,
+            SealedContent = record.SealedContent.ToArray(),
+        };
+        return MessagePackSerializer.Serialize(dto, Options);
+    }
+
+    /// <summary>Decodes stored bytes; every byte must belong to the record.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a complete record of a known schema.</exception>
+    public static DetectionRecord Decode(ReadOnlyMemory<byte> bytes)
+    {
+        StoredDetection dto;
+        try
+        {
+            dto = MessagePackSerializer.Deserialize<StoredDetection>(bytes, Options, out var read);
+            if (read != bytes.Length)
+            {
+                throw new InvalidDataException($"A stored detection has {bytes.Length - read} trailing byte(s).");
+            }
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            throw new InvalidDataException("A stored detection is not valid MessagePack: " + ex.Message, ex);
+        }
+
+        if (dto.Schema != StoredDetection.CurrentSchema)
+        {
+            throw new InvalidDataException($"A stored detection has schema {dto.Schema}; this reader knows schema {StoredDetection.CurrentSchema}.");
+        }
+
+        if (dto.Id.Length != 16 || dto.Source.Length is not (4 or 16) || dto.Destination.Length is not (4 or 16)
+            || !ParticipantId.IsValid(dto.Participant) || dto.ObservedAtUtcTicks < 0 || dto.ObservedAtUtcTicks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new InvalidDataException("A stored detection has a field out of range.");
+        }
+
+        try
+        {
+            return ToRecord(dto);
+        }
+        catch (Exception ex) when (ex is OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException("A stored detection has a field out of range: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>Reads only what the sidecar index needs, without materialising the record or copying its content.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a record of a known schema.</exception>
+    public static IndexEntry ReadIndexFields(ReadOnlyMemory<byte> bytes, long address)
+    {
+        try
+        {
+            var reader = new MessagePackReader(bytes);
+            var count = reader.ReadArrayHeader();
+            if (count < 22 || reader.ReadInt32() != StoredDetection.CurrentSchema)
+            {
+                throw new InvalidDataException($"A stored detection at address {address} is not schema {StoredDetection.CurrentSchema}.");
+            }
+
+            var id = ReadBytes(ref reader, 16);
+            reader.Skip(); // participant
+            var epoch = reader.ReadInt64();
+            var ticks = reader.ReadInt64();
+            var source = ReadAddress(ref reader);
+            var destination = ReadAddress(ref reader);
+            for (var key = 7; key < 15; key++)
+            {
+                reader.Skip();
+            }
+
+            var sid = reader.ReadInt64();
+            return new IndexEntry(ticks, new Guid(id, bigEndian: true), address, sid, IndexEntry.HashOf(source), IndexEntry.HashOf(destination), epoch);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or ArgumentException)
+        {
+            throw new InvalidDataException($"A stored detection at address {address} cannot be indexed: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] ReadBytes(ref MessagePackReader reader, int length)
+    {
+        var sequence = reader.ReadBytes() ?? throw new InvalidDataException("A stored detection has a nil binary field.");
+        if (sequence.Length != length)
+        {
+            throw new InvalidDataException($"A stored detection has a {sequence.Length}-byte field where {length} bytes were expected.");
+        }
+
+        return System.Buffers.BuffersExtensions.ToArray(sequence);
+    }
+
+    private static IPAddress ReadAddress(ref MessagePackReader reader)
+    {
+        var sequence = reader.ReadBytes() ?? throw new InvalidDataException("A stored detection has a nil address.");
+        if (sequence.Length is not (4 or 16))
+        {
+            throw new InvalidDataException("A stored detection has an address that is neither 4 nor 16 bytes.");
+        }
+
+        return new IPAddress(System.Buffers.BuffersExtensions.ToArray(sequence));
+    }
+
+    private static DetectionRecord ToRecord(StoredDetection dto)
+    {
+        var participant = new ParticipantId(dto.Participant);
+        return new DetectionRecord
+        {
+            Id = new DetectionId(new Guid(dto.Id, bigEndian: true)),
+            Participant = participant,
+            Epoch = new EpochId(participant, dto.Epoch),
+            Header = new DetectionHeader
+            {
+                ObservedAt = new DateTimeOffset(dto.ObservedAtUtcTicks, TimeSpan.Zero),
+                Source = new IPAddress(dto.Source),
+                Destination = new IPAddress(dto.Destination),
+                Protocol = dto.Protocol,
+                SourcePort = dto.SourcePort < 0 ? null : checked((ushort)dto.SourcePort),
+                DestinationPort = dto.DestinationPort < 0 ? null : checked((ushort)dto.DestinationPort),
+                TcpFlags = dto.TcpFlags < 0 ? null : checked((byte)dto.TcpFlags),
+                CapturedLength = dto.CapturedLength,
+                WireLength = dto.WireLength,
+                ContentLength = dto.ContentLength,
+                HeaderBytes = dto.HeaderBytes,
+            },
+            Rule = new RuleRef(dto.RuleSid, dto.RuleRev, dto.RuleMessage, dto.RuleClassType, dto.RulePriority),
+            Source = (DetectionSource)dto.DetectionSource,
+            SealedContent = dto.SealedContent,
+        };
+    }
+}

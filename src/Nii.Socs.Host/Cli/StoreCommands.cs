@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using Nii.Socs.Core.Audit;
+using Nii.Socs.Core.Retention;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Time;
+
+namespace Nii.Socs.Host.Cli;
+
+/// <summary><c>socs audit verify</c>, <c>socs store stats</c> and <c>socs retention sweep</c>: the storage verbs.</summary>
+internal static class StoreCommands
+{
+    public static IEnumerable<Command> Create(CliContext context)
+    {
+        var audit = new Command("audit", "The operation history (R6.4)");
+        audit.Subcommands.Add(Verify(context));
+        yield return audit;
+        var store = new Command("store", "The detection store");
+        store.Subcommands.Add(Stats(context));
+        yield return store;
+    }
+
+    /// <summary><c>socs retention sweep --data DIR [--now INSTANT] [--dry-run]</c> (R7.3).</summary>
+    public static Command Sweep(CliContext context)
+    {
+        var data = DataOption();
+        var now = new Option<string?>("--now") { Description = "Decide as of this instant (ISO 8601 with offset); a real sweep never goes past the clock" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted; delete and record nothing" };
+        var command = new Command("sweep", "Delete expired detection partitions and unreferenced wrapped keys (R7.3)") { data, now, dryRun };
+        command.SetAction(parse =>
+        {
+            var dir = ExistingDirectory(parse.GetValue(data));
+            var at = parse.GetValue(now) is { } text ? CliParse.Instant("--now", text) : (DateTimeOffset?)null;
+            var dry = parse.GetValue(dryRun);
+            var schedule = ScheduleOf(dir);
+            using var store = DetectionStore.Open(dir, schedule, context.Time);
+            using var history = OperationHistoryStore.Open(dir, context.Time);
+            var sweeper = new RetentionSweeper(store, new WrappedKeyDirectory(dir), history, context.Time);
+            var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
+            var verb = dry ? "would delete" : "deleted";
+            foreach (var resumed in report.Resumed)
+            {
+                context.Out.WriteLine($"finished interrupted deletion of partition {resumed}");
+            }
+
+            foreach (var p in report.Partitions)
+            {
+                context.Out.WriteLine($"{verb} partition {p.Participant}/{p.Month} (expired {CliParse.Iso(Jst.ToJst(p.Expiry))})");
+            }
+
+            foreach (var k in report.EpochKeys)
+            {
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{verb} wrapped keys {k.Participant}/epoch {k.Epoch}"));
+            }
+
+            context.Out.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{(dry ? "dry run" : "swept")} at {CliParse.Iso(Jst.ToJst(report.At))}: {report.Partitions.Count} partition(s), {report.EpochKeys.Count} wrapped key set(s)"));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command Verify(CliContext context)
+    {
+        var data = DataOption();
+        var command = new Command("verify", "Check the hash chain and the signed checkpoints of the operation history (R6.4)") { data };
+        command.SetAction(parse =>
+        {
+            var result = OperationHistoryStore.Verify(ExistingDirectory(parse.GetValue(data)));
+            context.Out.WriteLine(result.ToString());
+            return result is HistoryVerification.Intact ? CliApp.Ok : CliApp.Problem;
+        });
+        return command;
+    }
+
+    private static Command Stats(CliContext context)
+    {
+        var data = DataOption();
+        var command = new Command("stats", "Partitions with their record counts, sizes and expiry (R7.3)") { data };
+        command.SetAction(parse =>
+        {
+            var dir = ExistingDirectory(parse.GetValue(data));
+            var schedule = ScheduleOf(dir);
+            using var store = DetectionStore.Open(dir, schedule, context.Time);
+            var partitions = store.Partitions();
+            context.Out.WriteLine("participant  month    records  bytes  expires");
+            long records = 0, bytes = 0;
+            foreach (var (participant, month) in partitions)
+            {
+                var stats = store.Stats(participant, month)!;
+                records += stats.Records;
+                bytes += stats.Bytes;
+                context.Out.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{participant}  {month}  {stats.Records}  {stats.Bytes}  {CliParse.Iso(Jst.ToJst(schedule.ExpiryOf(participant, month)))}"));
+            }
+
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{partitions.Count} partition(s), {records} record(s), {bytes} byte(s)"));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Option<string> DataOption() => new("--data") { Description = "The data directory", Required = true };
+
+    private static string ExistingDirectory(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !Directory.Exists(path))
+        {
+            throw new CliUsageException($"--data must be an existing data directory; got '{path}'.");
+        }
+
+        return path;
+    }
+
+    /// <summary>The default policy plus the agreements recorded in the registry, when there is one (R7.3).</summary>
+    private static RetentionSchedule ScheduleOf(string dir)
+    {
+        if (!Directory.Exists(Path.Combine(dir, RegistryStore.DirectoryName)))
+        {
+            return RetentionSchedule.Default;
+        }
+
+        using var registry = RegistryStore.Open(dir);
+        return registry.State.RetentionSchedule(RetentionPolicy.Default);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Net;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Storage;
+
+namespace Nii.Socs.Core.Tests.Storage;
+
+public sealed class StoredDetectionProperties
+{
+    private static Gen<IPAddress> Addresses => Gen.OneOf(
+        Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), 4).Select(b => new IPAddress(b)),
+        Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), 16).Select(b => new IPAddress(b)));
+
+    private static Gen<DetectionRecord> Records =>
+        from ticks in Gen.Choose(0, int.MaxValue).Select(s => new DateTimeOffset(1955, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(s * 1.37))
+        from who in Gen.Elements("u-tokyo", "kyoto-u", "a")
+        from epoch in Gen.Choose(0, 100_000)
+        from source in Addresses
+        from destination in Addresses
+        from port in Gen.Elements<ushort?>(null, 0, 22, 65535)
+        from flags in Gen.Elements<byte?>(null, 0, 0x12, 0xFF)
+        from sid in Gen.Choose(0, int.MaxValue)
+        from classType in Gen.Elements<string?>(null, "trojan-activity", "ウイルス")
+        from content in Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())
+        from header in Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())
+        from id in Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), 16)
+        select new DetectionRecord
+        {
+            // Instants before 1970 cannot make version-7 ids; any 16 bytes are a valid stored id.
+            Id = new DetectionId(new Guid(id)),
+            Participant = new ParticipantId(who),
+            Epoch = new EpochId(new ParticipantId(who), epoch),
+            Header = new DetectionHeader
+            {
+                ObservedAt = ticks,
+                Source = source,
+                Destination = destination,
+                Protocol = 6,
+                SourcePort = port,
+                DestinationPort = port,
+                TcpFlags = flags,
+                CapturedLength = header.Length,
+                WireLength = header.Length + 4,
+                ContentLength = content.Length,
+                HeaderBytes = header,
+            },
+            Rule = new RuleRef(sid, 2, "msg", classType, 1 + (sid % 255)),
+            Source = sid % 2 == 0 ? DetectionSource.Packet : DetectionSource.Eve,
+            SealedContent = content,
+        };
+
+    [Property(MaxTest = 200)]
+    [Trait("Requirement", "R7.1")]
+    public Property R7_1_a_stored_record_reads_back_field_for_field_and_indexes_the_same()
+    {
+        return Prop.ForAll(Records.ToArbitrary(), r =>
+        {
+            var bytes = DetectionCodec.Encode(r);
+            var back = DetectionCodec.Decode(bytes);
+            var index = DetectionCodec.ReadIndexFields(bytes, 4242);
+            return (back.Id == r.Id).Label("id")
+                .And((back.Participant == r.Participant && back.Epoch == r.Epoch).Label("participant, epoch"))
+                .And(back.Header.ToCanonicalBytes().AsSpan().SequenceEqual(r.Header.ToCanonicalBytes()).Label("header"))
+                .And((back.Header.Source.Equals(r.Header.Source) && back.Header.Destination.Equals(r.Header.Destination)).Label("addresses keep their family"))
+                .And((back.Rule == r.Rule && back.Source == r.Source).Label("rule"))
+                .And(back.SealedContent.Span.SequenceEqual(r.SealedContent.Span).Label("content"))
+                .And((index == new IndexEntry(r.Header.ObservedAt.UtcTicks, r.Id.Value, 4242, r.Rule.Sid, IndexEntry.HashOf(r.Header.Source), IndexEntry.HashOf(r.Header.Destination), r.Epoch.Index)).Label("index fields"));
+        });
+    }
+
+    [Fact]
+    public void Trailing_bytes_and_unknown_schema_are_refused()
+    {
+        var bytes = DetectionCodec.Encode(StorageTestKit.Record(StorageTestKit.UTokyo, DateTimeOffset.UnixEpoch));
+        Assert.Throws<InvalidDataException>(() => DetectionCodec.Decode(bytes.Append((byte)0xC0).ToArray()));
+        var wrongSchema = (byte[])bytes.Clone();
+        wrongSchema[1] = 2; // [array header][schema positive fixint]
+        Assert.Throws<InvalidDataException>(() => DetectionCodec.Decode(wrongSchema));
+        Assert.Throws<InvalidDataException>(() => DetectionCodec.ReadIndexFields(wrongSchema, 0));
+        Assert.Throws<InvalidDataException>(() => DetectionCodec.Decode(bytes.AsMemory(0, bytes.Length - 3)));
+    }
+}
