@@ -204,6 +204,17 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         return entry;
     }
 
+    /// <summary>Every committed entry of this open history, oldest first (the portal shows a participant's, R6.4).</summary>
+    /// <returns>The entries committed when the scan started; empty when none.</returns>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    /// <remarks>R6.4. Reads the whole log on each call, so a caller that pages keeps its own
+    /// window. Edge case: an entry whose append has not returned yet may be missing; it is never half-read.</remarks>
+    public IReadOnlyList<OperationEntry> Entries()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return ScanRaw(_log).Select(e => StoredOperationEntry.Decode(e.Bytes)).ToList();
+    }
+
     /// <summary>Commits everything appended and signs a checkpoint of the last entry (also done at shutdown).</summary>
     /// <param name="cancellationToken">Cancels waiting for the commit.</param>
     /// <returns>A task that completes when the checkpoint is on disk.</returns>

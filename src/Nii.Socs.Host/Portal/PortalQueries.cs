@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Net;
+using Nii.Socs.Core.Audit;
+using Nii.Socs.Core.Consent;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Participants.Registry;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Time;
+
+namespace Nii.Socs.Host.Portal;
+
+/// <summary>The reads behind the portal's pages and API, each scoped to one participant (R4.7, R6.4).</summary>
+/// <remarks>
+/// Every method takes the participant the caller is authorised for and returns only that participant's data; pages
+/// and API call these, never the stores directly, so the scoping is written once.
+/// <para>Edge case: a history entry belongs to a participant when its actor is one of its operators or its subject's
+/// second segment is the participant's id (<c>consent/u-tokyo/…</c>, <c>detections/u-tokyo/2026-11</c>), so a
+/// participant <c>u-tokyo</c> never sees <c>u-tokyo-2</c>'s entries.</para>
+/// </remarks>
+internal static class PortalQueries
+{
+    /// <summary>Parses the detection filters of a query string.</summary>
+    /// <param name="sid">The rule sid text; empty for all.</param>
+    /// <param name="address">The address text; empty for all.</param>
+    /// <param name="cursor">The cursor text; empty for the first page.</param>
+    /// <param name="filter">The parsed filter.</param>
+    /// <param name="error">What was wrong.</param>
+    /// <returns>True when all parse.</returns>
+    public static bool TryParseFilter(string? sid, string? address, string? cursor, out DetectionFilter filter, out string error)
+    {
+        filter = default;
+        error = string.Empty;
+        long? s = null;
+        IPAddress? a = null;
+        DetectionCursor? c = null;
+        if (!string.IsNullOrWhiteSpace(sid))
+        {
+            if (!long.TryParse(sid.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                error = $"sid must be a whole number; got '{sid}'";
+                return false;
+            }
+
+            s = value;
+        }
+
+        if (!string.IsNullOrWhiteSpace(address))
+        {
+            if (!IPAddress.TryParse(address.Trim(), out a))
+            {
+                error = $"address must be an IPv4 or IPv6 address; got '{address}'";
+                return false;
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(cursor))
+        {
+            if (!DetectionCursor.TryParse(cursor.Trim(), out var value))
+            {
+                error = $"cursor is not one this portal made; got '{cursor}'";
+                return false;
+            }
+
+            c = value;
+        }
+
+        filter = new DetectionFilter(s, a, c);
+        return true;
+    }
+
+    /// <summary>One page of a participant's detections, newest first.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="participant">The participant.</param>
+    /// <param name="filter">The filters and cursor.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The page.</returns>
+    public static Task<DetectionPage> DetectionsAsync(PortalServices services, ParticipantId participant, DetectionFilter filter, CancellationToken cancellationToken)
+    {
+        JstMonth? oldest = null;
+        JstMonth? newest = null;
+        foreach (var (p, month) in services.Detections.Partitions())
+        {
+            if (p == participant)
+            {
+                oldest = oldest is null || month.CompareTo(oldest.Value) < 0 ? month : oldest;
+                newest = newest is null || month.CompareTo(newest.Value) > 0 ? month : newest;
+            }
+        }
+
+        if (oldest is null || newest is null)
+        {
+            return Task.FromResult(new DetectionPage([], null));
+        }
+
+        return services.Detections.QueryAsync(
+            new DetectionQuery
+            {
+                Participant = participant,
+                From = oldest.Value.Start,
+                To = newest.Value.Plus(1).Start,
+                Limit = services.Options.PageSize,
+                RuleSid = filter.Sid,
+                Address = filter.Address,
+                Cursor = filter.Cursor,
+            },
+            cancellationToken);
+    }
+
+    /// <summary>A participant's decryption requests, newest first.</summary>
+    /// <param name="ledger">The ledger.</param>
+    /// <param name="participant">The participant; null for all (staff).</param>
+    /// <returns>The requests.</returns>
+    public static IReadOnlyList<DecryptionRequest> Requests(ConsentLedger ledger, ParticipantId? participant) =>
+        [.. ledger.Requests.Where(r => participant is null || r.Participant == participant).OrderByDescending(r => r.RequestedAt).ThenBy(r => r.Id.Value)];
+
+    /// <summary>The exclusions (R5.2) that touch any of a participant's prefixes: its coverage gaps.</summary>
+    /// <param name="state">The registry state.</param>
+    /// <param name="participant">The participant.</param>
+    /// <returns>The gaps, newest first.</returns>
+    public static IReadOnlyList<ExclusionEntry> CoverageGaps(RegistryState state, ParticipantId participant)
+    {
+        if (!state.Participants.TryGetValue(participant, out var entry))
+        {
+            return [];
+        }
+
+        return [.. state.Exclusions.Values
+            .Where(x => x.Prefixes.Any(p => entry.Prefixes.Any(p.Overlaps)))
+            .OrderByDescending(x => x.From)];
+    }
+
+    /// <summary>The wrapped key sets of a participant's epochs, newest first (R8.1).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="participant">The participant.</param>
+    /// <returns>The sets.</returns>
+    public static IReadOnlyList<WrappedKeySet> WrappedKeys(PortalServices services, ParticipantId participant)
+    {
+        var directory = Path.Combine(Path.GetFullPath(services.DataDirectory), "keys", participant.Value);
+        var sets = new List<WrappedKeySet>();
+        if (!Directory.Exists(directory))
+        {
+            return sets;
+        }
+
+        foreach (var epochDirectory in Directory.EnumerateDirectories(directory))
+        {
+            if (long.TryParse(Path.GetFileName(epochDirectory), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index)
+                && services.Keys.TryLoadWrappedSet(new EpochId(participant, index), out var set))
+            {
+                sets.Add(set);
+            }
+        }
+
+        sets.Sort((a, b) => b.Epoch.Index.CompareTo(a.Epoch.Index));
+        return sets;
+    }
+
+    /// <summary>Whether a history entry concerns a participant.</summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="participant">The participant.</param>
+    /// <returns>True when its actor is one of the participant's operators or its subject names the participant.</returns>
+    public static bool Concerns(OperationEntry entry, ParticipantId participant)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Actor.StartsWith($"operator:{participant.Value}/", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var segments = entry.Subject.Split('/');
+        return segments.Length > 1 && string.Equals(segments[1], participant.Value, StringComparison.Ordinal);
+    }
+
+    /// <summary>A participant's history entries, newest first, before a sequence number.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="participant">The participant.</param>
+    /// <param name="before">Only entries with a smaller sequence; null from the newest.</param>
+    /// <param name="limit">The page size.</param>
+    /// <returns>The entries.</returns>
+    public static IReadOnlyList<OperationEntry> History(PortalServices services, ParticipantId participant, long? before, int limit)
+    {
+        var all = services.History.Entries();
+        var page = new List<OperationEntry>(limit);
+        for (var i = all.Count - 1; i >= 0 && page.Count < limit; i--)
+        {
+            var entry = all[i];
+            if ((before is null || entry.Sequence < before) && Concerns(entry, participant))
+            {
+                page.Add(entry);
+            }
+        }
+
+        return page;
+    }
+}
+
+/// <summary>The detection list's filters.</summary>
+/// <param name="Sid">Only this rule sid; null for all.</param>
+/// <param name="Address">Only this source or destination; null for all.</param>
+/// <param name="Cursor">Where the previous page ended; null for the first.</param>
+internal readonly record struct DetectionFilter(long? Sid, IPAddress? Address, DetectionCursor? Cursor);
