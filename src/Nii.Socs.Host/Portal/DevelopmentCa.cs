@@ -84,6 +84,26 @@ internal sealed class DevelopmentCa : IDisposable
         return Issue("server", "CN=localhost, O=Nii.Socs portal", new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication"), san.Build(), ClientKeyType.EcP256, Directory);
     }
 
+    /// <summary>The server certificate under <c>pki/</c>: loaded when present and valid for at least a day, else issued.</summary>
+    /// <returns>The certificate with its private key.</returns>
+    public X509Certificate2 ServerCertificate()
+    {
+        var certPath = Path.Combine(Directory, "server.crt.pem");
+        var keyPath = Path.Combine(Directory, "server.key.pem");
+        if (File.Exists(certPath) && File.Exists(keyPath))
+        {
+            var loaded = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+            if (loaded.NotAfter.ToUniversalTime() > _time.GetUtcNow().AddDays(1).UtcDateTime && ValidatesChain(loaded))
+            {
+                return loaded;
+            }
+
+            loaded.Dispose();
+        }
+
+        return IssueServer().Certificate;
+    }
+
     /// <summary>Issues an operator's client certificate (1 year) with files under <c>pki/operators/</c>.</summary>
     /// <param name="name">The file name stem and common name, such as <c>u-tokyo-sato</c>.</param>
     /// <param name="keyType">The key type: EC P-256 (HPKE wrapping) or RSA 3072 (RSA-OAEP wrapping, DESIGN §4).</param>
@@ -128,6 +148,16 @@ internal sealed class DevelopmentCa : IDisposable
         return chain.Build(certificate) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(ca.RawData);
     }
 
+    private bool ValidatesChain(X509Certificate2 certificate)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(Certificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
+        return chain.Build(certificate);
+    }
+
     /// <inheritdoc />
     public void Dispose() => Certificate.Dispose();
 
@@ -155,7 +185,9 @@ internal sealed class DevelopmentCa : IDisposable
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7F;
         var notAfter = now.AddYears(1) < Certificate.NotAfter ? now.AddYears(1) : new DateTimeOffset(Certificate.NotAfter.ToUniversalTime());
-        using var issued = request.Create(Certificate, now.AddMinutes(-5), notAfter, serial);
+        // The CA key is EC; an RSA subject needs the generator form, which works for both.
+        using var caKey = Certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The development CA has no EC private key.");
+        using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddMinutes(-5), notAfter, serial);
         var withKey = rsa is not null ? issued.CopyWithPrivateKey(rsa) : issued.CopyWithPrivateKey(ec!);
         var certPath = Path.Combine(directory, name + ".crt.pem");
         var keyPath = Path.Combine(directory, name + ".key.pem");
