@@ -1,0 +1,109 @@
+using Microsoft.Playwright;
+
+namespace Nii.Socs.Host.Tests.Portal;
+
+/// <summary>
+/// The main pages in a real browser: the distribution's headless Chromium driven by Playwright for .NET, presenting
+/// operator client certificates to the real Kestrel portal. No browser is downloaded.
+/// </summary>
+[Collection(PortalGroup.Name)]
+public sealed class PortalBrowserTests(PortalFixture portal)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private static readonly string[] s_args =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    [Fact]
+    [Trait("Requirement", "R4.7")]
+    public async Task R4_7_an_operator_browses_filters_and_files_a_request_in_chromium()
+    {
+        await using var session = await OpenAsync(portal.Operators[PortalFixture.Beta]);
+        var page = session.Page;
+        var origin = portal.BaseAddress.ToString().TrimEnd('/');
+
+        var response = await page.GotoAsync(origin + "/detections");
+        Assert.Equal(200, response!.Status);
+        Assert.Equal("Detections", await page.InnerTextAsync("h1"));
+        Assert.Equal(4, await page.Locator("#detections tr").CountAsync() - 1);
+        Assert.True(await page.Locator("#next-page").IsVisibleAsync());
+
+        var target = portal.Records[PortalFixture.Beta][2].Record;
+        await page.FillAsync("input[name=address]", target.Header.Destination.ToString());
+        await page.ClickAsync("#filter");
+        await page.WaitForURLAsync("**/detections?sid=&address=*");
+        Assert.Equal(1, await page.Locator("#detections tr").CountAsync() - 1);
+
+        await page.ClickAsync("#detections a");
+        await page.WaitForURLAsync($"**/detections/{target.Id}");
+        Assert.Contains(target.Id.ToString(), await page.InnerTextAsync("main"), StringComparison.Ordinal);
+
+        await page.ClickAsync("#request-this");
+        await page.WaitForURLAsync("**/requests/*");
+        Assert.Equal("Decryption request", await page.InnerTextAsync("h1"));
+        Assert.Contains($"Key of epoch {target.Epoch}", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+
+        foreach (var (path, title) in new[] { ("/coverage", "Coverage gaps"), ("/keys", "Wrapped keys"), ("/history", "Operation history"), ("/requests", "Decryption requests") })
+        {
+            Assert.Equal(200, (await page.GotoAsync(origin + path))!.Status);
+            Assert.Equal(title, await page.InnerTextAsync("h1"));
+        }
+
+        Assert.Contains("overload at the beta connection point", await ContentOfAsync(page, origin + "/coverage"), StringComparison.Ordinal);
+        Assert.Contains("portal.requests.file", await ContentOfAsync(page, origin + "/history"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.1")]
+    public async Task R6_1_staff_sees_every_participant_in_chromium()
+    {
+        await using var session = await OpenAsync(portal.Staff);
+        var origin = portal.BaseAddress.ToString().TrimEnd('/');
+        var text = await ContentOfAsync(session.Page, origin + "/staff");
+        foreach (var p in PortalFixture.All)
+        {
+            Assert.Contains($"University {p}", text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(403, (await session.Page.GotoAsync(origin + "/detections"))!.Status);
+    }
+
+    private static async Task<string> ContentOfAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        return await page.InnerTextAsync("main");
+    }
+
+    private async Task<BrowserSession> OpenAsync(Nii.Socs.Host.Portal.IssuedCertificate certificate)
+    {
+        // The distribution's Chromium only: Playwright must never fetch a browser of its own.
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run scripts/install-deps.sh");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = s_args });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            // The portal's server certificate is from the development CA, which this browser profile does not trust;
+            // the HTTP client tests check the server chain against that CA.
+            IgnoreHTTPSErrors = true,
+            ClientCertificates =
+            [
+                new ClientCertificate { Origin = portal.BaseAddress.ToString().TrimEnd('/'), CertPath = certificate.CertificatePath, KeyPath = certificate.KeyPath },
+            ],
+        });
+        var page = await context.NewPageAsync();
+        return new BrowserSession(playwright, browser, page);
+    }
+
+    private sealed record BrowserSession(IPlaywright Playwright, IBrowser Browser, IPage Page) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.CloseAsync();
+            Playwright.Dispose();
+        }
+    }
+}
