@@ -12,6 +12,7 @@ internal static class CommandSet
         yield return ParticipantsCommands.Create(context);
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
+        yield return ConsentCommands.Create(context);
         yield return ResearchCommands.Create(context);
         foreach (var command in StoreCommands.Create(context))
         {
