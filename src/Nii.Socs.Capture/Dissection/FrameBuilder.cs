@@ -233,7 +233,7 @@ internal static class FrameBuilder
             sum = (sum & 0xFFFF) + (sum >> 16);
         }
 
-        return (ushort)~sum;
+        return (ushort)(~sum & 0xFFFF);
     }
 
     private static void Add(ReadOnlySpan<byte> data, ref ulong sum)

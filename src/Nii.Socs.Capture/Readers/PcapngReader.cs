@@ -273,7 +273,7 @@ internal sealed class PcapngReader : CaptureReader
             }
             else if (code == 14 && length >= 8)
             {
-                offset = Math.Clamp((long)(_bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(value) : BinaryPrimitives.ReadUInt64LittleEndian(value)), -1L << 36, 1L << 36);
+                offset = Math.Clamp(unchecked((long)(_bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(value) : BinaryPrimitives.ReadUInt64LittleEndian(value))), -1L << 36, 1L << 36);
             }
 
             var padded = 4 + ((length + 3) & ~3);

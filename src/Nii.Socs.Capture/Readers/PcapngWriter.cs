@@ -72,7 +72,7 @@ public sealed class PcapngWriter : IDisposable
         var body = new byte[20 + ((data.Length + 3) & ~3)];
         Write32(body, (uint)interfaceId);
         Write32(body.AsSpan(4), (uint)(units >> 32));
-        Write32(body.AsSpan(8), (uint)units);
+        Write32(body.AsSpan(8), (uint)(units & 0xFFFF_FFFF));
         Write32(body.AsSpan(12), (uint)data.Length);
         Write32(body.AsSpan(16), (uint)Math.Max(wireLength ?? data.Length, data.Length));
         data.CopyTo(body.AsSpan(20));

@@ -8,5 +8,6 @@ internal static class CommandSet
     public static IEnumerable<Command> All(CliContext context)
     {
         yield return RetentionCommands.Create(context);
+        yield return CaptureCommands.Create(context);
     }
 }

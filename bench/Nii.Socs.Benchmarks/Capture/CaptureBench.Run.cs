@@ -1,0 +1,6 @@
+namespace Nii.Socs.Benchmarks.Capture;
+
+internal static partial class CaptureBench
+{
+    public static partial int Run(string[] args) => 0;
+}
