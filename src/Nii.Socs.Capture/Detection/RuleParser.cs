@@ -436,14 +436,10 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
                     throw new RuleSyntaxException($"port list '{item}' is not closed by ']'");
                 }
 
-                if (negated)
-                {
-                    throw new RuleSyntaxException("a negated port list is not supported; negate its items instead");
-                }
-
+                // ![a,b] excludes a and b: each item is collected with the list's negation.
                 foreach (var part in SplitList(item[1..^1]))
                 {
-                    Collect(part, false, level);
+                    Collect(part, negated, level);
                 }
 
                 return;
