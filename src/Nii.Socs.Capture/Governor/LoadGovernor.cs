@@ -48,7 +48,7 @@ public sealed class LoadGovernor
     public IReadOnlyList<ScopeExclusion> Exclusions => _history;
 
     /// <summary>The number of prefixes excluded right now.</summary>
-    public int ExcludedCount => _open.Count;
+    public int ExcludedCount { get; private set; }
 
     /// <summary>Whether a prefix is excluded right now.</summary>
     /// <param name="prefixIndex">A dense index from <see cref="ScopeIndex.Lookup"/>.</param>
@@ -120,6 +120,7 @@ public sealed class LoadGovernor
         }
 
         _excluded[best] = true;
+        ExcludedCount++;
         var match = _scope[best];
         var reason = $"detection queue at {depth} of {_options.QueueCapacity} frames for {_options.Sustain.TotalSeconds:0.###} s; busiest prefix excluded";
         foreach (var participant in match.Participants)
@@ -140,5 +141,6 @@ public sealed class LoadGovernor
         }
 
         _open.Clear();
+        ExcludedCount = 0;
     }
 }
