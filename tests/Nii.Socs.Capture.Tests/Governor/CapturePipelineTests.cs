@@ -57,7 +57,7 @@ public class CapturePipelineTests
         });
         var summary = await WaitForReaderThenRelease(run, gate);
         Assert.True(summary.DroppedQueueFull > 0);
-        Assert.True(summary.Detections <= 1 + 2);
+        Assert.True(summary.Detections < summary.InScope);
         Assert.Equal(summary.InScope, summary.Detections + summary.DroppedQueueFull + summary.Excluded);
     }
 
