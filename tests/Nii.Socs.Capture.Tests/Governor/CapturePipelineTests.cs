@@ -61,6 +61,38 @@ public class CapturePipelineTests
         Assert.Equal(summary.InScope, summary.Detections + summary.DroppedQueueFull + summary.Excluded);
     }
 
+    [Fact]
+    [Trait("Requirement", "R5.2")]
+    public async Task A_stalled_detector_makes_the_governor_exclude_the_busiest_prefix_and_record_it()
+    {
+        var root = TempDirectory.RepositoryRoot();
+        var scope = ScopeIndex.Create(ScopeFile.Parse(File.ReadAllText(Path.Combine(root, "samples", "prefixes.txt")), out _));
+        var rules = RuleSet.Parse("alert ip any any -> any any (sid:1;)", "all.rules", RuleVariables.ForScope(scope));
+
+        // Every reading of the clock advances it by a second, so "high for one second" happens on the next frame.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 20, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = TimeSpan.FromSeconds(1) };
+        var options = new LoadGovernorOptions { QueueCapacity = 2, HighWaterMark = 0.5, LowWaterMark = 0.0, Sustain = TimeSpan.FromSeconds(1) };
+        var pipeline = new CapturePipeline(scope, rules, options, time);
+        using var gate = new ManualResetEventSlim(false);
+        var seen = 0;
+        using var reader = CaptureReader.OpenFile(Path.Combine(root, "samples", "captures", "demo.pcap"));
+        var summary = await pipeline.RunAsync(reader, _ =>
+        {
+            // The first detection stalls the detector (bounded): the reader fills the queue meanwhile.
+            if (Interlocked.Increment(ref seen) == 1)
+            {
+                gate.Wait(TimeSpan.FromSeconds(3));
+            }
+        });
+
+        var first = summary.Exclusions[0];
+        Assert.Equal(("u-tokyo", "192.0.2.0/24"), (first.Participant.Value, first.Prefixes.Single().ToString()));
+        Assert.All(summary.Exclusions, e => Assert.True(e.To >= e.From));
+        Assert.Contains("busiest prefix excluded", first.Reason, StringComparison.Ordinal);
+        Assert.True(summary.Excluded > 0);
+        Assert.Equal(summary.InScope, summary.Detections + summary.Excluded);
+    }
+
     private static async Task<CaptureSummary> WaitForReaderThenRelease(Task<CaptureSummary> run, ManualResetEventSlim gate)
     {
         // The reader finishes on its own (it drops rather than waits); give it a bounded chance, then release.
