@@ -156,13 +156,13 @@ public sealed partial class EveReader
         }
 
         if (!root.TryGetProperty("alert", out var alertElement) || alertElement.ValueKind != JsonValueKind.Object
-            || !alertElement.TryGetProperty("signature_id", out var sidElement) || !sidElement.TryGetInt64(out var sid) || sid <= 0)
+            || !TryNumber(alertElement, "signature_id", out var sid) || sid <= 0)
         {
             return "alert.signature_id missing";
         }
 
-        var rev = alertElement.TryGetProperty("rev", out var revElement) && revElement.TryGetInt32(out var r) ? r : 1;
-        var severity = alertElement.TryGetProperty("severity", out var severityElement) && severityElement.TryGetInt32(out var s) ? Math.Clamp(s, 1, 255) : 3;
+        var rev = TryNumber(alertElement, "rev", out var r) && r is > 0 and <= int.MaxValue ? (int)r : 1;
+        var severity = TryNumber(alertElement, "severity", out var s) ? (int)Math.Clamp(s, 1, 255) : 3;
         TryString(alertElement, "signature", out var signature);
         TryString(alertElement, "category", out var category);
 
@@ -173,7 +173,7 @@ public sealed partial class EveReader
             {
                 var packet = Convert.FromBase64String(packetText);
                 var linkType = root.TryGetProperty("packet_info", out var info) && info.ValueKind == JsonValueKind.Object
-                    && info.TryGetProperty("linktype", out var lt) && lt.TryGetInt32(out var l) ? (LinkType)l : LinkType.Ethernet;
+                    && TryNumber(info, "linktype", out var l) && l is >= 0 and <= 0xFFFF ? (LinkType)(int)l : LinkType.Ethernet;
                 var dissected = Dissector.Dissect(linkType, packet);
                 if (dissected.IsIP)
                 {
@@ -262,6 +262,7 @@ public sealed partial class EveReader
             return element.TryGetByte(out protocol);
         }
 
+
         var text = element.ValueKind == JsonValueKind.String ? element.GetString() : null;
         switch (text?.ToUpperInvariant())
         {
@@ -286,7 +287,14 @@ public sealed partial class EveReader
     }
 
     private static ushort? Port(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var element) && element.TryGetUInt16(out var port) ? port : null;
+        TryNumber(root, name, out var port) && port is >= 0 and <= 65535 ? (ushort)port : null;
+
+    /// <summary>Reads an integer member; false (never an exception) when it is absent, not a number, or not an integer.</summary>
+    private static bool TryNumber(JsonElement element, string name, out long value)
+    {
+        value = 0;
+        return element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number && property.TryGetInt64(out value);
+    }
 
     [GeneratedRegex(@"([+-]\d{2})(\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex OffsetWithoutColon();
