@@ -125,19 +125,19 @@ public sealed class ScopeIndex
     /// <returns>The index, or −1.</returns>
     public int LookupIPv4(uint address)
     {
-        var trie = _v4;
-        var best = trie.Default;
+        var slots = _v4.Slots;
+        var best = _v4.Default;
         var node = 0;
         for (var shift = 32 - Stride; shift >= 0; shift -= Stride)
         {
-            var slot = (node * Fanout) + (int)((address >> shift) & (Fanout - 1));
-            var match = trie.Match[slot];
+            var slot = 2 * ((node * Fanout) + (int)((address >> shift) & (Fanout - 1)));
+            var match = slots[slot + 1];
             if (match != 0)
             {
                 best = match;
             }
 
-            node = trie.Child[slot];
+            node = slots[slot];
             if (node == 0)
             {
                 break;
@@ -152,8 +152,8 @@ public sealed class ScopeIndex
     /// <returns>The index, or −1.</returns>
     public int LookupIPv6(UInt128 address)
     {
-        var trie = _v6;
-        var best = trie.Default;
+        var slots = _v6.Slots;
+        var best = _v6.Default;
         var node = 0;
         var high = (ulong)(address >> 64);
         var low = (ulong)(address & ulong.MaxValue);
@@ -161,14 +161,14 @@ public sealed class ScopeIndex
         {
             var word = level < 16 ? high : low;
             var shift = 64 - Stride - ((level % 16) * Stride);
-            var slot = (node * Fanout) + (int)((word >> shift) & (Fanout - 1));
-            var match = trie.Match[slot];
+            var slot = 2 * ((node * Fanout) + (int)((word >> shift) & (Fanout - 1)));
+            var match = slots[slot + 1];
             if (match != 0)
             {
                 best = match;
             }
 
-            node = trie.Child[slot];
+            node = slots[slot];
             if (node == 0)
             {
                 break;
@@ -192,7 +192,8 @@ public sealed class ScopeIndex
         return match is not null;
     }
 
-    private sealed record Trie(int[] Child, int[] Match, int Default);
+    /// <summary>A trie: per slot, the child node (0 for none) and the match index + 1 (0 for none), side by side so one lookup level touches one cache line.</summary>
+    private sealed record Trie(int[] Slots, int Default);
 
     private sealed class TrieBuilder(int width)
     {
@@ -232,7 +233,17 @@ public sealed class ScopeIndex
             }
         }
 
-        public Trie Build() => new([.. _child], [.. _match], _default);
+        public Trie Build()
+        {
+            var slots = new int[_child.Count * 2];
+            for (var i = 0; i < _child.Count; i++)
+            {
+                slots[2 * i] = _child[i];
+                slots[(2 * i) + 1] = _match[i];
+            }
+
+            return new Trie(slots, _default);
+        }
 
         private int Nibble(UInt128 bits, int level) => (int)((bits >> (width - ((level + 1) * Stride))) & (Fanout - 1));
     }
