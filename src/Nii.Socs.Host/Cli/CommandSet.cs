@@ -18,5 +18,6 @@ internal static class CommandSet
         {
             yield return command;
         }
+        yield return CaptureCommands.Create(context);
     }
 }
