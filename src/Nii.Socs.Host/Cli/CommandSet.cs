@@ -8,6 +8,7 @@ internal static class CommandSet
     public static IEnumerable<Command> All(CliContext context)
     {
         yield return DemoCommand.Create(context);
+        yield return ServeCommand.Create(context);
         yield return CalendarCommands.Create(context);
         yield return ParticipantsCommands.Create(context);
         yield return RetentionCommands.Create(context);

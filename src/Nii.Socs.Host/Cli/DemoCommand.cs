@@ -79,7 +79,7 @@ internal static class DemoCommand
         _ => [],
     };
 
-    private static KeyValuePair<string, string?> ParseOverride(string text)
+    internal static KeyValuePair<string, string?> ParseOverride(string text)
     {
         var eq = text.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0)

@@ -12,6 +12,7 @@ internal static class SocsConfiguration
         Add<DataOptions, DataOptionsValidator>(services, DataOptions.SectionName);
         Add<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.SectionName);
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
+        Add<CaptureOptions, CaptureOptionsValidator>(services, CaptureOptions.SectionName);
         return services;
     }
 
