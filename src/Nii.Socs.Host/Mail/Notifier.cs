@@ -148,16 +148,18 @@ internal sealed partial class Notifier : IDisposable
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    // A failure is a fact to keep even while shutting down: record it without the caller's token.
                     var failure = Planner.Failure(pending, _time.GetUtcNow(), $"{ex.GetType().Name}: {ex.Message}");
-                    await _outbox.AppendAsync([failure], cancellationToken);
-                    await _history.AppendAsync(Actor, "mail.failed", mail.HistorySubject, string.Create(CultureInfo.InvariantCulture, $"attempt={failure.Attempt} retry-at={failure.RetryAt:O} reason={failure.Reason}"), cancellationToken);
+                    await _outbox.AppendAsync([failure], CancellationToken.None);
+                    await _history.AppendAsync(Actor, "mail.failed", mail.HistorySubject, string.Create(CultureInfo.InvariantCulture, $"attempt={failure.Attempt} retry-at={failure.RetryAt:O} reason={failure.Reason}"), CancellationToken.None);
                     LogFailed(_logger, mail.Id, failure.Attempt, failure.RetryAt, failure.Reason);
                     failed++;
                     continue;
                 }
 
-                await _outbox.AppendAsync([new MailSent(_time.GetUtcNow(), mail.Id)], cancellationToken);
-                await _history.AppendAsync(Actor, mail.SentAction, mail.HistorySubject, Details(mail), cancellationToken);
+                // The mail has left: record it even when shutdown began meanwhile, or it would be sent again after a restart.
+                await _outbox.AppendAsync([new MailSent(_time.GetUtcNow(), mail.Id)], CancellationToken.None);
+                await _history.AppendAsync(Actor, mail.SentAction, mail.HistorySubject, Details(mail), CancellationToken.None);
                 LogSent(_logger, mail.Id, mail.Kind, mail.Participant.Value);
                 sent++;
             }
