@@ -1,4 +1,5 @@
 using Nii.Socs.Benchmarks.Capture;
+using Nii.Socs.Benchmarks.Mail;
 using Nii.Socs.Benchmarks.Research;
 using Nii.Socs.Benchmarks.Sealing;
 using Nii.Socs.Benchmarks.Storage;
@@ -13,7 +14,8 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "sealing": return SealingBenchmark.Run(rest);
     case "research": return ResearchBench.Run();
     case "storage": return await StorageBench.RunAsync(rest);
+    case "mail": return await MailBench.RunAsync(rest);
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage)");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail)");
         return 2;
 }

@@ -15,6 +15,7 @@ internal static class CommandSet
         yield return KeysCommands.Create(context);
         yield return ConsentCommands.Create(context);
         yield return ResearchCommands.Create(context);
+        yield return MailCommands.Create(context);
         foreach (var command in StoreCommands.Create(context))
         {
             yield return command;
