@@ -8,9 +8,8 @@ using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Scope;
-using Nii.Socs.Core.Storage;
-using Nii.Socs.Core.Storage.Keys;
 using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.Pipeline;
 using Nii.Socs.Host.Portal;
 
 namespace Nii.Socs.Benchmarks.Portal;
@@ -35,32 +34,28 @@ public static class PortalBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"portal bench: newest page of 50 over {records} stored records; {requests} requests per path"));
             using var ca = DevelopmentCa.OpenOrCreate(root, TimeProvider.System);
             var op = ca.IssueClient("bench-operator", ClientKeyType.EcP256);
-            using var registry = RegistryStore.Open(root);
+            await using var data = SocsData.Open(root, TimeProvider.System);
             var now = DateTimeOffset.UtcNow;
-            await registry.AppendAsync(
+            await data.Registry.AppendAsync(
             [
                 new ApplicationSubmitted(now, "a", Who, "Bench University", [IPPrefix.Parse("192.0.2.0/24")], ["soc@bench.example"], [new OperatorContact("Op", "op@bench.example", null, true)]),
                 new ApplicationApproved(now, "a"),
                 new CertificateIssued(now, Who, op.Thumbprint, "op@bench.example"),
             ]);
-            using var store = DetectionStore.Open(root);
             var batch = new List<DetectionRecord>(1000);
             for (var i = 0; i < records; i++)
             {
                 batch.Add(Record(now.AddSeconds(-i), i));
                 if (batch.Count == 1000)
                 {
-                    await store.AppendAsync(batch);
+                    await data.Detections.AppendAsync(batch);
                     batch.Clear();
                 }
             }
 
-            await store.AppendAsync(batch);
-            await using var history = OperationHistoryStore.Open(root);
-            var keys = new FileKeyStore(root);
-            using var consent = new LedgerPortalConsent(store, keys, history, TimeProvider.System);
+            await data.Detections.AppendAsync(batch);
             var options = new PortalOptions { Port = 0, PageSize = 50 };
-            var services = new PortalServices(root, registry, store, history, keys, consent, TimeProvider.System, ca.Certificate, options);
+            var services = PortalServices.For(data, ca.Certificate, options);
             await using var server = await PortalServer.StartAsync(services, ca.ServerCertificate());
             using var certificate = X509CertificateLoader.LoadPkcs12FromFile(op.Pkcs12Path, null);
 
@@ -89,6 +84,7 @@ public static class PortalBench
         finally
         {
             Directory.Delete(root, recursive: true);
+            File.Delete(root + ".kek");
         }
     }
 

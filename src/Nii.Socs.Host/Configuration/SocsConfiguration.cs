@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nii.Socs.Host.Mail;
 
 namespace Nii.Socs.Host.Configuration;
 
@@ -13,6 +14,8 @@ internal static class SocsConfiguration
         Add<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.SectionName);
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
         Add<PortalOptions, PortalOptionsValidator>(services, PortalOptions.SectionName);
+        Add<CaptureOptions, CaptureOptionsValidator>(services, CaptureOptions.SectionName);
+        Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
         return services;
     }
 

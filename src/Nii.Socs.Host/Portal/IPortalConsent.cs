@@ -11,9 +11,8 @@ namespace Nii.Socs.Host.Portal;
 /// </summary>
 /// <remarks>
 /// The portal translates HTTP to these calls and nothing else: every rule lives in <see cref="ConsentLedger"/> and in
-/// the implementation, which also writes each step to the operation history (R6.4). <see cref="LedgerPortalConsent"/>
-/// implements it in memory; the consent service with its event store (<c>Core/Consent/ConsentService</c>) is wired in
-/// its place when it lands.
+/// the implementation, which also writes each step to the operation history (R6.4). <see cref="ConsentServicePortalConsent"/>
+/// implements it over the consent service of <c>Core/Storage/Consent</c> (its event log, key checks and custody).
 /// <para>Edge case: a request whose deadline passed is <see cref="RequestStatus.Expired"/> and cannot be decided.</para>
 /// </remarks>
 internal interface IPortalConsent
@@ -21,11 +20,16 @@ internal interface IPortalConsent
     /// <summary>The current ledger: requests, decisions, grants, views and fault accesses.</summary>
     ConsentLedger Ledger { get; }
 
-    /// <summary>Files a decryption request (R8.5).</summary>
-    /// <param name="request">The request; its <see cref="DecryptionRequest.RequestedAt"/> is replaced by the service's clock.</param>
+    /// <summary>Files a decryption request (R8.5); the service gives it its id and filing instant.</summary>
+    /// <param name="requester">Who asks.</param>
+    /// <param name="participant">Whose records.</param>
+    /// <param name="scope">Which records.</param>
+    /// <param name="purpose">Why.</param>
+    /// <param name="purposeText">The purpose in words.</param>
+    /// <param name="deadline">When it expires undecided.</param>
     /// <param name="cancellationToken">Cancels the wait for the history.</param>
-    /// <returns>Null when filed; otherwise why not.</returns>
-    Task<string?> RequestAsync(DecryptionRequest request, CancellationToken cancellationToken);
+    /// <returns>The request's id, or why not.</returns>
+    Task<ConsentOutcome<RequestId>> RequestAsync(Actor requester, ParticipantId participant, ConsentScope scope, Purpose purpose, string purposeText, DateTimeOffset deadline, CancellationToken cancellationToken);
 
     /// <summary>The epochs whose keys an approval must present (R8.6).</summary>
     /// <param name="request">The request.</param>

@@ -67,10 +67,8 @@ internal static class PortalActions
             return ConsentOutcome<RequestId>.Refused($"deadline must be between 1 and 90 days; got {days}");
         }
 
-        var now = services.Time.GetUtcNow();
-        var request = new DecryptionRequest(new RequestId(Guid.CreateVersion7(now)), principal.Actor, participant, scope, purpose, input.Text ?? string.Empty, now, now.AddDays(days));
-        var refused = await services.Consent.RequestAsync(request, cancellationToken);
-        return refused is null ? ConsentOutcome<RequestId>.Ok(request.Id) : ConsentOutcome<RequestId>.Refused(refused);
+        var deadline = services.Time.GetUtcNow().AddDays(days);
+        return await services.Consent.RequestAsync(principal.Actor, participant, scope, purpose, input.Text ?? string.Empty, deadline, cancellationToken);
     }
 
     /// <summary>Approves a request with keys given as hex per epoch index (R8.6).</summary>

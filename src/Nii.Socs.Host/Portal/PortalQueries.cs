@@ -16,7 +16,8 @@ namespace Nii.Socs.Host.Portal;
 /// Every method takes the participant the caller is authorised for and returns only that participant's data; pages
 /// and API call these, never the stores directly, so the scoping is written once.
 /// <para>Edge case: a history entry belongs to a participant when its actor is one of its operators or its subject's
-/// second segment is the participant's id (<c>consent/u-tokyo/…</c>, <c>detections/u-tokyo/2026-11</c>), so a
+/// second segment is the participant's id (<c>portal/u-tokyo/…</c>, <c>detections/u-tokyo/2026-11</c>), or its
+/// subject is one of the participant's requests or grants (<c>consent/&lt;id&gt;</c>, <c>grant/&lt;id&gt;</c>); so a
 /// participant <c>u-tokyo</c> never sees <c>u-tokyo-2</c>'s entries.</para>
 /// </remarks>
 internal static class PortalQueries
@@ -160,8 +161,11 @@ internal static class PortalQueries
     /// <summary>Whether a history entry concerns a participant.</summary>
     /// <param name="entry">The entry.</param>
     /// <param name="participant">The participant.</param>
-    /// <returns>True when its actor is one of the participant's operators or its subject names the participant.</returns>
-    public static bool Concerns(OperationEntry entry, ParticipantId participant)
+    /// <param name="consentIds">The ids of the participant's requests and grants: the consent service's subjects
+    /// <c>consent/&lt;request&gt;</c> and <c>grant/&lt;grant&gt;</c> name them instead of the participant.</param>
+    /// <returns>True when its actor is one of the participant's operators, its subject's second segment is the
+    /// participant, or its subject is one of the participant's requests or grants.</returns>
+    public static bool Concerns(OperationEntry entry, ParticipantId participant, IReadOnlySet<string>? consentIds = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         if (entry.Actor.StartsWith($"operator:{participant.Value}/", StringComparison.Ordinal))
@@ -170,7 +174,30 @@ internal static class PortalQueries
         }
 
         var segments = entry.Subject.Split('/');
-        return segments.Length > 1 && string.Equals(segments[1], participant.Value, StringComparison.Ordinal);
+        return segments.Length > 1
+            && (string.Equals(segments[1], participant.Value, StringComparison.Ordinal)
+                || (segments[0] is "consent" or "grant" && consentIds is not null && consentIds.Contains(segments[1])));
+    }
+
+    /// <summary>The ids (text form) of a participant's requests and grants.</summary>
+    /// <param name="ledger">The ledger.</param>
+    /// <param name="participant">The participant.</param>
+    /// <returns>The ids.</returns>
+    public static IReadOnlySet<string> ConsentIdsOf(ConsentLedger ledger, ParticipantId participant)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in ledger.Requests.Where(r => r.Participant == participant))
+        {
+            ids.Add(r.Id.ToString());
+        }
+
+        foreach (var g in ledger.Grants.Where(g => g.Participant == participant))
+        {
+            ids.Add(g.Id.ToString());
+        }
+
+        return ids;
     }
 
     /// <summary>A participant's history entries, newest first, before a sequence number.</summary>
@@ -182,11 +209,12 @@ internal static class PortalQueries
     public static IReadOnlyList<OperationEntry> History(PortalServices services, ParticipantId participant, long? before, int limit)
     {
         var all = services.History.Entries();
+        var ids = ConsentIdsOf(services.Consent.Ledger, participant);
         var page = new List<OperationEntry>(limit);
         for (var i = all.Count - 1; i >= 0 && page.Count < limit; i--)
         {
             var entry = all[i];
-            if ((before is null || entry.Sequence < before) && Concerns(entry, participant))
+            if ((before is null || entry.Sequence < before) && Concerns(entry, participant, ids))
             {
                 page.Add(entry);
             }

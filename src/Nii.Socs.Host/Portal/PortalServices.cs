@@ -3,6 +3,7 @@ using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.Pipeline;
 
 namespace Nii.Socs.Host.Portal;
 
@@ -29,4 +30,15 @@ internal sealed record PortalServices(
 {
     /// <summary>The history as the append-only interface every action writes to.</summary>
     public IOperationHistory Audit => History;
+
+    /// <summary>The portal's view of a host's open stores (<c>socs demo</c>, <c>socs serve</c>, <see cref="PortalHost"/>).</summary>
+    /// <param name="data">The host's stores, key ring and consent service.</param>
+    /// <param name="clientCa">The CA client certificates must chain to.</param>
+    /// <param name="options">The portal settings.</param>
+    /// <returns>The services.</returns>
+    public static PortalServices For(SocsData data, X509Certificate2 clientCa, PortalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new PortalServices(data.Directory, data.Registry, data.Detections, data.History, data.Keys, new ConsentServicePortalConsent(data.ConsentService, data.Detections), data.Time, clientCa, options);
+    }
 }

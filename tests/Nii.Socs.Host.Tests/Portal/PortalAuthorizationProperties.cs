@@ -70,7 +70,9 @@ public sealed class PortalAuthorizationProperties(PortalFixture portal)
         var leaksOwner = body.Contains($"\"participant\":\"{owner}\"", StringComparison.Ordinal)
             || body.Contains(ownerThumbprint, StringComparison.Ordinal)
             || body.Contains($"operator:{owner}/", StringComparison.Ordinal)
-            || body.Contains($"consent/{owner}/", StringComparison.Ordinal)
+            || body.Contains($"consent/{requestId}", StringComparison.Ordinal)
+            || body.Contains($"detections/{owner}/", StringComparison.Ordinal)
+            || body.Contains($"participant/{owner}", StringComparison.Ordinal)
             || body.Contains($"portal/{owner}/", StringComparison.Ordinal);
         var status = response.StatusCode;
         var statusOk = kind switch

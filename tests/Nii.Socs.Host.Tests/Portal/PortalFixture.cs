@@ -10,6 +10,7 @@ using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Scope;
 using Nii.Socs.Core.Sealing;
 using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Storage.Consent;
 using Nii.Socs.Core.Storage.Keys;
 using Nii.Socs.Host.Configuration;
 using Nii.Socs.Host.Portal;
@@ -20,6 +21,7 @@ namespace Nii.Socs.Host.Tests.Portal;
 /// A real portal on Kestrel (127.0.0.1, port 0, HTTPS, client certificates required) over a temporary data directory
 /// holding three participants, their sealed detections, wrapped keys, exclusions and operator certificates.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xunit disposes a collection fixture through IAsyncLifetime.DisposeAsync, which disposes every field.")]
 public sealed class PortalFixture : IAsyncLifetime
 {
     public const int RecordsPerParticipant = 6;
@@ -31,7 +33,9 @@ public sealed class PortalFixture : IAsyncLifetime
 
     private readonly List<IDisposable> _owned = [];
     private readonly string _foreignDirectory = Directory.CreateTempSubdirectory("socs-foreign-ca-").FullName;
-    private EpochKey? _alphaLiveKey;
+    private FileKeyEncryptionKey _kek = null!;
+    private ConsentStore _consentStore = null!;
+    private ConsentService _consentService = null!;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("socs-portal-").FullName;
 
@@ -43,7 +47,7 @@ public sealed class PortalFixture : IAsyncLifetime
 
     internal OperationHistoryStore History { get; private set; } = null!;
 
-    internal LedgerPortalConsent Consent { get; private set; } = null!;
+    internal IPortalConsent Consent { get; private set; } = null!;
 
     internal PortalServer Server { get; private set; } = null!;
 
@@ -74,6 +78,9 @@ public sealed class PortalFixture : IAsyncLifetime
         Detections = DetectionStore.Open(DataDirectory, time: time);
         History = OperationHistoryStore.Open(DataDirectory, time);
         var keyStore = new FileKeyStore(DataDirectory);
+        // The host key-encryption key lives beside the data directory, never inside it (as CliParse.KekFileFor).
+        _kek = FileKeyEncryptionKey.Create(DataDirectory + ".kek");
+        _consentStore = ConsentStore.Open(DataDirectory);
 
         foreach (var p in All)
         {
@@ -148,22 +155,25 @@ public sealed class PortalFixture : IAsyncLifetime
                 keyStore.SaveWrappedSet(KeyWrapper.WrapToAll(key, [.. certificates.Select(PublicOnly)]));
             }
 
-            // Epoch 1 keys are destroyed as at rotation (R8.4); alpha's epoch 2 stays the live key for fault access.
-            keys[1].Dispose();
+            // Epoch 1 keys are destroyed as at rotation (R8.4). Alpha's epoch 2 stays current: sealed under the host
+            // key-encryption key as the key ring keeps it (AAD = the epoch's text form), so fault access can reach it.
             if (p == Alpha)
             {
-                _alphaLiveKey = keys[2];
+                var bytes = new byte[EpochKey.Size];
+                keys[2].CopyTo(bytes);
+                keyStore.SaveSealedKey(keys[2].Epoch, _kek.Seal(bytes, Encoding.UTF8.GetBytes(keys[2].Epoch.ToString())));
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
             }
-            else
-            {
-                keys[2].Dispose();
-            }
+
+            keys[1].Dispose();
+            keys[2].Dispose();
 
             list.Reverse();
             Records[p] = list;
         }
 
-        Consent = new LedgerPortalConsent(Detections, keyStore, History, time, epoch => epoch == _alphaLiveKey!.Epoch ? _alphaLiveKey : null);
+        _consentService = new ConsentService(DataDirectory, _consentStore, Detections, keyStore, _kek, History, time, GrantKeyCustody.Memory);
+        Consent = new ConsentServicePortalConsent(_consentService, Detections);
         var options = new PortalOptions { Port = 0, PageSize = 4, Staff = new(StringComparer.OrdinalIgnoreCase) { [Staff.Thumbprint] = "yamada" } };
         var services = new PortalServices(DataDirectory, Registry, Detections, History, keyStore, Consent, time, Ca.Certificate, options);
         Server = await PortalServer.StartAsync(services, Ca.ServerCertificate());
@@ -214,13 +224,15 @@ public sealed class PortalFixture : IAsyncLifetime
         }
 
         await Server.DisposeAsync();
-        Consent.Dispose();
-        _alphaLiveKey?.Dispose();
+        _consentService.Dispose();
+        _consentStore.Dispose();
+        _kek.Dispose();
         await History.DisposeAsync();
         Detections.Dispose();
         Registry.Dispose();
         Ca.Dispose();
         Directory.Delete(DataDirectory, recursive: true);
         Directory.Delete(_foreignDirectory, recursive: true);
+        File.Delete(DataDirectory + ".kek");
     }
 }

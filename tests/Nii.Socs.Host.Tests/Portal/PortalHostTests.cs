@@ -86,5 +86,9 @@ public sealed class PortalHostTests : IDisposable
         return (await response.Content.ReadFromJsonAsync<MeDto>())!;
     }
 
-    public void Dispose() => Directory.Delete(_data, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_data, recursive: true);
+        File.Delete(_data + ".kek");
+    }
 }

@@ -9,7 +9,7 @@ namespace Nii.Socs.Host.Tests.Portal;
 
 public sealed class PortalQueriesProperties
 {
-    private static readonly string[] s_areas = ["consent", "portal", "detections", "keys", "certificates", "mail"];
+    private static readonly string[] s_areas = ["consent", "portal", "detections", "keys", "certificates", "mail", "participant", "consent-id", "grant-id"];
 
     private static Gen<string> ParticipantText =>
         from stem in Gen.Elements("u-tokyo", "kyoto-u", "a", "nii", "tohoku")
@@ -35,10 +35,17 @@ public sealed class PortalQueriesProperties
                 DateTimeOffset.UnixEpoch,
                 byOperator ? $"operator:{owner}/someone@example.ac.jp" : "system:pipeline",
                 "x.y",
-                byOperator ? $"portal/{owner}/{tail}" : $"{area}/{owner}/{tail}",
+                byOperator ? $"portal/{owner}/{tail}" : area switch
+                {
+                    // The consent service names a request or grant, not the participant: its id decides.
+                    "consent-id" => $"consent/{owner}.request",
+                    "grant-id" => $"grant/{owner}.grant",
+                    _ => $"{area}/{owner}/{tail}",
+                },
                 string.Empty,
                 OperationEntry.GenesisHash);
-            var concerns = PortalQueries.Concerns(entry, new ParticipantId(viewer));
+            var viewersIds = new HashSet<string>(StringComparer.Ordinal) { viewer + ".request", viewer + ".grant" };
+            var concerns = PortalQueries.Concerns(entry, new ParticipantId(viewer), viewersIds);
             return (concerns == (owner == viewer))
                 .Label($"{entry.Actor} {entry.Subject} seen by {viewer}: {concerns}")
                 .Classify(owner == viewer, "own")

@@ -133,7 +133,7 @@ public sealed class PortalTests(PortalFixture portal)
         var wrong = new Dictionary<string, string>(keys) { ["1"] = new string('a', 64) };
         var refused = await alpha.PostAsJsonAsync($"/api/requests/{request.Id}/approve", new ApprovalDto(wrong, 1), s_json);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains(portal.History.Entries(), e => e.Action == "consent.key.refused" && e.Subject.EndsWith(request.Id, StringComparison.Ordinal));
+        Assert.Contains(portal.History.Entries(), e => e.Action == "consent.key.refused" && e.Subject == $"consent/{request.Id}");
 
         // Beta's operator can neither see nor decide alpha's request.
         var beta = portal.Client(portal.Operators[PortalFixture.Beta]);
@@ -163,8 +163,9 @@ public sealed class PortalTests(PortalFixture portal)
         Assert.Equal(HttpStatusCode.Forbidden, (await alpha.GetAsync($"/api/grants/{grant.Id}/records/{newer.Id}")).StatusCode);
         var history = await alpha.GetFromJsonAsync<HistoryDto[]>("/api/history?limit=1000", s_json);
         // Two views through the API and one through the page, each recorded; the refused ones are not views.
-        Assert.Equal(3, history!.Count(e => e.Action == "consent.record.viewed" && e.Subject.EndsWith(grant.Id, StringComparison.Ordinal)));
-        Assert.Contains(history!, e => e.Action == "consent.request.approved");
+        Assert.Equal(3, history!.Count(e => e.Action == "consent.viewed" && e.Details == $"grant={grant.Id}"));
+        Assert.Contains(history!, e => e.Action == "consent.approved" && e.Subject == $"consent/{request.Id}");
+        Assert.Contains(history!, e => e.Action == "consent.request.filed" && e.Subject == $"consent/{request.Id}");
         Assert.Contains(history!, e => e.Action == "consent.grant.revoked");
     }
 
@@ -186,9 +187,14 @@ public sealed class PortalTests(PortalFixture portal)
         Assert.Equal(HttpStatusCode.Forbidden, old.StatusCode);
 
         var alphaHistory = await portal.Client(portal.Operators[PortalFixture.Alpha]).GetFromJsonAsync<HistoryDto[]>("/api/history?limit=1000", s_json);
-        Assert.Contains(alphaHistory!, e => e.Action == "consent.fault.accessed" && e.Details.Contains("INC-7", StringComparison.Ordinal) && e.Actor == "staff:yamada");
+        Assert.Contains(alphaHistory!, e => e.Action == "consent.fault-access" && e.Details.Contains("INC-7", StringComparison.Ordinal) && e.Actor == "staff:yamada");
+        Assert.Contains(alphaHistory!, e => e.Action == "consent.fault-access.notice" && e.Details.Contains("INC-7", StringComparison.Ordinal));
         var betaHistory = await portal.Client(portal.Operators[PortalFixture.Beta]).GetFromJsonAsync<HistoryDto[]>("/api/history?limit=1000", s_json);
-        Assert.DoesNotContain(betaHistory!, e => e.Action == "consent.fault.accessed");
+        Assert.DoesNotContain(betaHistory!, e => e.Action.StartsWith("consent.fault-access", StringComparison.Ordinal));
+
+        // A record named under the wrong participant is not stored for it.
+        var elsewhere = await staff.PostAsJsonAsync("/api/staff/fault-access", new FaultAccessDto("beta", live.Id.ToString(), "sensor reassembly fault", "INC-7"), s_json);
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
     }
 
     [Fact]
