@@ -13,8 +13,8 @@ internal sealed class PortalOptions
     public string Address { get; set; } = "127.0.0.1";
 
     /// <summary>The HTTPS port; 0 picks a free one.</summary>
-    /// <value>The default is 8443.</value>
-    public int Port { get; set; } = 8443;
+    /// <value>The default is 5001, the port the notification mails link to (<c>Socs:Mail:PortalUrl</c>).</value>
+    public int Port { get; set; } = 5001;
 
     /// <summary>How long a grant lives when the approving operator does not say.</summary>
     /// <value>The default is 24 hours (R8.6: keys are held only while the grant lives).</value>

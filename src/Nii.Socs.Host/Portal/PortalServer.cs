@@ -26,7 +26,7 @@ internal sealed class PortalServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    /// <summary>Where the portal listens, such as <c>https://127.0.0.1:8443/</c>.</summary>
+    /// <summary>Where the portal listens, such as <c>https://127.0.0.1:5001/</c>.</summary>
     public Uri BaseAddress { get; }
 
     /// <summary>Starts the portal.</summary>
