@@ -57,6 +57,33 @@ public sealed class PortalBrowserTests(PortalFixture portal)
     }
 
     [Fact]
+    [Trait("Requirement", "R8.6")]
+    public async Task R8_6_an_operator_approves_by_pasting_the_unwrapped_key_and_reads_the_content_in_chromium()
+    {
+        var who = portal.Operators[PortalFixture.Alpha2];
+        var (record, content) = portal.Records[PortalFixture.Alpha2][4];
+        using var privateKey = Core.Keys.ParticipantPrivateKey.Load(File.ReadAllBytes(who.KeyPath), null);
+        Assert.True(new Core.Storage.Keys.FileKeyStore(portal.DataDirectory).TryLoadWrappedSet(record.Epoch, out var set));
+        Assert.True(privateKey.TryUnwrap(set, out var key, out var failure), failure.ToString());
+        var bytes = new byte[Core.Keys.EpochKey.Size];
+        using (key)
+        {
+            key.CopyTo(bytes);
+        }
+
+        await using var session = await OpenAsync(who);
+        var page = session.Page;
+        await page.GotoAsync(portal.BaseAddress + $"detections/{record.Id}");
+        await ClickAndWaitAsync(page, "#request-this", url => url.Contains("/requests/", StringComparison.Ordinal));
+        await page.FillAsync($"input[name=key-{record.Epoch.Index}]", Convert.ToHexStringLower(bytes));
+        await ClickAndWaitAsync(page, "#approve", _ => true);
+        await page.WaitForSelectorAsync("#grant-records a");
+        await ClickAndWaitAsync(page, "#grant-records a", url => url.Contains("/grants/", StringComparison.Ordinal));
+        Assert.Equal("Content", await page.InnerTextAsync("h1"));
+        Assert.Contains(System.Text.Encoding.ASCII.GetString(content, 0, 16), await page.InnerTextAsync("#content"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Trait("Requirement", "R6.1")]
     public async Task R6_1_staff_sees_every_participant_in_chromium()
     {
