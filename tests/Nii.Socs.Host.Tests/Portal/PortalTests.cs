@@ -307,4 +307,34 @@ public sealed class PortalTests(PortalFixture portal)
         Assert.Equal(HttpStatusCode.NotFound, (await portal.Client(portal.Operators[PortalFixture.Alpha]).GetAsync(location)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await portal.Client(portal.Staff).GetAsync(location)).StatusCode);
     }
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task R6_4_a_request_staff_files_on_the_staff_form_shows_in_the_participants_history()
+    {
+        var staff = portal.Client(portal.Staff, allowRedirects: false);
+        var record = portal.Records[PortalFixture.Beta][5].Record;
+        var posted = await staff.PostAsync("/staff/requests", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["participant"] = "beta",
+            ["records"] = record.Id.ToString(),
+            ["purpose"] = "investigation",
+            ["text"] = "follow-up of a reported incident",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var location = posted.Headers.Location!.ToString();
+        var requestId = location["/requests/".Length..];
+        Assert.Contains("follow-up of a reported incident", await staff.GetStringAsync(location), StringComparison.Ordinal);
+        Assert.Contains(requestId, await staff.GetStringAsync("/staff/requests"), StringComparison.Ordinal);
+        Assert.Contains("Open for fault handling", await staff.GetStringAsync("/staff/fault-access"), StringComparison.Ordinal);
+
+        var beta = portal.Client(portal.Operators[PortalFixture.Beta]);
+        Assert.Contains(requestId, await beta.GetStringAsync("/requests"), StringComparison.Ordinal);
+        var history = await beta.GetFromJsonAsync<HistoryDto[]>("/api/history?limit=1000", s_json);
+        Assert.Contains(history!, e => e.Action == "consent.request.filed" && e.Actor == "staff:yamada" && e.Subject == $"consent/{requestId}");
+        var alphaHistory = await portal.Client(portal.Operators[PortalFixture.Alpha]).GetFromJsonAsync<HistoryDto[]>("/api/history?limit=1000", s_json);
+        Assert.DoesNotContain(alphaHistory!, e => e.Subject == $"consent/{requestId}");
+
+        var unknown = await staff.PostAsync("/staff/requests", new FormUrlEncodedContent(new Dictionary<string, string> { ["participant"] = "nobody", ["records"] = record.Id.ToString(), ["text"] = "x" }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
 }
