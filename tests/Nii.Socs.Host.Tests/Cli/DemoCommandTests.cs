@@ -16,6 +16,21 @@ public class DemoCommandTests
             Assert.Contains("epoch 2969 → 2970; destroyed 2969", result.Out, StringComparison.Ordinal);
             Assert.Contains("\"GET /static/../../../../etc/passwd HTTP/1.1\"", result.Out, StringComparison.Ordinal);
             Assert.Contains("operation history     ok ", result.Out, StringComparison.Ordinal);
+            Assert.Contains("mail (R4.5, R4.6)     7 message(s)", result.Out, StringComparison.Ordinal);
+
+            // Mails carry header information only: no content of any detection, decoded (R4.5, R2.1).
+            var mails = Directory.GetFiles(Path.Combine(dir, "mail"), "*.eml");
+            Assert.Equal(7, mails.Length);
+            foreach (var mail in mails)
+            {
+                using var message = MimeKit.MimeMessage.Load(mail);
+                var text = message.TextBody + message.Subject;
+                Assert.DoesNotContain("/etc/passwd", text, StringComparison.Ordinal);
+                Assert.DoesNotContain("X5O!P%@AP", text, StringComparison.Ordinal);
+                Assert.DoesNotContain("UNION+ALL+SELECT", text, StringComparison.Ordinal);
+            }
+
+            Assert.Single(mails, m => MimeKit.MimeMessage.Load(m).InReplyTo is not null);
 
             var stats = Cli.Run("store", "stats", "--data", dir);
             Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
