@@ -5,6 +5,7 @@ public class DemoCommandTests
 {
     [Fact]
     [Trait("Requirement", "R8.4")]
+    [Trait("Requirement", "R4.1")]
     public void Demo_runs_the_whole_service_and_leaves_a_verifiable_store()
     {
         var dir = Path.Combine(Path.GetTempPath(), "socs-demo-" + Guid.NewGuid().ToString("N"));
