@@ -13,6 +13,7 @@ internal static class CommandSet
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
         yield return ResearchCommands.Create(context);
+        yield return InspectCommands.Create(context);
         foreach (var command in StoreCommands.Create(context))
         {
             yield return command;
