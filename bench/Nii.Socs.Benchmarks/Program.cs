@@ -1,3 +1,4 @@
+using Nii.Socs.Benchmarks.Inspection;
 using Nii.Socs.Benchmarks.Research;
 using Nii.Socs.Benchmarks.Sealing;
 using Nii.Socs.Benchmarks.Storage;
@@ -9,7 +10,8 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "sealing": return SealingBenchmark.Run(args[1..]);
     case "research": return ResearchBench.Run();
     case "storage": return await StorageBench.RunAsync(args[1..]);
+    case "inspection": return InspectionBench.Run(args[1..]);
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: sealing, research, storage)");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: sealing, research, storage, inspection)");
         return 2;
 }
