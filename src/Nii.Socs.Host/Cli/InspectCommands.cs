@@ -7,7 +7,7 @@ using Nii.Socs.Host.Inspection;
 
 namespace Nii.Socs.Host.Cli;
 
-/// <summary><c>socs inspect --data DIR --year YYYY [--out DIR2] [--json]</c>: the yearly inspection report (R13.1).</summary>
+/// <summary><c>socs inspect --data DIR --year YYYY [--out DIR2] [--json] [--destruction-grace-minutes M] [--deletion-grace-hours H]</c>: the yearly inspection report (R13.1).</summary>
 /// <remarks>Writes <c>report.json</c> and <c>report.html</c>; exits 0 without findings, 1 with findings, 2 on bad input.</remarks>
 internal static class InspectCommands
 {
@@ -19,8 +19,21 @@ internal static class InspectCommands
         var data = new Option<string>("--data") { Description = "The data directory", Required = true };
         var year = new Option<int>("--year") { Description = "The calendar year to inspect, counted in JST", Required = true };
         var output = new Option<string?>("--out") { Description = "Where to write report.json and report.html (default: the current directory)" };
-        var json = new Option<bool>("--json") { Description = "Also print report.json on standard output" };
-        var command = new Command("inspect", "The yearly inspection report: retention, keys, consent, history, monitoring, mail, participants (R13.1)") { data, year, output, json };
+        var json = new Option<bool>("--json") { Description = "Print report.json on standard output instead of the summary" };
+        var destructionGrace = new Option<int>("--destruction-grace-minutes")
+        {
+            Description = "Time allowed from an epoch's end to its key's destruction (R8.4)",
+            DefaultValueFactory = _ => (int)InspectionSettings.DefaultDestructionGrace.TotalMinutes,
+        };
+        var deletionGrace = new Option<int>("--deletion-grace-hours")
+        {
+            Description = "Time allowed from a partition's expiry to its deletion (R7.3)",
+            DefaultValueFactory = _ => (int)InspectionSettings.DefaultDeletionGrace.TotalHours,
+        };
+        var command = new Command("inspect", "The yearly inspection report: retention, keys, consent, history, monitoring, mail, participants (R13.1)")
+        {
+            data, year, output, json, destructionGrace, deletionGrace,
+        };
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(data);
@@ -41,7 +54,15 @@ internal static class InspectCommands
                 throw new CliUsageException($"--out must be a directory; '{outDir}' is a file.");
             }
 
-            var report = StoredInspection.Run(dir, new InspectionSettings(y), context.Time.GetUtcNow());
+            var minutes = parse.GetValue(destructionGrace);
+            var hours = parse.GetValue(deletionGrace);
+            if (minutes is < 0 or > 10_080 || hours is < 0 or > 744)
+            {
+                throw new CliUsageException($"--destruction-grace-minutes must be 0–10080 and --deletion-grace-hours 0–744; got {minutes} and {hours}.");
+            }
+
+            var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours) };
+            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow());
             Directory.CreateDirectory(outDir);
             var text = InspectionJson.Serialize(report);
             File.WriteAllText(Path.Combine(outDir, JsonName), text + "\n", new UTF8Encoding(false));

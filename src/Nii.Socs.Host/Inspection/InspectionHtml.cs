@@ -73,7 +73,8 @@ internal static class InspectionHtml
         html.Append("<figure><svg id=\"chart-detections\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
             .Append(Num(ChartWidth)).Append(' ').Append(Num(ChartHeight)).Append("\" role=\"img\" aria-label=\"Detections per week\">");
         Axes(html);
-        var max = Math.Max(1, weeks.Count == 0 ? 1 : weeks.Max(w => w.Detections));
+        var most = weeks.Count == 0 ? 0 : weeks.Max(w => w.Detections);
+        var max = Math.Max(1, most);
         var slot = weeks.Count == 0 ? 0 : (ChartWidth - (2.0 * Margin)) / weeks.Count;
         for (var i = 0; i < weeks.Count; i++)
         {
@@ -82,6 +83,17 @@ internal static class InspectionHtml
                 .Append("\" width=\"").Append(Num(Math.Max(1, slot - 2))).Append("\" height=\"").Append(Num(h)).Append("\" fill=\"#3a6ea5\"><title>")
                 .Append(E(weeks[i].Monday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))).Append(": ")
                 .Append(weeks[i].Detections.ToString(CultureInfo.InvariantCulture)).Append(" detection(s)</title></rect>");
+        }
+
+        // A tick at the first week of each month.
+        for (var i = 0; i < weeks.Count; i++)
+        {
+            var last = weeks[i].Monday.AddDays(6);
+            if (last.Day <= 7 && last.Year == report.Year)
+            {
+                html.Append("<text x=\"").Append(Num(Margin + (i * slot))).Append("\" y=\"").Append(Num(ChartHeight - 12)).Append("\">")
+                    .Append(last.Month.ToString("D2", CultureInfo.InvariantCulture)).Append("</text>");
+            }
         }
 
         // Coverage on the same time axis, 0–100 % over the full height.
@@ -97,7 +109,7 @@ internal static class InspectionHtml
             html.Append("\"/>");
         }
 
-        html.Append("<text x=\"").Append(Num(Margin)).Append("\" y=\"14\">max ").Append(max.ToString(CultureInfo.InvariantCulture))
+        html.Append("<text x=\"").Append(Num(Margin)).Append("\" y=\"14\">max ").Append(most.ToString(CultureInfo.InvariantCulture))
             .Append(" detections/week; line: coverage 0–100 %</text></svg>")
             .Append("<figcaption class=\"legend\"><span>■ detections still stored</span><span style=\"color:#c60\">— monitored share (R5.2)</span></figcaption></figure>\n");
 

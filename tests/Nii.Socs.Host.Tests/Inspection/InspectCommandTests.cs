@@ -46,7 +46,19 @@ public sealed class InspectCommandTests
         Assert.Equal(result.Out.TrimEnd(), (await File.ReadAllTextAsync(Path.Combine(output, "report.json"))).TrimEnd());
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    public async Task A_wider_destruction_grace_accepts_the_late_destruction()
+    {
+        using var data = await InspectionFixture.CreateAsync(lateDestruction: true);
+
+        var result = Cli.Cli.Run(new FakeTimeProvider(InspectionFixture.Now), "inspect", "--data", data.Path, "--year", "2026", "--out", Path.Combine(data.Path, "out"), "--destruction-grace-minutes", "360");
+
+        Assert.True(result.ExitCode == 0, result.Out);
+    }
+
     [Theory]
+    [InlineData("--destruction-grace-minutes", "-1")]
     [InlineData("--year", "1900")]
     [InlineData("--year", "x")]
     [InlineData("--data", "/nonexistent/socs-data")]
