@@ -13,6 +13,7 @@ public sealed partial class InspectionBuilder
     private const string PartitionDeleted = "retention.partition.deleted";
     private const string WrappedDeleted = "keys.wrapped.deleted";
     private const string MailPrefix = "mail.";
+    private const string FaultNotice = "consent.fault-access.notice";
 
     private readonly Dictionary<string, long> _actionsInYear = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _mailByAction = new(StringComparer.Ordinal);
@@ -30,6 +31,7 @@ public sealed partial class InspectionBuilder
     private long _deletions;
     private long _lateDeletions;
     private long _wrappedDeleted;
+    private long _mailRetries;
 
     /// <summary>Feeds the next operation-history entry, in log order.</summary>
     /// <param name="entry">The entry.</param>
@@ -68,6 +70,9 @@ public sealed partial class InspectionBuilder
                 break;
             case KeyRotationRecord.DestroyedAction:
                 ObserveEpochDestroyed(entry, inYear);
+                break;
+            case FaultNotice:
+                ObserveNotice(entry);
                 break;
             default:
                 if (entry.Action.StartsWith(MailPrefix, StringComparison.Ordinal))
@@ -163,7 +168,12 @@ public sealed partial class InspectionBuilder
 
     private void ObserveEpochCreated(OperationEntry entry, bool inYear)
     {
-        if (!KeyRotationRecord.TryParseSubject(entry.Subject, out var epoch) || !TryParseInstantAfter(entry.Details, "end=", out var end))
+        if (!KeyRotationRecord.TryParseSubject(entry.Subject, out var epoch))
+        {
+            return;
+        }
+
+        if ((TryParseInstantAfter(entry.Details, "end=", out var stated) ? stated : EndOf(epoch)) is not { } end)
         {
             return;
         }
@@ -183,7 +193,7 @@ public sealed partial class InspectionBuilder
         }
 
         long? created = null;
-        DateTimeOffset? end = null;
+        DateTimeOffset? end = EndOf(epoch);
         if (_openEpochs.Remove(epoch, out var open))
         {
             created = open.Sequence;
@@ -239,6 +249,18 @@ public sealed partial class InspectionBuilder
         _openEpochs.Clear();
     }
 
+    private DateTimeOffset? EndOf(EpochId epoch)
+    {
+        try
+        {
+            return _settings.Schedule.EndOf(epoch);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     private KeyTally TallyOf(ParticipantId participant)
     {
         if (!_keyTallies.TryGetValue(participant, out var tally))
@@ -255,13 +277,20 @@ public sealed partial class InspectionBuilder
         if (inYear)
         {
             Increment(_mailByAction, entry.Action);
+            if (entry.Details.Contains("retry-at=", StringComparison.Ordinal))
+            {
+                _mailRetries++;
+            }
         }
 
-        if (entry.Action.Contains("fail", StringComparison.Ordinal))
+        if (!entry.Action.Contains("fail", StringComparison.Ordinal) && !entry.Action.Contains("queued", StringComparison.Ordinal))
         {
-            return;
+            ObserveNotice(entry);
         }
+    }
 
+    private void ObserveNotice(OperationEntry entry)
+    {
         foreach (var fault in _faults)
         {
             if (fault.NoticeEntry is null && entry.At >= fault.At

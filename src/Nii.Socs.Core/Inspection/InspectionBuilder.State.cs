@@ -264,8 +264,9 @@ public sealed partial class InspectionBuilder
 
     private InspectionReport.NotificationsSection BuildNotifications()
     {
-        long Sum(string word) => _mailByAction.Where(p => p.Key.Contains(word, StringComparison.Ordinal)).Sum(p => p.Value);
-        return new InspectionReport.NotificationsSection(Sum("sent"), Sum("digest"), Sum("follow"), Sum("fail"), Sum("retr"), Counts(_mailByAction));
+        // Action names as the mail module writes them: mail.sent, mail.digest.sent, mail.followup.sent, mail.failed.
+        long Sum(params string[] words) => _mailByAction.Where(p => words.All(w => p.Key.Contains(w, StringComparison.Ordinal))).Sum(p => p.Value);
+        return new InspectionReport.NotificationsSection(Sum("sent"), Sum("digest", "sent"), Sum("follow", "sent"), Sum("fail"), _mailRetries, Counts(_mailByAction));
     }
 
     private InspectionReport.ParticipantsSection BuildParticipants()

@@ -143,11 +143,11 @@ public sealed partial record InspectionReport
     public sealed record WeekPoint(DateOnly Monday, long Detections, double Coverage);
 
     /// <summary>Mail to participants (R4.5, R4.6), from the history's <c>mail.*</c> entries.</summary>
-    /// <param name="Sent">Mails sent.</param>
-    /// <param name="Digests">Digest mails.</param>
-    /// <param name="FollowUps">Follow-up mails.</param>
+    /// <param name="Sent">Mails sent (every <c>mail.*sent</c> action).</param>
+    /// <param name="Digests">Digest mails sent.</param>
+    /// <param name="FollowUps">Follow-up mails sent (R4.6).</param>
     /// <param name="Failures">Failed sends.</param>
-    /// <param name="Retries">Retried sends.</param>
+    /// <param name="Retries">Failures after which a retry was scheduled (<c>retry-at=</c> in the entry).</param>
     /// <param name="ByAction">Every <c>mail.*</c> action with its count.</param>
     public sealed record NotificationsSection(long Sent, long Digests, long FollowUps, long Failures, long Retries, IReadOnlyList<KeyCount> ByAction);
 

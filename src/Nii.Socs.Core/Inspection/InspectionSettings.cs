@@ -1,3 +1,4 @@
+using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Time;
 
@@ -23,6 +24,7 @@ public sealed record InspectionSettings
     private readonly TimeSpan _deletionGrace = DefaultDeletionGrace;
     private readonly ServiceCalendar _calendar = ServiceCalendar.Default;
     private readonly RetentionPolicy _defaultRetention = RetentionPolicy.Default;
+    private readonly EpochSchedule _schedule = EpochSchedule.WeeklyFromMondayJst;
 
     /// <summary>Settings for one year with the defaults.</summary>
     /// <param name="year">The calendar year (JST), 1955 to 2099.</param>
@@ -80,6 +82,15 @@ public sealed record InspectionSettings
     {
         get => _defaultRetention;
         init => _defaultRetention = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>The key epoch schedule, for the end of an epoch whose history entries do not state it (R8.3).</summary>
+    /// <value>The default is <see cref="EpochSchedule.WeeklyFromMondayJst"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public EpochSchedule Schedule
+    {
+        get => _schedule;
+        init => _schedule = value ?? throw new ArgumentNullException(nameof(value));
     }
 
     private static TimeSpan NotNegative(TimeSpan value, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>

@@ -15,8 +15,8 @@ namespace Nii.Socs.Core.Keys;
 /// </remarks>
 public static class KeyRotationRecord
 {
-    /// <summary>The action of an epoch key's creation.</summary>
-    public const string CreatedAction = "keys.epoch.created";
+    /// <summary>The action of an epoch key's creation (the name the host's key rotation writes too).</summary>
+    public const string CreatedAction = "keys.epoch.started";
 
     /// <summary>The action of an epoch key's destruction (R8.4).</summary>
     public const string DestroyedAction = "keys.epoch.destroyed";

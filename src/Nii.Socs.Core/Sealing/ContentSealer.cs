@@ -151,7 +151,7 @@ public sealed class ContentSealer
     /// <exception cref="ObjectDisposedException">The key has been destroyed (R8.4).</exception>
     /// <remarks>R7.1. Edge case: a blob copied into another record of the same epoch gives
     /// <see cref="OpenFailure.NotAuthentic"/>; a key of another epoch gives <see cref="OpenFailure.WrongEpoch"/>.</remarks>
-    public static bool TryOpen(EpochKey key, SealingContext context, ReadOnlySpan<byte> blob, Span<byte> plaintext, out int written, out OpenFailure failure)
+    internal static bool TryOpen(EpochKey key, SealingContext context, ReadOnlySpan<byte> blob, Span<byte> plaintext, out int written, out OpenFailure failure)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(context);
@@ -188,7 +188,7 @@ public sealed class ContentSealer
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ObjectDisposedException">The key has been destroyed (R8.4).</exception>
     /// <remarks>R7.1.</remarks>
-    public static bool TryOpen(EpochKey key, SealingContext context, ReadOnlySpan<byte> blob, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? plaintext, out OpenFailure failure)
+    internal static bool TryOpen(EpochKey key, SealingContext context, ReadOnlySpan<byte> blob, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? plaintext, out OpenFailure failure)
     {
         plaintext = null;
         var length = PlaintextLength(blob);

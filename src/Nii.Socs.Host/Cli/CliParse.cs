@@ -32,4 +32,20 @@ internal static class CliParse
         instant.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
     public static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static System.CommandLine.Option<string> DataOption() => new("--data") { Description = "The data directory", Required = true };
+
+    public static string ExistingDataDirectory(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !Directory.Exists(path))
+        {
+            throw new CliUsageException($"--data must be an existing data directory; got '{path}'.");
+        }
+
+        return path;
+    }
+
+    /// <summary>The host key-encryption key of a data directory: a sibling file <c>DIR.kek</c>, never inside it.</summary>
+    public static string KekFileFor(string dataDirectory) =>
+        Path.GetFullPath(dataDirectory).TrimEnd(Path.DirectorySeparatorChar) + ".kek";
 }

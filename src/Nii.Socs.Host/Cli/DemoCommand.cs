@@ -4,8 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Nii.Socs.Core.Participants;
-using Nii.Socs.Core.Time;
+using Nii.Socs.Host.Demo;
 using Nii.Socs.Host.Configuration;
 
 namespace Nii.Socs.Host.Cli;
@@ -16,8 +15,10 @@ internal static class DemoCommand
     public static Command Create(CliContext context)
     {
         var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Retention:Months=6)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("demo", "Runs the service on the embedded default and prints what it did") { set };
-        command.SetAction(parse => Run(context, parse.GetValue(set) ?? []));
+        var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
+        var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
+        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe };
+        command.SetAction(parse => Run(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe)));
         return command;
     }
 
@@ -37,7 +38,7 @@ internal static class DemoCommand
         return builder.Build();
     }
 
-    private static int Run(CliContext context, string[] overrides)
+    private static int Run(CliContext context, string[] overrides, string? dataDirectory, bool noServe)
     {
         using var host = BuildHost(overrides);
         try
@@ -60,21 +61,11 @@ internal static class DemoCommand
             return CliApp.BadInput;
         }
 
-        var retention = host.Services.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy();
-        var calendar = host.Services.GetRequiredService<IOptions<ServiceHoursOptions>>().Value.ToCalendar();
-        var now = context.Time.GetUtcNow();
-        var today = Jst.DateOf(now);
-        var o = context.Out;
-        o.WriteLine("Nii.Socs demo — the parts of the service that exist so far");
-        o.WriteLine($"  now (JST)              {CliParse.Iso(Jst.ToJst(now))}");
-        o.WriteLine($"  service hours now      {(calendar.IsInServiceHours(now) ? "yes" : "no")} (R10: {calendar.Opens:HH\\:mm}–{calendar.Closes:HH\\:mm} JST on working days)");
-        var next = calendar.NextWindowAfter(now);
-        o.WriteLine($"  next service window    {CliParse.Iso(next.Start)} – {CliParse.Iso(next.End)}");
-        o.WriteLine($"  retention (R7.3)       {retention}: a record acquired now is gone from {CliParse.Iso(Jst.ToJst(retention.ExpiryOf(now)))}");
-        o.WriteLine($"  usage period (R11)     approved today → {UsagePeriod.FromApproval(today)}");
-        o.WriteLine($"  termination (R12.1)    notice dated today → in effect from {CliParse.Iso(Termination.EffectiveFrom(today))}");
-        var upcoming = JapaneseHolidays.Between(today, today.AddDays(60));
-        o.WriteLine($"  holidays, next 60 days {(upcoming.Count == 0 ? "none" : string.Join(", ", upcoming.Select(h => $"{CliParse.Iso(h.Date)} {h.Name}")))}");
+        var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
+        var samples = Path.Combine(AppContext.BaseDirectory, "samples");
+        var run = new DemoRun(context, directory, samples);
+        var summary = run.RunAsync().GetAwaiter().GetResult();
+        DemoRun.Print(context.Out, summary);
         host.StopAsync().GetAwaiter().GetResult();
         return CliApp.Ok;
     }
@@ -88,7 +79,7 @@ internal static class DemoCommand
         _ => [],
     };
 
-    private static KeyValuePair<string, string?> ParseOverride(string text)
+    internal static KeyValuePair<string, string?> ParseOverride(string text)
     {
         var eq = text.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0)

@@ -23,13 +23,13 @@ internal static class StoreCommands
     /// <summary><c>socs retention sweep --data DIR [--now INSTANT] [--dry-run]</c> (R7.3).</summary>
     public static Command Sweep(CliContext context)
     {
-        var data = DataOption();
+        var data = CliParse.DataOption();
         var now = new Option<string?>("--now") { Description = "Decide as of this instant (ISO 8601 with offset); a real sweep never goes past the clock" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted; delete and record nothing" };
         var command = new Command("sweep", "Delete expired detection partitions and unreferenced wrapped keys (R7.3)") { data, now, dryRun };
         command.SetAction(parse =>
         {
-            var dir = ExistingDirectory(parse.GetValue(data));
+            var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
             var at = parse.GetValue(now) is { } text ? CliParse.Instant("--now", text) : (DateTimeOffset?)null;
             var dry = parse.GetValue(dryRun);
             var schedule = ScheduleOf(dir);
@@ -63,11 +63,11 @@ internal static class StoreCommands
 
     private static Command Verify(CliContext context)
     {
-        var data = DataOption();
+        var data = CliParse.DataOption();
         var command = new Command("verify", "Check the hash chain and the signed checkpoints of the operation history (R6.4)") { data };
         command.SetAction(parse =>
         {
-            var result = OperationHistoryStore.Verify(ExistingDirectory(parse.GetValue(data)));
+            var result = OperationHistoryStore.Verify(CliParse.ExistingDataDirectory(parse.GetValue(data)));
             context.Out.WriteLine(result.ToString());
             return result is HistoryVerification.Intact ? CliApp.Ok : CliApp.Problem;
         });
@@ -76,11 +76,11 @@ internal static class StoreCommands
 
     private static Command Stats(CliContext context)
     {
-        var data = DataOption();
+        var data = CliParse.DataOption();
         var command = new Command("stats", "Partitions with their record counts, sizes and expiry (R7.3)") { data };
         command.SetAction(parse =>
         {
-            var dir = ExistingDirectory(parse.GetValue(data));
+            var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
             var schedule = ScheduleOf(dir);
             using var store = DetectionStore.Open(dir, schedule, context.Time);
             var partitions = store.Partitions();
@@ -102,17 +102,6 @@ internal static class StoreCommands
         return command;
     }
 
-    private static Option<string> DataOption() => new("--data") { Description = "The data directory", Required = true };
-
-    private static string ExistingDirectory(string? path)
-    {
-        if (string.IsNullOrWhiteSpace(path) || !Directory.Exists(path))
-        {
-            throw new CliUsageException($"--data must be an existing data directory; got '{path}'.");
-        }
-
-        return path;
-    }
 
     /// <summary>The default policy plus the agreements recorded in the registry, when there is one (R7.3).</summary>
     private static RetentionSchedule ScheduleOf(string dir)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nii.Socs.Host.Mail;
 
 namespace Nii.Socs.Host.Configuration;
 
@@ -12,6 +13,8 @@ internal static class SocsConfiguration
         Add<DataOptions, DataOptionsValidator>(services, DataOptions.SectionName);
         Add<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.SectionName);
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
+        Add<CaptureOptions, CaptureOptionsValidator>(services, CaptureOptions.SectionName);
+        Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
         return services;
     }
 

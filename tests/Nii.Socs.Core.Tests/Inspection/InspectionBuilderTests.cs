@@ -51,6 +51,7 @@ public class InspectionBuilderTests
             (at.AddMinutes(5), "mail.failed", "mail/u-tokyo", "INC-7 bounce"));
         var untold = Inspect([fault], history);
         var told = Inspect([fault], Chain((at.AddMinutes(5), "mail.sent", "mail/u-tokyo", "notice of fault access INC-7")));
+        var noticed = Inspect([fault], Chain((at, "consent.fault-access.notice", "participant/u-tokyo", $"record={fault.Record} incident=INC-7 staff=oncall reason=disk fault")));
 
         var finding = Assert.Single(untold.Findings);
         Assert.Equal(FindingCodes.FaultAccessNotTold, finding.Code);
@@ -58,6 +59,8 @@ public class InspectionBuilderTests
         Assert.False(untold.Consent.FaultAccesses[0].Told);
         Assert.Empty(told.Findings);
         Assert.Equal(1, told.Consent.FaultAccesses[0].NoticeEntry);
+        Assert.Empty(noticed.Findings);
+        Assert.True(noticed.Consent.FaultAccesses[0].Told);
         Assert.Equal(1, untold.Notifications.Failures);
     }
 

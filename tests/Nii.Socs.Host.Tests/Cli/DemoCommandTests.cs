@@ -1,17 +1,42 @@
-using Microsoft.Extensions.Time.Testing;
-using Snapshooter.Xunit;
 
 namespace Nii.Socs.Host.Tests.Cli;
 
 public class DemoCommandTests
 {
     [Fact]
-    public void Demo_on_the_embedded_default_snapshot()
+    [Trait("Requirement", "R8.4")]
+    public void Demo_runs_the_whole_service_and_leaves_a_verifiable_store()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 28, 7, 30, 0, TimeSpan.Zero));
-        var result = Cli.Run(time, "demo");
-        Assert.Equal(0, result.ExitCode);
-        result.Out.MatchSnapshot();
+        var dir = Path.Combine(Path.GetTempPath(), "socs-demo-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var result = Cli.Run("demo", "--no-serve", "--data", dir);
+            Assert.True(result.ExitCode == 0, result.Error);
+            Assert.Contains("detections stored     12", result.Out, StringComparison.Ordinal);
+            Assert.Contains("epoch 2969 → 2970; destroyed 2969", result.Out, StringComparison.Ordinal);
+            Assert.Contains("\"GET /static/../../../../etc/passwd HTTP/1.1\"", result.Out, StringComparison.Ordinal);
+            Assert.Contains("operation history     ok ", result.Out, StringComparison.Ordinal);
+
+            var stats = Cli.Run("store", "stats", "--data", dir);
+            Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
+            var verify = Cli.Run("audit", "verify", "--data", dir);
+            Assert.Equal(0, verify.ExitCode);
+
+            // The demo replaces its own data when run again, and refuses anybody else's.
+            Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", dir).ExitCode);
+            var other = Path.Combine(dir, "detections");
+            var refused = Cli.Run("demo", "--no-serve", "--data", other);
+            Assert.Equal(2, refused.ExitCode);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+
+            File.Delete(dir + ".kek");
+        }
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public static class StoredInspection
     /// <param name="dataDirectory">The data directory.</param>
     /// <param name="settings">The year and graces.</param>
     /// <param name="asOf">The instant the state is read (the caller's clock).</param>
-    /// <param name="consent">The consent log; null when there is none.</param>
+    /// <param name="consent">The consent log; null reads <c>&lt;data&gt;/consent/</c> through <see cref="ConsentLogSource"/>.</param>
     /// <returns>The report.</returns>
     /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="settings"/> is null.</exception>
@@ -42,12 +42,9 @@ public static class StoredInspection
         }
 
         var builder = new InspectionBuilder(settings, asOf);
-        if (consent is not null)
+        foreach (var e in (consent ?? new ConsentLogSource(root)).ReadEvents())
         {
-            foreach (var e in consent.ReadEvents())
-            {
-                builder.AddConsentEvent(e);
-            }
+            builder.AddConsentEvent(e);
         }
 
         ReadHistory(root, builder);

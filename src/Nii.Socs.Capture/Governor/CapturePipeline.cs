@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Nii.Socs.Capture.Detection;
+using Nii.Socs.Capture.Dissection;
+using Nii.Socs.Capture.Eve;
+using Nii.Socs.Capture.Readers;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Scope;
+
+namespace Nii.Socs.Capture.Governor;
+
+/// <summary>Read → dissect → scope → (bounded queue, load governor) → detect: one capture run (R2.1, R4.2, R5.1, R5.2).</summary>
+/// <remarks>
+/// <para>The reading side dissects each frame (R2.1), drops it unless its source or destination
+/// is in scope (R5.1) and not excluded (R5.2), copies it into a pooled buffer and hands it to
+/// detection through a bounded <see cref="Channel{T}"/> of <see cref="LoadGovernorOptions.QueueCapacity"/>
+/// frames. The channel waits when full (files: nothing is lost) or drops and counts
+/// (<see cref="LoadGovernorOptions.DropWhenFull"/>, live capture). Memory is bounded by the queue
+/// capacity times the largest frame, whatever the input rate.</para>
+/// <para>A detection names the participants of the non-excluded prefixes holding its source or
+/// destination: traffic between u-tokyo and kyoto-u concerns both.</para>
+/// </remarks>
+public sealed class CapturePipeline
+{
+    private readonly ScopeIndex _scope;
+    private readonly RuleSet _rules;
+    private readonly LoadGovernorOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a pipeline.</summary>
+    /// <param name="scope">The scope (R5.1).</param>
+    /// <param name="rules">The rules (R4.2, R4.3).</param>
+    /// <param name="options">The governor settings (R5.2); validated here.</param>
+    /// <param name="time">The clock used by the governor and for <see cref="CaptureSummary.Elapsed"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A governor setting is out of range.</exception>
+    public CapturePipeline(ScopeIndex scope, RuleSet rules, LoadGovernorOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        options.Validate();
+        _scope = scope;
+        _rules = rules;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>Reads every frame of a capture and reports each detection.</summary>
+    /// <param name="reader">The capture.</param>
+    /// <param name="onDetection">Called on the detection task for each detection, in frame order.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The run's summary.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public async Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(onDetection);
+        var started = _time.GetTimestamp();
+        var summary = new CaptureSummary();
+        var governor = new LoadGovernor(_scope, _options, _time);
+        var channel = Channel.CreateBounded<Work>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var matcher = new RuleMatcher(_rules);
+        var detections = Task.Run(() => DetectAsync(channel.Reader, matcher, summary, onDetection, cancellationToken), cancellationToken);
+        var producer = new Producer(this, reader, governor, summary, channel.Reader);
+        try
+        {
+            while (producer.TryNext(out var work))
+            {
+                if (channel.Writer.TryWrite(work))
+                {
+                    continue;
+                }
+
+                if (_options.DropWhenFull)
+                {
+                    ArrayPool<byte>.Shared.Return(work.Buffer);
+                    summary.DroppedQueueFull++;
+                }
+                else
+                {
+                    await channel.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            channel.Writer.Complete();
+        }
+
+        await detections.ConfigureAwait(false);
+        governor.EndAll();
+        summary.Exclusions = [.. governor.Exclusions];
+        summary.ReaderFailure = reader.Failure;
+        summary.PcreTimeouts = matcher.PcreTimeouts;
+        summary.Elapsed = _time.GetElapsedTime(started);
+        return summary;
+    }
+
+    /// <summary>Reads Suricata EVE alerts and reports each in-scope one as a detection.</summary>
+    /// <param name="reader">The EVE reader.</param>
+    /// <param name="onDetection">Called for each in-scope alert.</param>
+    /// <returns>The run's summary (<see cref="CaptureSummary.FramesRead"/> counts alerts).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <remarks>R5.1 applies to alerts too: an alert whose addresses are both out of scope is dropped.</remarks>
+    public CaptureSummary RunEve(EveReader reader, Action<CaptureDetection> onDetection)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(onDetection);
+        var started = _time.GetTimestamp();
+        var summary = new CaptureSummary();
+        while (reader.TryReadAlert(out var alert))
+        {
+            summary.FramesRead++;
+            var (sourceV6, sourceBits) = IPPrefix.ToBits(alert.Source);
+            var (destinationV6, destinationBits) = IPPrefix.ToBits(alert.Destination);
+            var participants = Participants(_scope.Lookup(sourceV6, sourceBits), _scope.Lookup(destinationV6, destinationBits));
+            if (participants.Length == 0)
+            {
+                summary.OutOfScope++;
+                continue;
+            }
+
+            summary.InScope++;
+            Count(summary, alert.Rule.Sid);
+            onDetection(new CaptureDetection(alert.ToDetectionHeader(), alert.Rule, alert.Content, participants, DetectionSource.Eve, reader.LineNumber));
+        }
+
+        summary.Malformed = reader.ErrorCount;
+        summary.Elapsed = _time.GetElapsedTime(started);
+        return summary;
+    }
+
+    private static void Count(CaptureSummary summary, long sid)
+    {
+        summary.Detections++;
+        summary.SidCounts[sid] = summary.SidCounts.GetValueOrDefault(sid) + 1;
+    }
+
+    private ParticipantId[] Participants(int source, int destination)
+    {
+        if (source < 0 && destination < 0)
+        {
+            return [];
+        }
+
+        if (source < 0 || destination < 0 || source == destination)
+        {
+            return [.. _scope[Math.Max(source, destination)].Participants];
+        }
+
+        return _scope[source].Participants.Concat(_scope[destination].Participants)
+            .DistinctBy(p => p.Value).OrderBy(p => p.Value, StringComparer.Ordinal).ToArray();
+    }
+
+    private async Task DetectAsync(ChannelReader<Work> queue, RuleMatcher matcher, CaptureSummary summary, Action<CaptureDetection> onDetection, CancellationToken cancellationToken)
+    {
+        var hits = new List<Rule>();
+        await foreach (var work in queue.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                Detect(work, matcher, hits, summary, onDetection);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(work.Buffer);
+            }
+        }
+    }
+
+    private void Detect(in Work work, RuleMatcher matcher, List<Rule> hits, CaptureSummary summary, Action<CaptureDetection> onDetection)
+    {
+        var frame = work.Buffer.AsSpan(0, work.Length);
+        var content = frame[work.Header.HeaderLength..];
+        if (matcher.Match(work.Header, content, hits) == 0)
+        {
+            return;
+        }
+
+        var header = work.Header.ToDetectionHeader(frame, work.Timestamp, work.WireLength);
+        var participants = Participants(work.Source, work.Destination);
+        var contentCopy = content.ToArray();
+        foreach (var rule in hits)
+        {
+            Count(summary, rule.Sid);
+            onDetection(new CaptureDetection(header, rule.ToRuleRef(), contentCopy, participants, DetectionSource.Packet, work.Frame));
+        }
+    }
+
+    private readonly record struct Work(byte[] Buffer, int Length, PacketHeader Header, DateTimeOffset Timestamp, int WireLength, long Frame, int Source, int Destination);
+
+    /// <summary>The reading side: the only code that touches frame spans, so it stays synchronous.</summary>
+    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor governor, CaptureSummary summary, ChannelReader<Work> queue)
+    {
+        private long _frame;
+
+        public bool TryNext(out Work work)
+        {
+            var scope = pipeline._scope;
+            while (reader.TryReadFrame(out var frame))
+            {
+                _frame++;
+                summary.FramesRead++;
+                var header = Dissector.Dissect(frame.LinkType, frame.Data);
+                if (header.Malformation != Malformation.None)
+                {
+                    summary.Malformed++;
+                    summary.MalformedCounts[header.Malformation] = summary.MalformedCounts.GetValueOrDefault(header.Malformation) + 1;
+                }
+
+                if (!header.IsIP)
+                {
+                    summary.OutOfScope++;
+                    continue;
+                }
+
+                var source = scope.Lookup(header.IsIPv6, header.SourceBits);
+                var destination = scope.Lookup(header.IsIPv6, header.DestinationBits);
+                if (source < 0 && destination < 0)
+                {
+                    summary.OutOfScope++;
+                    continue;
+                }
+
+                summary.InScope++;
+                governor.Account(source, frame.CapturedLength);
+                if (destination != source)
+                {
+                    governor.Account(destination, frame.CapturedLength);
+                }
+
+                governor.Observe(queue.Count);
+                if (source >= 0 && governor.IsExcluded(source))
+                {
+                    source = -1;
+                }
+
+                if (destination >= 0 && governor.IsExcluded(destination))
+                {
+                    destination = -1;
+                }
+
+                if (source < 0 && destination < 0)
+                {
+                    summary.Excluded++;
+                    continue;
+                }
+
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.CapturedLength, 1));
+                frame.Data.CopyTo(buffer);
+                work = new Work(buffer, frame.CapturedLength, header, frame.Timestamp, frame.WireLength, _frame, source, destination);
+                return true;
+            }
+
+            work = default;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using Nii.Socs.Core.Participants;
+
+namespace Nii.Socs.Core.Scope;
+
+/// <summary>
+/// Longest-prefix match over every participant's registered prefixes, IPv4 and IPv6 (R5.1).
+/// </summary>
+/// <remarks>
+/// <para>R5.1: traffic is monitored when its source <b>or</b> destination lies in a participant's
+/// prefixes; everything else is dropped before it is stored. The index answers "which registered
+/// prefix, and so which participants, does this address belong to".</para>
+/// <para>It is a multibit trie with a 4-bit stride and controlled prefix expansion: a lookup reads
+/// at most 8 nodes for IPv4 and 32 for IPv6, whatever the number of prefixes. Measured in
+/// <c>bench/</c> (shared 2-core box): 49–93 M IPv4 lookups/s at 10 prefixes, 19–22 M/s at
+/// 10,000 — the same number of steps, more cache misses in a larger trie. A /21 is expanded into two
+/// slots of the node for bits 17–20, and one /0 answers every address of its family.</para>
+/// <para>Edge case: with 192.0.2.0/24 (u-tokyo) and 192.0.2.128/25 (kyoto-u) registered,
+/// 192.0.2.200 answers kyoto-u only, and 192.0.2.5 answers u-tokyo only.</para>
+/// <para>The index is immutable and safe to share between threads.</para>
+/// </remarks>
+public sealed class ScopeIndex
+{
+    private const int Stride = 4;
+    private const int Fanout = 1 << Stride;
+
+    private readonly ScopeMatch[] _matches;
+    private readonly Trie _v4;
+    private readonly Trie _v6;
+
+    private ScopeIndex(ScopeMatch[] matches, Trie v4, Trie v6, ScopeAssignment[] assignments)
+    {
+        _matches = matches;
+        _v4 = v4;
+        _v6 = v6;
+        Assignments = assignments;
+    }
+
+    /// <summary>An index with no prefixes: nothing is in scope.</summary>
+    public static ScopeIndex Empty { get; } = Create([]);
+
+    /// <summary>The number of distinct registered prefixes.</summary>
+    public int Count => _matches.Length;
+
+    /// <summary>Every distinct registered prefix with its participants, ordered IPv4 first, then by address and length.</summary>
+    public IReadOnlyList<ScopeMatch> Matches => _matches;
+
+    /// <summary>The assignments the index was built from, in the order given.</summary>
+    public IReadOnlyList<ScopeAssignment> Assignments { get; }
+
+    /// <summary>The match with a dense index.</summary>
+    /// <param name="index">An index from 0 to <see cref="Count"/> − 1, as returned by <see cref="Lookup"/>.</param>
+    /// <returns>The match.</returns>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is out of range.</exception>
+    public ScopeMatch this[int index] => _matches[index];
+
+    /// <summary>Builds an index.</summary>
+    /// <param name="assignments">The registered prefixes; the same prefix may be registered by several participants.</param>
+    /// <returns>The index.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="assignments"/> is null.</exception>
+    /// <remarks>R5.1. Building is O(n · 2^stride) in time and memory; a duplicate assignment counts once.</remarks>
+    public static ScopeIndex Create(IEnumerable<ScopeAssignment> assignments)
+    {
+        ArgumentNullException.ThrowIfNull(assignments);
+        var list = assignments.ToArray();
+        var byPrefix = new Dictionary<IPPrefix, SortedSet<string>>();
+        foreach (var assignment in list)
+        {
+            if (!byPrefix.TryGetValue(assignment.Prefix, out var set))
+            {
+                set = new SortedSet<string>(StringComparer.Ordinal);
+                byPrefix.Add(assignment.Prefix, set);
+            }
+
+            set.Add(assignment.Participant.Value);
+        }
+
+        var prefixes = byPrefix.Keys.ToArray();
+        Array.Sort(prefixes, Compare);
+        var matches = new ScopeMatch[prefixes.Length];
+        for (var i = 0; i < prefixes.Length; i++)
+        {
+            matches[i] = new ScopeMatch(i, prefixes[i], byPrefix[prefixes[i]].Select(p => new ParticipantId(p)).ToArray());
+        }
+
+        // Shorter prefixes first, so a longer prefix's expanded slots overwrite the shorter one's.
+        var order = Enumerable.Range(0, matches.Length).OrderBy(i => matches[i].Prefix.Length).ToArray();
+        var v4 = new TrieBuilder(32);
+        var v6 = new TrieBuilder(128);
+        foreach (var i in order)
+        {
+            var prefix = matches[i].Prefix;
+            (prefix.IsIPv6 ? v6 : v4).Insert(prefix.Bits, prefix.Length, i);
+        }
+
+        return new ScopeIndex(matches, v4.Build(), v6.Build(), list);
+    }
+
+    /// <summary>Orders prefixes: IPv4 before IPv6, then by network address, then by length.</summary>
+    /// <param name="x">The first prefix.</param>
+    /// <param name="y">The second prefix.</param>
+    /// <returns>Negative, zero or positive, as <see cref="IComparer{T}.Compare"/>.</returns>
+    public static int Compare(IPPrefix x, IPPrefix y)
+    {
+        var family = x.IsIPv6.CompareTo(y.IsIPv6);
+        if (family != 0)
+        {
+            return family;
+        }
+
+        var bits = x.Bits.CompareTo(y.Bits);
+        return bits != 0 ? bits : x.Length.CompareTo(y.Length);
+    }
+
+    /// <summary>The dense index of the longest registered prefix containing an address, or −1.</summary>
+    /// <param name="isIPv6">The address family.</param>
+    /// <param name="bits">The address bits (IPv4 in the low 32 bits), as <see cref="IPPrefix.ToBits"/> gives them.</param>
+    /// <returns>An index for <see cref="this[int]"/>, or −1 when the address is out of scope.</returns>
+    /// <remarks>R5.1. Allocation-free; the packet hot path calls it twice per frame (source and destination).</remarks>
+    public int Lookup(bool isIPv6, UInt128 bits) => isIPv6 ? LookupIPv6(bits) : LookupIPv4((uint)(bits & uint.MaxValue));
+
+    /// <summary>The dense index of the longest registered IPv4 prefix containing an address, or −1.</summary>
+    /// <param name="address">The IPv4 address as a big-endian integer (192.0.2.1 is 0xC0000201).</param>
+    /// <returns>The index, or −1.</returns>
+    public int LookupIPv4(uint address)
+    {
+        var slots = _v4.Slots;
+        var best = _v4.Default;
+        var node = 0;
+        for (var shift = 32 - Stride; shift >= 0; shift -= Stride)
+        {
+            var slot = 2 * ((node * Fanout) + (int)((address >> shift) & (Fanout - 1)));
+            var match = slots[slot + 1];
+            if (match != 0)
+            {
+                best = match;
+            }
+
+            node = slots[slot];
+            if (node == 0)
+            {
+                break;
+            }
+        }
+
+        return best - 1;
+    }
+
+    /// <summary>The dense index of the longest registered IPv6 prefix containing an address, or −1.</summary>
+    /// <param name="address">The IPv6 address as a 128-bit integer.</param>
+    /// <returns>The index, or −1.</returns>
+    public int LookupIPv6(UInt128 address)
+    {
+        var slots = _v6.Slots;
+        var best = _v6.Default;
+        var node = 0;
+        var high = (ulong)(address >> 64);
+        var low = (ulong)(address & ulong.MaxValue);
+        for (var level = 0; level < 128 / Stride; level++)
+        {
+            var word = level < 16 ? high : low;
+            var shift = 64 - Stride - ((level % 16) * Stride);
+            var slot = 2 * ((node * Fanout) + (int)((word >> shift) & (Fanout - 1)));
+            var match = slots[slot + 1];
+            if (match != 0)
+            {
+                best = match;
+            }
+
+            node = slots[slot];
+            if (node == 0)
+            {
+                break;
+            }
+        }
+
+        return best - 1;
+    }
+
+    /// <summary>Finds the longest registered prefix containing an address.</summary>
+    /// <param name="address">The address.</param>
+    /// <param name="match">The match when the address is in scope; null otherwise.</param>
+    /// <returns>Whether the address is in scope.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    public bool TryMatch(IPAddress address, [NotNullWhen(true)] out ScopeMatch? match)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var (isIPv6, bits) = IPPrefix.ToBits(address);
+        var index = Lookup(isIPv6, bits);
+        match = index >= 0 ? _matches[index] : null;
+        return match is not null;
+    }
+
+    /// <summary>A trie: per slot, the child node (0 for none) and the match index + 1 (0 for none), side by side so one lookup level touches one cache line.</summary>
+    private sealed record Trie(int[] Slots, int Default);
+
+    private sealed class TrieBuilder(int width)
+    {
+        private readonly List<int> _child = [.. new int[Fanout]];
+        private readonly List<int> _match = [.. new int[Fanout]];
+        private int _default;
+
+        public void Insert(UInt128 bits, int length, int index)
+        {
+            if (length == 0)
+            {
+                _default = index + 1;
+                return;
+            }
+
+            var node = 0;
+            var last = (length - 1) / Stride;
+            for (var level = 0; level < last; level++)
+            {
+                var slot = (node * Fanout) + Nibble(bits, level);
+                if (_child[slot] == 0)
+                {
+                    _child[slot] = _child.Count / Fanout;
+                    _child.AddRange(new int[Fanout]);
+                    _match.AddRange(new int[Fanout]);
+                }
+
+                node = _child[slot];
+            }
+
+            var fixedBits = length - (last * Stride);
+            var first = Nibble(bits, last) & ~((1 << (Stride - fixedBits)) - 1);
+            var count = 1 << (Stride - fixedBits);
+            for (var k = 0; k < count; k++)
+            {
+                _match[(node * Fanout) + first + k] = index + 1;
+            }
+        }
+
+        public Trie Build()
+        {
+            var slots = new int[_child.Count * 2];
+            for (var i = 0; i < _child.Count; i++)
+            {
+                slots[2 * i] = _child[i];
+                slots[(2 * i) + 1] = _match[i];
+            }
+
+            return new Trie(slots, _default);
+        }
+
+        private int Nibble(UInt128 bits, int level) => (int)((bits >> (width - ((level + 1) * Stride))) & (Fanout - 1));
+    }
+}

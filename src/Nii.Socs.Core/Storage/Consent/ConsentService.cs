@@ -1,0 +1,494 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Nii.Socs.Core.Audit;
+using Nii.Socs.Core.Consent;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Sealing;
+using Nii.Socs.Core.Storage.Keys;
+
+namespace Nii.Socs.Core.Storage.Consent;
+
+/// <summary>The only way to turn sealed content into plaintext: under a live viewing grant, or a recorded fault access (R7.2, R8.5, R8.6).</summary>
+/// <remarks>
+/// Every step is decided by <see cref="ConsentLedger"/>, appended to the consent log, and written to
+/// the operation history (R6.4) before its effect: a view is recorded before the plaintext is
+/// returned, which is what the participant consented to (R8.6).
+/// <para>Presented keys are checked against the stored key commitment of their epoch; a wrong key
+/// is refused and the refusal recorded. They are held only while the grant lives
+/// (<see cref="GrantKeyCustody"/>) and zeroised at expiry or revocation.</para>
+/// <para>The fault exception (R7.2) reaches only the current epoch's key, because that is the only
+/// key the organization still has (R8.4): for older epochs it is refused.</para>
+/// <para><b>Security:</b> <see cref="ContentSealer"/>'s opening is internal to this library; no public
+/// API opens a record without going through this service.</para>
+/// </remarks>
+public sealed class ConsentService : IDisposable
+{
+    private const string GrantsDirectory = "grants";
+
+    private readonly ConsentStore _store;
+    private readonly DetectionStore _detections;
+    private readonly IKeyStore _keys;
+    private readonly IKeyEncryptionKey _kek;
+    private readonly IOperationHistory _history;
+    private readonly TimeProvider _time;
+    private readonly GrantKeyCustody _custody;
+    private readonly string _grantsRoot;
+    private readonly Dictionary<GrantId, Dictionary<EpochId, EpochKey>> _held = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>Creates the service over the stores of one data directory.</summary>
+    /// <param name="dataDirectory">The data directory (for sealed grant keys).</param>
+    /// <param name="store">The consent log.</param>
+    /// <param name="detections">The detection store.</param>
+    /// <param name="keys">The key store (wrapped sets with commitments; the current sealed key).</param>
+    /// <param name="kek">The host key-encryption key.</param>
+    /// <param name="history">The operation history.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="custody">Where presented keys live while a grant lives.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public ConsentService(string dataDirectory, ConsentStore store, DetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _detections = detections ?? throw new ArgumentNullException(nameof(detections));
+        _keys = keys ?? throw new ArgumentNullException(nameof(keys));
+        _kek = kek ?? throw new ArgumentNullException(nameof(kek));
+        _history = history ?? throw new ArgumentNullException(nameof(history));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _custody = custody;
+        _grantsRoot = Path.Combine(Path.GetFullPath(dataDirectory), ConsentStore.DirectoryName, GrantsDirectory);
+    }
+
+    /// <summary>The current ledger.</summary>
+    public ConsentLedger Ledger => _store.Ledger;
+
+    /// <summary>Files a decryption request (R8.5).</summary>
+    /// <param name="requester">Who asks.</param>
+    /// <param name="participant">Whose records.</param>
+    /// <param name="scope">Which records.</param>
+    /// <param name="purpose">Why.</param>
+    /// <param name="purposeText">The purpose in words.</param>
+    /// <param name="deadline">When the request expires undecided.</param>
+    /// <param name="cancellationToken">Cancels waiting for commits.</param>
+    /// <returns>The request, or why it was refused.</returns>
+    public async Task<ConsentResult<DecryptionRequest>> RequestAsync(Actor requester, ParticipantId participant, ConsentScope scope, Purpose purpose, string purposeText, DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var request = new DecryptionRequest(new RequestId(Guid.CreateVersion7(now)), requester, participant, scope, purpose, purposeText, now, deadline);
+        if (!Ledger.TryRequest(request, now, out var e, out var error))
+        {
+            return ConsentResult<DecryptionRequest>.Refused(error);
+        }
+
+        await _store.AppendAsync(e, cancellationToken).ConfigureAwait(false);
+        await _history.AppendAsync(requester.ToString(), "consent.request.filed", $"consent/{request.Id}", $"participant={participant} purpose={purpose} scope={scope} deadline={Iso(deadline)} text={purposeText}", cancellationToken).ConfigureAwait(false);
+        return ConsentResult<DecryptionRequest>.Ok(e.Request);
+    }
+
+    /// <summary>The epochs whose keys approval needs: those of every stored record in the request's scope.</summary>
+    /// <param name="id">The request.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>The epochs, ascending; empty when no record is in scope.</returns>
+    /// <exception cref="KeyNotFoundException">No such request.</exception>
+    public async Task<IReadOnlyList<EpochId>> RequiredEpochsAsync(RequestId id, CancellationToken cancellationToken = default)
+    {
+        if (!Ledger.TryGetRequest(id, out var request))
+        {
+            throw new KeyNotFoundException($"No request {id}.");
+        }
+
+        var epochs = new SortedSet<long>();
+        await foreach (var record in RecordsInScopeAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            epochs.Add(record.Epoch.Index);
+        }
+
+        return [.. epochs.Select(i => new EpochId(request.Participant, i))];
+    }
+
+    /// <summary>Approves a request by presenting the keys of the epochs it needs (R8.6).</summary>
+    /// <param name="id">The request.</param>
+    /// <param name="decider">The participant's operator.</param>
+    /// <param name="presentedKeys">The unwrapped epoch keys, by epoch.</param>
+    /// <param name="grantExpiresAt">When the grant ends.</param>
+    /// <param name="cancellationToken">Cancels waiting for commits.</param>
+    /// <returns>The grant, or why it was refused (a wrong key is also recorded).</returns>
+    public async Task<ConsentResult<Grant>> ApproveAsync(RequestId id, Actor decider, IReadOnlyDictionary<EpochId, byte[]> presentedKeys, DateTimeOffset grantExpiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decider);
+        ArgumentNullException.ThrowIfNull(presentedKeys);
+        if (!Ledger.TryGetRequest(id, out _))
+        {
+            return ConsentResult<Grant>.Refused($"no request {id}");
+        }
+
+        var now = _time.GetUtcNow();
+        var verified = new Dictionary<EpochId, EpochKey>();
+        try
+        {
+            foreach (var (epoch, bytes) in presentedKeys)
+            {
+                if (!_keys.TryLoadWrappedSet(epoch, out var set) || bytes.Length != EpochKey.Size || !set.Commitment.Matches(bytes))
+                {
+                    if (Ledger.TryRefuseKey(id, decider, epoch, now, out var refused, out _))
+                    {
+                        await _store.AppendAsync(refused, cancellationToken).ConfigureAwait(false);
+                        await _history.AppendAsync(decider.ToString(), "consent.key.refused", $"consent/{id}", $"epoch={epoch}", cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return ConsentResult<Grant>.Refused($"the key presented for epoch {epoch} does not match its commitment");
+                }
+
+                verified[epoch] = EpochKey.FromBytes(epoch, bytes);
+            }
+
+            var required = await RequiredEpochsAsync(id, cancellationToken).ConfigureAwait(false);
+            var grantId = new GrantId(Guid.CreateVersion7(now));
+            if (!Ledger.TryApprove(id, decider, required, [.. verified.Keys], grantId, grantExpiresAt, now, out var approved, out var error))
+            {
+                return ConsentResult<Grant>.Refused(error);
+            }
+
+            await _store.AppendAsync(approved, cancellationToken).ConfigureAwait(false);
+            await _history.AppendAsync(decider.ToString(), "consent.approved", $"consent/{id}", $"grant={grantId} epochs={string.Join(",", required)} expires={Iso(grantExpiresAt)}", cancellationToken).ConfigureAwait(false);
+            Hold(grantId, verified.Where(kv => required.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
+            foreach (var unused in verified.Where(kv => !required.Contains(kv.Key)))
+            {
+                unused.Value.Dispose();
+            }
+
+            verified.Clear();
+            return ConsentResult<Grant>.Ok(Ledger.GrantOf(id)!);
+        }
+        finally
+        {
+            foreach (var key in verified.Values)
+            {
+                key.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Denies a request with a reason.</summary>
+    /// <param name="id">The request.</param>
+    /// <param name="decider">The participant's operator.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="cancellationToken">Cancels waiting for commits.</param>
+    /// <returns>The reason as recorded, or why the denial was refused.</returns>
+    public async Task<ConsentResult<string>> DenyAsync(RequestId id, Actor decider, string reason, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        if (!Ledger.TryDeny(id, decider, reason, now, out var denied, out var error))
+        {
+            return ConsentResult<string>.Refused(error);
+        }
+
+        await _store.AppendAsync(denied, cancellationToken).ConfigureAwait(false);
+        await _history.AppendAsync(decider.ToString(), "consent.denied", $"consent/{id}", $"reason={denied.Reason}", cancellationToken).ConfigureAwait(false);
+        return ConsentResult<string>.Ok(denied.Reason);
+    }
+
+    /// <summary>Revokes a grant early; its keys are zeroised at once.</summary>
+    /// <param name="id">The grant.</param>
+    /// <param name="revoker">The participant's operator.</param>
+    /// <param name="cancellationToken">Cancels waiting for commits.</param>
+    /// <returns>The revoked grant, or why not.</returns>
+    public async Task<ConsentResult<Grant>> RevokeAsync(GrantId id, Actor revoker, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        if (!Ledger.TryRevoke(id, revoker, now, out var revoked, out var error))
+        {
+            return ConsentResult<Grant>.Refused(error);
+        }
+
+        await _store.AppendAsync(revoked, cancellationToken).ConfigureAwait(false);
+        Release(id);
+        await _history.AppendAsync(revoker.ToString(), "consent.grant.revoked", $"grant/{id}", string.Empty, cancellationToken).ConfigureAwait(false);
+        Ledger.TryGetGrant(id, out var grant);
+        return ConsentResult<Grant>.Ok(grant);
+    }
+
+    /// <summary>Opens one record under a grant: the view is recorded first, then the plaintext returned (R8.6).</summary>
+    /// <param name="id">The grant.</param>
+    /// <param name="viewer">Who views: the grantee.</param>
+    /// <param name="record">The record.</param>
+    /// <param name="cancellationToken">Cancels waiting for commits.</param>
+    /// <returns>The plaintext content, or why not.</returns>
+    public async Task<ConsentResult<byte[]>> ViewAsync(GrantId id, Actor viewer, DetectionId record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(viewer);
+        ReleaseEnded();
+        if (!Ledger.TryGetGrant(id, out var grant))
+        {
+            return ConsentResult<byte[]>.Refused($"no grant {id}");
+        }
+
+        var stored = await _detections.FindAsync(grant.Participant, record, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return ConsentResult<byte[]>.Refused($"record {record} is not stored for {grant.Participant} (never, or deleted by retention)");
+        }
+
+        var now = _time.GetUtcNow();
+        if (!Ledger.TryView(id, viewer, stored, now, out var viewed, out var error))
+        {
+            return ConsentResult<byte[]>.Refused(error);
+        }
+
+        using var key = TakeHeldKey(id, stored.Epoch);
+        if (key is null)
+        {
+            return ConsentResult<byte[]>.Refused($"the key of epoch {stored.Epoch} for grant {id} is no longer held");
+        }
+
+        await _store.AppendAsync(viewed, cancellationToken).ConfigureAwait(false);
+        await _history.AppendAsync(viewer.ToString(), "consent.viewed", $"detections/{grant.Participant}/{record}", $"grant={id}", cancellationToken).ConfigureAwait(false);
+        return Open(key, stored);
+    }
+
+    /// <summary>Opens one record without consent to handle a fault of the service (R7.2 exception), recorded and told to the participant.</summary>
+    /// <param name="record">The record.</param>
+    /// <param name="staff">The staff member.</param>
+    /// <param name="reason">Why; required.</param>
+    /// <param name="incident">The incident reference; required.</param>
+    /// <param name="cancellationToken">Cancels waiting for commits.</param>
+    /// <returns>The plaintext, or why not (e.g. the epoch's key is destroyed).</returns>
+    public async Task<ConsentResult<byte[]>> FaultAccessAsync(DetectionId record, Actor staff, string reason, string incident, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(staff);
+        DetectionRecord? stored = null;
+        foreach (var participant in _detections.Partitions().Select(p => p.Participant).Distinct())
+        {
+            stored = await _detections.FindAsync(participant, record, cancellationToken).ConfigureAwait(false);
+            if (stored is not null)
+            {
+                break;
+            }
+        }
+
+        if (stored is null)
+        {
+            return ConsentResult<byte[]>.Refused($"record {record} is not stored");
+        }
+
+        var now = _time.GetUtcNow();
+        if (!ConsentLedger.TryFaultAccess(stored, staff, reason, incident, now, out var access, out var error))
+        {
+            return ConsentResult<byte[]>.Refused(error);
+        }
+
+        using var key = CurrentKey(stored.Epoch);
+        if (key is null)
+        {
+            return ConsentResult<byte[]>.Refused($"the key of epoch {stored.Epoch} was destroyed at rotation (R8.4): only the participant can open this record now");
+        }
+
+        await _store.AppendAsync(access, cancellationToken).ConfigureAwait(false);
+        await _history.AppendAsync(staff.ToString(), "consent.fault-access", $"detections/{stored.Participant}/{record}", $"incident={access.Incident} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
+        await _history.AppendAsync("system:consent", "consent.fault-access.notice", $"participant/{stored.Participant}", $"record={record} incident={access.Incident} staff={staff.Name} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
+        return Open(key, stored);
+    }
+
+    /// <summary>Zeroises and forgets the keys of every grant that has expired or been revoked.</summary>
+    /// <returns>How many grants' keys were released.</returns>
+    public int ReleaseEnded()
+    {
+        var now = _time.GetUtcNow();
+        var ended = Ledger.Grants.Where(g => !g.IsLive(now)).Select(g => g.Id).ToList();
+        var released = 0;
+        foreach (var id in ended)
+        {
+            released += Release(id) ? 1 : 0;
+        }
+
+        return released;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var keys in _held.Values)
+            {
+                foreach (var key in keys.Values)
+                {
+                    key.Dispose();
+                }
+            }
+
+            _held.Clear();
+        }
+    }
+
+    private static ConsentResult<byte[]> Open(EpochKey key, DetectionRecord record)
+    {
+        if (record.SealedContent.IsEmpty)
+        {
+            return ConsentResult<byte[]>.Ok([]);
+        }
+
+        return ContentSealer.TryOpen(key, SealingContext.For(record), record.SealedContent.Span, out var plaintext, out var failure)
+            ? ConsentResult<byte[]>.Ok(plaintext)
+            : ConsentResult<byte[]>.Refused($"record {record.Id} does not open: {failure}");
+    }
+
+    private async IAsyncEnumerable<DetectionRecord> RecordsInScopeAsync(DecryptionRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        switch (request.Scope)
+        {
+            case ConsentScope.RecordList list:
+                foreach (var id in list.Ids)
+                {
+                    var record = await _detections.FindAsync(request.Participant, id, cancellationToken).ConfigureAwait(false);
+                    if (record is not null)
+                    {
+                        yield return record;
+                    }
+                }
+
+                break;
+            case ConsentScope.TimeRange range:
+                DetectionCursor? cursor = null;
+                do
+                {
+                    var page = await _detections.QueryAsync(
+                        new DetectionQuery { Participant = request.Participant, From = range.From, To = range.To, RuleSid = range.Sid, Address = range.Address, Limit = DetectionQuery.MaxLimit, Cursor = cursor },
+                        cancellationToken).ConfigureAwait(false);
+                    foreach (var record in page.Records)
+                    {
+                        yield return record;
+                    }
+
+                    cursor = page.Next;
+                }
+                while (cursor is not null);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown scope {request.Scope.GetType().Name}.");
+        }
+    }
+
+    private void Hold(GrantId id, Dictionary<EpochId, EpochKey> keys)
+    {
+        if (_custody == GrantKeyCustody.SealedUntilGrantEnds)
+        {
+            foreach (var (epoch, key) in keys)
+            {
+                var bytes = new byte[EpochKey.Size];
+                try
+                {
+                    key.CopyTo(bytes);
+                    SafeFile.WriteAtomically(GrantKeyPath(id, epoch), _kek.Seal(bytes, GrantAad(id, epoch)));
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(bytes);
+                }
+            }
+        }
+
+        lock (_gate)
+        {
+            _held[id] = keys;
+        }
+    }
+
+    private EpochKey? TakeHeldKey(GrantId id, EpochId epoch)
+    {
+        lock (_gate)
+        {
+            if (_held.TryGetValue(id, out var keys) && keys.TryGetValue(epoch, out var key))
+            {
+                var copy = new byte[EpochKey.Size];
+                try
+                {
+                    key.CopyTo(copy);
+                    return EpochKey.FromBytes(epoch, copy);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(copy);
+                }
+            }
+        }
+
+        if (_custody != GrantKeyCustody.SealedUntilGrantEnds || !File.Exists(GrantKeyPath(id, epoch)))
+        {
+            return null;
+        }
+
+        var buffer = new byte[EpochKey.Size];
+        try
+        {
+            return _kek.TryOpen(File.ReadAllBytes(GrantKeyPath(id, epoch)), GrantAad(id, epoch), buffer, out var written) && written == EpochKey.Size
+                ? EpochKey.FromBytes(epoch, buffer)
+                : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+
+    private bool Release(GrantId id)
+    {
+        var released = false;
+        lock (_gate)
+        {
+            if (_held.Remove(id, out var keys))
+            {
+                foreach (var key in keys.Values)
+                {
+                    key.Dispose();
+                }
+
+                released = true;
+            }
+        }
+
+        var directory = Path.Combine(_grantsRoot, id.ToString());
+        if (Directory.Exists(directory))
+        {
+            foreach (var file in Directory.GetFiles(directory))
+            {
+                SafeFile.Destroy(file);
+            }
+
+            Directory.Delete(directory, recursive: true);
+            released = true;
+        }
+
+        return released;
+    }
+
+    private EpochKey? CurrentKey(EpochId epoch)
+    {
+        if (!_keys.TryLoadSealedKey(epoch, out var sealedKey))
+        {
+            return null;
+        }
+
+        var buffer = new byte[EpochKey.Size];
+        try
+        {
+            return _kek.TryOpen(sealedKey, KeyWrapper.AadOf(epoch), buffer, out var written) && written == EpochKey.Size
+                ? EpochKey.FromBytes(epoch, buffer)
+                : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+
+    private string GrantKeyPath(GrantId id, EpochId epoch) =>
+        Path.Combine(_grantsRoot, id.ToString(), epoch.Index.ToString(CultureInfo.InvariantCulture) + ".sealed");
+
+    private static byte[] GrantAad(GrantId id, EpochId epoch) =>
+        System.Text.Encoding.UTF8.GetBytes($"nii-socs grant key v1|{id}|{epoch}");
+
+    private static string Iso(DateTimeOffset instant) => instant.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+}

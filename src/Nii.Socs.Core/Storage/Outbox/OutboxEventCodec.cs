@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Net;
+using MessagePack;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Notifications;
+using Nii.Socs.Core.Participants;
+
+namespace Nii.Socs.Core.Storage.Outbox;
+
+/// <summary>Outbox events as MessagePack: an array <c>[schema, kind, at-ticks, fields…]</c>, written and read by hand.</summary>
+/// <remarks>Schema 1. Kinds 1 queued, 2 deferred, 3 sent, 4 failed; never reused. The domain types carry no serializer attributes.</remarks>
+internal static class OutboxEventCodec
+{
+    public const int Schema = 1;
+
+    public static byte[] Encode(OutboxEvent e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        var w = new MessagePackWriter(buffer);
+        switch (e)
+        {
+            case MailQueued q:
+                Head(ref w, 1, q, 1);
+                Mail(ref w, q.Mail);
+                break;
+            case RowsDeferred d:
+                Head(ref w, 2, d, 3);
+                w.Write(d.Participant.Value);
+                Strings(ref w, d.To);
+                Rows(ref w, d.Rows);
+                break;
+            case MailSent s:
+                Head(ref w, 3, s, 1);
+                w.Write(s.MailId);
+                break;
+            case MailFailed f:
+                Head(ref w, 4, f, 4);
+                w.Write(f.MailId);
+                w.Write(f.Attempt);
+                w.Write(f.RetryAt.UtcTicks);
+                w.Write(f.Reason);
+                break;
+            default:
+                throw new ArgumentException($"Unknown outbox event {e.GetType().Name}.", nameof(e));
+        }
+
+        w.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <exception cref="InvalidDataException">The bytes are not exactly one event of schema 1.</exception>
+    public static OutboxEvent Decode(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            var r = new MessagePackReader(bytes);
+            var count = r.ReadArrayHeader();
+            if (count < 3 || r.ReadInt32() != Schema)
+            {
+                throw new InvalidDataException("An outbox event is not schema 1.");
+            }
+
+            var kind = r.ReadInt32();
+            var at = Instant(ref r);
+            OutboxEvent e = kind switch
+            {
+                1 => new MailQueued(at, ReadMail(ref r)),
+                2 => new RowsDeferred(at, Participant(ref r), ReadStrings(ref r), ReadRows(ref r)),
+                3 => new MailSent(at, r.ReadInt64()),
+                4 => new MailFailed(at, r.ReadInt64(), r.ReadInt32(), Instant(ref r), Text(ref r)),
+                _ => throw new InvalidDataException($"An outbox event has unknown kind {kind}."),
+            };
+            if (r.Consumed != bytes.Length)
+            {
+                throw new InvalidDataException("An outbox event has trailing bytes.");
+            }
+
+            return e;
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new InvalidDataException("An outbox event cannot be decoded: " + ex.Message, ex);
+        }
+    }
+
+    private static void Head(ref MessagePackWriter w, int kind, OutboxEvent e, int fields)
+    {
+        w.WriteArrayHeader(3 + fields);
+        w.Write(Schema);
+        w.Write(kind);
+        w.Write(e.At.UtcTicks);
+    }
+
+    private static void Mail(ref MessagePackWriter w, OutboundMail m)
+    {
+        w.WriteArrayHeader(12);
+        w.Write(m.Id);
+        w.Write((int)m.Kind);
+        w.Write(m.Participant.Value);
+        Strings(ref w, m.To);
+        w.Write(m.MessageId);
+        w.Write(m.InReplyTo);
+        Strings(ref w, m.References);
+        w.Write(m.CreatedAt.UtcTicks);
+        Rows(ref w, m.Rows);
+        if (m.Sid is { } sid)
+        {
+            w.Write(sid);
+        }
+        else
+        {
+            w.WriteNil();
+        }
+
+        w.Write(m.RuleMessage);
+        if (m.FollowUp is { } f)
+        {
+            w.WriteArrayHeader(3);
+            w.Write(f.Knowledge);
+            w.Write(f.Countermeasures);
+            w.Write(f.Staff);
+        }
+        else
+        {
+            w.WriteNil();
+        }
+    }
+
+    private static OutboundMail ReadMail(ref MessagePackReader r)
+    {
+        if (r.ReadArrayHeader() != 12)
+        {
+            throw new InvalidDataException("An outbox mail does not have 12 fields.");
+        }
+
+        var id = r.ReadInt64();
+        var kind = r.ReadInt32();
+        if (!Enum.IsDefined((MailKind)kind))
+        {
+            throw new InvalidDataException($"An outbox mail has unknown kind {kind}.");
+        }
+
+        var participant = Participant(ref r);
+        var to = ReadStrings(ref r);
+        var messageId = Text(ref r);
+        var inReplyTo = r.ReadString();
+        var references = ReadStrings(ref r);
+        var created = Instant(ref r);
+        var rows = ReadRows(ref r);
+        long? sid = r.TryReadNil() ? null : r.ReadInt64();
+        var ruleMessage = r.ReadString();
+        FollowUpText? followUp = null;
+        if (!r.TryReadNil())
+        {
+            if (r.ReadArrayHeader() != 3)
+            {
+                throw new InvalidDataException("An outbox follow-up is not [knowledge, countermeasures, staff].");
+            }
+
+            followUp = new FollowUpText(Text(ref r), Text(ref r), Text(ref r));
+        }
+
+        return new OutboundMail(id, (MailKind)kind, participant, to, messageId, inReplyTo, references, created, rows, sid, ruleMessage, followUp);
+    }
+
+    private static void Rows(ref MessagePackWriter w, ImmutableArray<NotificationRow> rows)
+    {
+        var items = rows.IsDefault ? [] : rows;
+        w.WriteArrayHeader(items.Length);
+        var id = new byte[16];
+        foreach (var row in items)
+        {
+            w.WriteArrayHeader(12);
+            row.Id.Value.TryWriteBytes(id, bigEndian: true, out _);
+            w.Write(id);
+            w.Write(row.Participant.Value);
+            w.Write(row.ObservedAt.UtcTicks);
+            w.Write(row.Source.GetAddressBytes());
+            w.Write(row.Destination.GetAddressBytes());
+            w.Write(row.Protocol);
+            WritePort(ref w, row.SourcePort);
+            WritePort(ref w, row.DestinationPort);
+            w.Write(row.Sid);
+            w.Write(row.Message);
+            w.Write(row.ClassType);
+            w.Write(row.Priority);
+        }
+    }
+
+    private static ImmutableArray<NotificationRow> ReadRows(ref MessagePackReader r)
+    {
+        var n = r.ReadArrayHeader();
+        var builder = ImmutableArray.CreateBuilder<NotificationRow>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (r.ReadArrayHeader() != 12)
+            {
+                throw new InvalidDataException("An outbox row does not have 12 fields.");
+            }
+
+            var id = new DetectionId(new Guid(Bytes(ref r), bigEndian: true));
+            builder.Add(new NotificationRow(id, Participant(ref r), Instant(ref r), new IPAddress(Bytes(ref r)), new IPAddress(Bytes(ref r)), r.ReadByte(), ReadPort(ref r), ReadPort(ref r), r.ReadInt64(), Text(ref r), r.ReadString(), r.ReadInt32()));
+        }
+
+        return builder.MoveToImmutable();
+    }
+
+    private static void WritePort(ref MessagePackWriter w, ushort? port)
+    {
+        if (port is { } p)
+        {
+            w.Write(p);
+        }
+        else
+        {
+            w.WriteNil();
+        }
+    }
+
+    private static ushort? ReadPort(ref MessagePackReader r) => r.TryReadNil() ? null : r.ReadUInt16();
+
+    private static void Strings(ref MessagePackWriter w, ImmutableArray<string> strings)
+    {
+        var items = strings.IsDefault ? [] : strings;
+        w.WriteArrayHeader(items.Length);
+        foreach (var s in items)
+        {
+            w.Write(s);
+        }
+    }
+
+    private static ImmutableArray<string> ReadStrings(ref MessagePackReader r)
+    {
+        var n = r.ReadArrayHeader();
+        var builder = ImmutableArray.CreateBuilder<string>(n);
+        for (var i = 0; i < n; i++)
+        {
+            builder.Add(Text(ref r));
+        }
+
+        return builder.MoveToImmutable();
+    }
+
+    private static byte[] Bytes(ref MessagePackReader r) =>
+        r.ReadBytes()?.ToArray() ?? throw new InvalidDataException("An outbox event has nil bytes.");
+
+    private static DateTimeOffset Instant(ref MessagePackReader r) => new(r.ReadInt64(), TimeSpan.Zero);
+
+    private static string Text(ref MessagePackReader r) => r.ReadString() ?? throw new InvalidDataException("An outbox event has a nil text.");
+
+    private static ParticipantId Participant(ref MessagePackReader r) => new(Text(ref r));
+}

@@ -1,0 +1,333 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Nii.Socs.Core.Consent;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Storage.Consent;
+using Nii.Socs.Core.Storage.Keys;
+
+namespace Nii.Socs.Host.Cli;
+
+/// <summary><c>socs consent …</c>: decryption requests, decisions, views and the fault exception (R7.2, R8.5, R8.6).</summary>
+internal static class ConsentCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("consent", "Decryption requests and viewing under consent (R7.2, R8.5, R8.6)");
+        command.Subcommands.Add(Request(context));
+        command.Subcommands.Add(Show(context));
+        command.Subcommands.Add(Approve(context));
+        command.Subcommands.Add(Deny(context));
+        command.Subcommands.Add(View(context));
+        command.Subcommands.Add(FaultAccess(context));
+        return command;
+    }
+
+    private static Command Request(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var participant = new Option<string>("--participant") { Description = "Whose detections", Required = true };
+        var from = new Option<string>("--from") { Description = "First instant (ISO 8601 with offset)", Required = true };
+        var to = new Option<string>("--to") { Description = "End instant, exclusive (ISO 8601 with offset)", Required = true };
+        var purpose = new Option<string>("--purpose") { Description = "The purpose in words", Required = true };
+        var requester = new Option<string>("--requester") { Description = "staff:NAME, or operator:NAME for an operator of the participant", Required = true };
+        var kind = new Option<string>("--kind") { Description = "investigation, research, own-review or other", DefaultValueFactory = _ => "investigation" };
+        var deadline = new Option<string?>("--deadline") { Description = "When the request expires undecided (default: 7 days)" };
+        var command = new Command("request", "File a decryption request (R8.5)") { data, participant, from, to, purpose, requester, kind, deadline };
+        command.SetAction(parse =>
+        {
+            var p = Participant(parse.GetValue(participant));
+            var range = new ConsentScope.TimeRange(CliParse.Instant("--from", parse.GetValue(from)), CliParse.Instant("--to", parse.GetValue(to)));
+            var who = ActorOf("--requester", parse.GetValue(requester), p);
+            var due = parse.GetValue(deadline) is { } d ? CliParse.Instant("--deadline", d) : context.Time.GetUtcNow().AddDays(7);
+            using var session = Session.Open(context, parse.GetValue(data));
+            var result = session.Service.RequestAsync(who, p, range, PurposeOf(parse.GetValue(kind)), parse.GetValue(purpose)!, due).GetAwaiter().GetResult();
+            var request = Check(result);
+            context.Out.WriteLine($"request\t{request.Id}");
+            PrintRequest(context, session, request);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var request = new Option<string>("--request") { Description = "The request id", Required = true };
+        var command = new Command("show", "A request: status, scope, and which epochs' keys approval needs") { data, request };
+        command.SetAction(parse =>
+        {
+            using var session = Session.Open(context, parse.GetValue(data));
+            var id = RequestIdOf(parse.GetValue(request));
+            if (!session.Service.Ledger.TryGetRequest(id, out var r))
+            {
+                throw new CliUsageException($"--request: no request {id}.");
+            }
+
+            context.Out.WriteLine($"request\t{r.Id}");
+            PrintRequest(context, session, r);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command Approve(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var request = new Option<string>("--request") { Description = "The request id", Required = true };
+        var keys = new Option<string[]>("--key") { Description = "EPOCH=HEX: an epoch index and its unwrapped key (socs keys unwrap)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var op = new Option<string>("--operator") { Description = "The deciding operator of the participant", Required = true };
+        var hours = new Option<int>("--grant-hours") { Description = "How long the grant lives", DefaultValueFactory = _ => 24 };
+        var command = new Command("approve", "Approve by presenting the epoch keys (R8.6); creates a viewing grant") { data, request, keys, op, hours };
+        command.SetAction(parse =>
+        {
+            using var session = Session.Open(context, parse.GetValue(data));
+            var id = RequestIdOf(parse.GetValue(request));
+            if (!session.Service.Ledger.TryGetRequest(id, out var r))
+            {
+                throw new CliUsageException($"--request: no request {id}.");
+            }
+
+            var h = parse.GetValue(hours);
+            if (h is < 1 or > 24 * 90)
+            {
+                throw new CliUsageException($"--grant-hours must be between 1 and 2160; got {h}.");
+            }
+
+            var presented = new Dictionary<EpochId, byte[]>();
+            foreach (var text in parse.GetValue(keys) ?? [])
+            {
+                var eq = text.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0 || !long.TryParse(text.AsSpan(0, eq), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || !TryHex(text[(eq + 1)..], out var bytes))
+                {
+                    throw new CliUsageException($"--key must be EPOCH=HEX, such as 2921=3f…(64 hex digits); got '{Shorten(text)}'.");
+                }
+
+                presented[new EpochId(r.Participant, index)] = bytes;
+            }
+
+            var who = Actor.Operator(r.Participant, parse.GetValue(op)!);
+            var result = session.Service.ApproveAsync(id, who, presented, context.Time.GetUtcNow().AddHours(h)).GetAwaiter().GetResult();
+            var grant = Check(result);
+            context.Out.WriteLine($"grant\t{grant.Id}");
+            context.Out.WriteLine($"grantee\t{grant.Grantee}");
+            context.Out.WriteLine($"expires\t{CliParse.Iso(Core.Time.Jst.ToJst(grant.ExpiresAt))}");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command Deny(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var request = new Option<string>("--request") { Description = "The request id", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why", Required = true };
+        var op = new Option<string>("--operator") { Description = "The deciding operator of the participant", Required = true };
+        var command = new Command("deny", "Deny a request with a reason") { data, request, reason, op };
+        command.SetAction(parse =>
+        {
+            using var session = Session.Open(context, parse.GetValue(data));
+            var id = RequestIdOf(parse.GetValue(request));
+            if (!session.Service.Ledger.TryGetRequest(id, out var r))
+            {
+                throw new CliUsageException($"--request: no request {id}.");
+            }
+
+            Check(session.Service.DenyAsync(id, Actor.Operator(r.Participant, parse.GetValue(op)!), parse.GetValue(reason)!).GetAwaiter().GetResult());
+            context.Out.WriteLine($"denied\t{id}");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command View(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var grant = new Option<string>("--grant") { Description = "The grant id", Required = true };
+        var record = new Option<string>("--record") { Description = "The record id", Required = true };
+        var hex = new Option<bool>("--hex") { Description = "Print hex even when the content is text" };
+        var command = new Command("view", "Open one record under a grant; the view is recorded (R8.6)") { data, grant, record, hex };
+        command.SetAction(parse =>
+        {
+            using var session = Session.Open(context, parse.GetValue(data));
+            if (!GrantId.TryParse(parse.GetValue(grant), out var g))
+            {
+                throw new CliUsageException($"--grant must be a grant id; got '{parse.GetValue(grant)}'.");
+            }
+
+            if (!session.Service.Ledger.TryGetGrant(g, out var found))
+            {
+                throw new CliUsageException($"--grant: no grant {g}.");
+            }
+
+            var content = Check(session.Service.ViewAsync(g, found.Grantee, RecordIdOf(parse.GetValue(record))).GetAwaiter().GetResult());
+            PrintContent(context, content, parse.GetValue(hex));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command FaultAccess(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var record = new Option<string>("--record") { Description = "The record id", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why the fault needs the content", Required = true };
+        var incident = new Option<string>("--incident") { Description = "The incident reference", Required = true };
+        var staff = new Option<string>("--staff") { Description = "The staff member", Required = true };
+        var hex = new Option<bool>("--hex") { Description = "Print hex even when the content is text" };
+        var command = new Command("fault-access", "Open a record without consent to handle a service fault (R7.2): recorded, the participant is told") { data, record, reason, incident, staff, hex };
+        command.SetAction(parse =>
+        {
+            using var session = Session.Open(context, parse.GetValue(data));
+            var content = Check(session.Service.FaultAccessAsync(RecordIdOf(parse.GetValue(record)), Actor.Staff(parse.GetValue(staff)!), parse.GetValue(reason)!, parse.GetValue(incident)!).GetAwaiter().GetResult());
+            PrintContent(context, content, parse.GetValue(hex));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static void PrintRequest(CliContext context, Session session, DecryptionRequest r)
+    {
+        var o = context.Out;
+        o.WriteLine($"status\t{session.Service.Ledger.StatusOf(r.Id, context.Time.GetUtcNow()).ToString().ToLowerInvariant()}");
+        o.WriteLine($"participant\t{r.Participant}");
+        o.WriteLine($"requester\t{r.Requester}");
+        o.WriteLine($"purpose\t{r.Purpose.ToString().ToLowerInvariant()}\t{r.PurposeText}");
+        o.WriteLine($"scope\t{r.Scope}");
+        o.WriteLine($"deadline\t{CliParse.Iso(Core.Time.Jst.ToJst(r.Deadline))}");
+        foreach (var epoch in session.Service.RequiredEpochsAsync(r.Id).GetAwaiter().GetResult())
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"needs_key\t{epoch.Index}\t{Path.Combine(session.DataDirectory, "keys", epoch.Participant.Value, epoch.Index.ToString(CultureInfo.InvariantCulture), "wrapped.json")}"));
+        }
+
+        if (session.Service.Ledger.GrantOf(r.Id) is { } grant)
+        {
+            o.WriteLine($"grant\t{grant.Id}\t{(grant.IsLive(context.Time.GetUtcNow()) ? "live" : "ended")}");
+        }
+    }
+
+    private static void PrintContent(CliContext context, byte[] content, bool forceHex)
+    {
+        var isText = !forceHex && content.Length > 0 && IsPrintableUtf8(content);
+        context.Out.WriteLine(isText ? Encoding.UTF8.GetString(content) : Convert.ToHexStringLower(content));
+    }
+
+    private static bool IsPrintableUtf8(byte[] content)
+    {
+        try
+        {
+            var text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content);
+            return text.All(c => !char.IsControl(c) || c is '\r' or '\n' or '\t');
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private static T Check<T>(ConsentResult<T> result) =>
+        result.Succeeded ? result.Value : throw new CliUsageException(result.Refusal);
+
+    private static ParticipantId Participant(string? text) =>
+        ParticipantId.IsValid(text) ? new ParticipantId(text!) : throw new CliUsageException($"--participant must be a participant id such as u-tokyo; got '{text}'.");
+
+    private static Actor ActorOf(string option, string? text, ParticipantId participant)
+    {
+        var (kind, name) = text?.Split(':', 2) is [var k, var n] ? (k, n) : ("staff", text);
+        if (string.IsNullOrWhiteSpace(name) || kind is not ("staff" or "operator"))
+        {
+            throw new CliUsageException($"{option} must be staff:NAME or operator:NAME; got '{text}'.");
+        }
+
+        return kind == "staff" ? Actor.Staff(name) : Actor.Operator(participant, name);
+    }
+
+    private static Purpose PurposeOf(string? text) => text switch
+    {
+        "investigation" => Purpose.Investigation,
+        "research" => Purpose.Research,
+        "own-review" => Purpose.OwnReview,
+        "other" => Purpose.Other,
+        _ => throw new CliUsageException($"--kind must be investigation, research, own-review or other; got '{text}'."),
+    };
+
+    private static RequestId RequestIdOf(string? text) =>
+        RequestId.TryParse(text, out var id) ? id : throw new CliUsageException($"--request must be a request id; got '{text}'.");
+
+    private static DetectionId RecordIdOf(string? text) =>
+        DetectionId.TryParse(text, out var id) ? id : throw new CliUsageException($"--record must be a record id; got '{text}'.");
+
+    private static bool TryHex(string text, out byte[] bytes)
+    {
+        bytes = [];
+        if (text.Length != EpochKey.Size * 2)
+        {
+            return false;
+        }
+
+        try
+        {
+            bytes = Convert.FromHexString(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length > 24 ? text[..24] + "…" : text;
+
+    /// <summary>The stores of one data directory, opened for one verb.</summary>
+    private sealed class Session : IDisposable
+    {
+        private readonly DetectionStore _detections;
+        private readonly ConsentStore _consent;
+        private readonly OperationHistoryStore _history;
+        private readonly FileKeyEncryptionKey _kek;
+
+        private Session(string dataDirectory, DetectionStore detections, ConsentStore consent, OperationHistoryStore history, FileKeyEncryptionKey kek, ConsentService service)
+        {
+            DataDirectory = dataDirectory;
+            _detections = detections;
+            _consent = consent;
+            _history = history;
+            _kek = kek;
+            Service = service;
+        }
+
+        public string DataDirectory { get; }
+
+        public ConsentService Service { get; }
+
+        public static Session Open(CliContext context, string? data)
+        {
+            var dir = CliParse.ExistingDataDirectory(data);
+            var kekFile = CliParse.KekFileFor(dir);
+            if (!File.Exists(kekFile))
+            {
+                throw new CliUsageException($"the host key-encryption key {kekFile} is missing: this is not the data directory of a running service.");
+            }
+
+            var kek = FileKeyEncryptionKey.Load(kekFile);
+            var detections = DetectionStore.Open(dir, null, context.Time);
+            var consent = ConsentStore.Open(dir);
+            var history = OperationHistoryStore.Open(dir, context.Time);
+            var service = new ConsentService(dir, consent, detections, new FileKeyStore(dir), kek, history, context.Time, GrantKeyCustody.SealedUntilGrantEnds);
+            service.ReleaseEnded();
+            return new Session(dir, detections, consent, history, kek, service);
+        }
+
+        public void Dispose()
+        {
+            Service.Dispose();
+            _history.Dispose();
+            _consent.Dispose();
+            _detections.Dispose();
+            _kek.Dispose();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Nii.Socs.Core.Notifications;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Storage.Outbox;
+using Nii.Socs.Core.Time;
+using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.Mail;
+
+namespace Nii.Socs.Host.Cli;
+
+/// <summary><c>socs mail …</c>: the outbox's state, and follow-up mails written by staff (R4.5, R4.6).</summary>
+internal static class MailCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("mail", "Notification mail: outbox state and follow-ups (R4.5, R4.6)");
+        command.Subcommands.Add(Outbox(context));
+        command.Subcommands.Add(FollowUp(context));
+        return command;
+    }
+
+    private static Command Outbox(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "The data directory", Required = true };
+        var command = new Command("outbox", "Mails waiting to be sent and detections waiting for a digest (R4.5)") { data };
+        command.SetAction(parse =>
+        {
+            var dir = parse.GetValue(data);
+            if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
+            {
+                throw new CliUsageException($"--data must be an existing data directory; got '{dir}'.");
+            }
+
+            using var outbox = MailOutbox.Open(dir);
+            var state = outbox.State;
+            var o = context.Out;
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"queued {state.LastMailId}, sent {state.SentCount}, pending {state.Pending.Count}, kinds {state.Kinds.Count}"));
+            foreach (var pending in state.Pending.Values)
+            {
+                var m = pending.Mail;
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pending #{m.Id} {m.Kind.ToString().ToLowerInvariant()} {m.Participant} rows={m.Rows.Length} failures={pending.FailedAttempts} next={CliParse.Iso(Jst.ToJst(pending.NextAttemptAt))}{(pending.LastError is { } e ? " last-error=" + e : string.Empty)}"));
+            }
+
+            foreach (var (participant, buffer) in state.Digests.OrderBy(d => d.Key.Value, StringComparer.Ordinal))
+            {
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  digest {participant} rows={buffer.Rows.Length} opened={CliParse.Iso(Jst.ToJst(buffer.OpenedAt))}"));
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command FollowUp(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "The data directory", Required = true };
+        var participant = new Option<string>("--participant") { Description = "The participant id, such as u-tokyo", Required = true };
+        var sid = new Option<long>("--sid") { Description = "The rule's signature id of the attack already notified", Required = true };
+        var knowledge = new Option<string>("--knowledge") { Description = "What the organization knows (Japanese, English or both)", Required = true };
+        var countermeasures = new Option<string>("--countermeasures") { Description = "General countermeasures", Required = true };
+        var staff = new Option<string>("--staff") { Description = "The staff member writing it (recorded in the history)", Required = true };
+        var command = new Command("follow-up", "Queue and send a follow-up in the thread of the first notification (R4.6)") { data, participant, sid, knowledge, countermeasures, staff };
+        command.SetAction(parse =>
+        {
+            var dir = parse.GetValue(data);
+            if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
+            {
+                throw new CliUsageException($"--data must be an existing data directory; got '{dir}'.");
+            }
+
+            var who = parse.GetValue(participant);
+            if (!ParticipantId.IsValid(who))
+            {
+                throw new CliUsageException($"--participant must be a participant id such as u-tokyo; got '{who}'.");
+            }
+
+            var texts = new[] { ("--knowledge", parse.GetValue(knowledge)), ("--countermeasures", parse.GetValue(countermeasures)), ("--staff", parse.GetValue(staff)) };
+            foreach (var (name, value) in texts)
+            {
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    throw new CliUsageException($"{name} must not be empty.");
+                }
+            }
+
+            using var host = BuildHost(dir, context.Time);
+            var notifier = host.Services.GetRequiredService<Notifier>();
+            var text = new FollowUpText(texts[0].Item2!, texts[1].Item2!, texts[2].Item2!);
+            var mail = notifier.FollowUpAsync(new ParticipantId(who!), parse.GetValue(sid), text).GetAwaiter().GetResult();
+            if (mail is null)
+            {
+                context.Error.WriteLine($"socs: no mail has carried {who}/{parse.GetValue(sid)} yet, or {who} has no contact address; nothing queued.");
+                return CliApp.BadInput;
+            }
+
+            var report = notifier.SendDueAsync().GetAwaiter().GetResult();
+            context.Out.WriteLine($"queued #{mail.Id} <{mail.MessageId}> in reply to <{mail.InReplyTo}>; sent now {report.Sent}, failed {report.Failed} (via {notifier.Destination})");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static IHost BuildHost(string dataDirectory, TimeProvider time)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("SOCS_")
+            .AddInMemoryCollection([new($"{DataOptions.SectionName}:Directory", dataDirectory)]);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSocsOptions();
+        builder.Services.AddSocsMail();
+        var host = builder.Build();
+        try
+        {
+            _ = host.Services.GetRequiredService<IOptions<MailOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            host.Dispose();
+            throw new CliUsageException(string.Join("; ", ex.Failures));
+        }
+
+        return host;
+    }
+}

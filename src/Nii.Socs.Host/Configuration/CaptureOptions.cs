@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+
+namespace Nii.Socs.Host.Configuration;
+
+/// <summary>Where `socs serve` takes its traffic from, section <c>Socs:Capture</c> (R4.1, R4.4).</summary>
+internal sealed class CaptureOptions
+{
+    public const string SectionName = "Socs:Capture";
+
+    /// <summary>A directory watched for sensor files (pcap, pcapng, EVE JSON); each is ingested once, then moved to <c>processed/</c>.</summary>
+    /// <value>The default is <c>data/incoming</c>.</value>
+    public string IncomingDirectory { get; set; } = Path.Combine("data", "incoming");
+
+    /// <summary>The rule file (Suricata/Snort subset, docs/capture.md).</summary>
+    /// <value>The default is the bundled <c>samples/rules/demo.rules</c>.</value>
+    public string RulesFile { get; set; } = Path.Combine(AppContext.BaseDirectory, "samples", "rules", "demo.rules");
+
+    /// <summary>How often the incoming directory is looked at.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+internal sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CaptureOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        if (string.IsNullOrWhiteSpace(options.IncomingDirectory))
+        {
+            builder.AddError($"{CaptureOptions.SectionName}:IncomingDirectory must name a directory (was empty)");
+        }
+
+        if (!File.Exists(options.RulesFile))
+        {
+            builder.AddError($"{CaptureOptions.SectionName}:RulesFile must be an existing rule file (was '{options.RulesFile}')");
+        }
+
+        if (options.PollInterval < TimeSpan.FromMilliseconds(100) || options.PollInterval > TimeSpan.FromHours(1))
+        {
+            builder.AddError($"{CaptureOptions.SectionName}:PollInterval must be between 00:00:00.1 and 01:00:00 (was {options.PollInterval})");
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using Nii.Socs.Capture.Detection;
+using Nii.Socs.Capture.Governor;
+using Nii.Socs.Core.Consent;
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Participants.Registry;
+using Nii.Socs.Core.Scope;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Time;
+using Nii.Socs.Host.Cli;
+using Nii.Socs.Host.Pipeline;
+
+namespace Nii.Socs.Host.Demo;
+
+/// <summary><c>socs demo</c>: the whole service on the embedded default, on a simulated clock (DESIGN §8).</summary>
+internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory)
+{
+    /// <summary>The demo starts just after the bundled capture: Tuesday 2026-12-01 09:00 JST.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private const string Marker = ".socs-demo";
+
+    private static readonly (string Id, string Name, string Operator, string Mail)[] s_participants =
+    [
+        ("u-tokyo", "Example University of Tokyo", "sato", "soc@u-tokyo.example.ac.jp"),
+        ("kyoto-u", "Example Kyoto University", "ito", "csirt@kyoto-u.example.ac.jp"),
+    ];
+
+    public async Task<DemoSummary> RunAsync(CancellationToken cancellationToken = default)
+    {
+        PrepareDirectory();
+        var clock = new SimulatedClock(Start);
+        var o = context.Out;
+        var summary = new DemoSummary { DataDirectory = Path.GetFullPath(dataDirectory) };
+        await using (var data = SocsData.Open(dataDirectory, clock))
+        {
+            // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
+            using var pki = DevelopmentPki.Create(dataDirectory, clock.GetUtcNow());
+            var scope = ScopeFile.Parse(File.ReadAllText(Path.Combine(samplesDirectory, "prefixes.txt")), out var scopeErrors);
+            if (scopeErrors.Count > 0)
+            {
+                throw new InvalidOperationException($"samples/prefixes.txt: {string.Join("; ", scopeErrors)}");
+            }
+
+            foreach (var (id, name, op, mail) in s_participants)
+            {
+                var participant = new ParticipantId(id);
+                var application = new Application
+                {
+                    InstitutionName = name,
+                    Prefixes = [.. scope.Where(a => a.Participant == participant).Select(a => a.Prefix.ToString())],
+                    ContactMails = [mail],
+                    Operators = [new OperatorContact(op, $"{op}@{mail.Split('@')[1]}", null, true)],
+                };
+                var others = data.Registry.State.Participants.Values.ToDictionary(p => p.Id, p => (IReadOnlyList<IPPrefix>)p.Prefixes);
+                var validation = ApplicationValidator.Validate(application, others);
+                if (!validation.IsValid)
+                {
+                    throw new InvalidOperationException($"demo application of {id}: {string.Join("; ", validation.Errors)}");
+                }
+
+                var valid = validation.Application!;
+                var now = clock.GetUtcNow();
+                var issued = pki.IssueOperator(id, op, now);
+                var thumbprint = data.Certificates.Add(issued.Certificate);
+                await data.Registry.AppendAsync(
+                    [
+                        new ApplicationSubmitted(now, $"app-{id}", participant, valid.InstitutionName, [.. valid.Prefixes], [.. valid.ContactMails], [.. valid.Operators]),
+                        new ApplicationApproved(now, $"app-{id}"),
+                        new CertificateIssued(now, participant, thumbprint, valid.Operators[0].Mail),
+                    ],
+                    cancellationToken).ConfigureAwait(false);
+                await data.History.AppendAsync("org:registrar", "registry.participant.approved", $"participant/{id}", $"prefixes={string.Join(",", valid.Prefixes)} period={UsagePeriod.FromApproval(Jst.DateOf(now))}", cancellationToken).ConfigureAwait(false);
+                await data.History.AppendAsync("org:registrar", "registry.certificate.issued", $"participant/{id}", $"operator={op} sha256={thumbprint}", cancellationToken).ConfigureAwait(false);
+                summary.Operators.Add((id, op, issued));
+            }
+
+            // 2. Every participant gets its first epoch key, wrapped to its operators' certificates (R8.1, R8.2).
+            var first = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
+
+            // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
+            var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
+            var ingestor = new Ingestor(data, rules, new LoadGovernorOptions());
+            var ingest = await ingestor.IngestAsync(Path.Combine(samplesDirectory, "captures", "demo.pcap"), null, cancellationToken).ConfigureAwait(false);
+            summary.Capture = ingest.Summary;
+            summary.Stored = ingest.Stored.Count;
+            summary.StoredBySid = ingest.Stored.GroupBy(r => r.Rule.Sid).OrderBy(g => g.Key).Select(g => (g.Key, g.First().Rule.Message, g.Count())).ToList();
+
+            // 4. A week passes: new epoch keys, the old ones destroyed (R8.3, R8.4).
+            clock.Advance(TimeSpan.FromDays(7));
+            var second = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
+            summary.Rotations = [.. first.Zip(second, (a, b) => (a.Current, b.Current, b.Destroyed))];
+
+            // 5. Consent round trip (R8.5, R8.6): staff ask; the participant unwraps the destroyed epoch's key
+            //    with its own private key, presents it, and staff view one record under the grant.
+            var target = ingest.Stored.FirstOrDefault(r => r.Participant.Value == "u-tokyo" && !r.SealedContent.IsEmpty);
+            if (target is not null)
+            {
+                var staff = Actor.Staff("yamada");
+                var request = await data.ConsentService.RequestAsync(staff, target.Participant, new ConsentScope.RecordList([target.Id]), Purpose.Investigation, $"follow-up of sid {target.Rule.Sid}", clock.GetUtcNow().AddDays(3), cancellationToken).ConfigureAwait(false);
+                var op = summary.Operators.First(x => x.Participant == "u-tokyo");
+                Check(request.Succeeded, request.Refusal);
+                Check(data.Keys.TryLoadWrappedSet(target.Epoch, out var wrapped), $"no wrapped key set for {target.Epoch}");
+                using var privateKey = ParticipantPrivateKey.Load(File.ReadAllBytes(op.Issued.PrivateKeyPath), null);
+                Check(privateKey.TryUnwrap(wrapped!, out var unwrapped, out var failure), $"unwrap failed: {failure}");
+                var presented = new byte[EpochKey.Size];
+                unwrapped!.CopyTo(presented);
+                unwrapped.Dispose();
+                var grant = await data.ConsentService.ApproveAsync(request.Value!.Id, Actor.Operator(target.Participant, op.Name), new Dictionary<EpochId, byte[]> { [target.Epoch] = presented }, clock.GetUtcNow().AddHours(1), cancellationToken).ConfigureAwait(false);
+                Check(grant.Succeeded, grant.Refusal);
+                var view = await data.ConsentService.ViewAsync(grant.Value!.Id, staff, target.Id, cancellationToken).ConfigureAwait(false);
+                Check(view.Succeeded, view.Refusal);
+                summary.Consent = (request.Value.Id, grant.Value.Id, target, view.Value!);
+            }
+
+            await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        summary.History = OperationHistoryStore.Verify(dataDirectory);
+        return summary;
+    }
+
+    public static void Print(TextWriter o, DemoSummary s)
+    {
+        o.WriteLine("Nii.Socs demo — the NII-SOCS service on one machine, on a simulated clock");
+        o.WriteLine($"  data directory        {s.DataDirectory}");
+        o.WriteLine($"  started at            {CliParse.Iso(Jst.ToJst(Start))}");
+        foreach (var (participant, name, issued) in s.Operators)
+        {
+            o.WriteLine($"  participant           {participant}: operator {name}, certificate {issued.Pkcs12Path} (password: demo)");
+        }
+
+        var c = s.Capture!;
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  capture               {c.FramesRead} frames read, {c.InScope} in scope, {c.OutOfScope} out of scope (not stored), {c.Malformed} malformed"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  detections stored     {s.Stored} (content sealed, headers in clear)"));
+        foreach (var (sid, message, count) in s.StoredBySid)
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    sid {sid,-8} {count,3}  {message}"));
+        }
+
+        foreach (var (from, to, destroyed) in s.Rotations)
+        {
+            o.WriteLine($"  key rotation          {from.Participant}: epoch {from.Index} → {to.Index}; destroyed {(destroyed.Count == 0 ? "none" : string.Join(", ", destroyed.Select(d => d.Index)))}");
+        }
+
+        if (s.Consent is { } consent)
+        {
+            var text = Encoding.UTF8.GetString(consent.Content);
+            var firstLine = text.Split('\n')[0].TrimEnd('\r');
+            o.WriteLine($"  consent               request {consent.Request} → grant {consent.Grant}");
+            o.WriteLine($"  viewed under grant    record {consent.Record.Id} (epoch {consent.Record.Epoch.Index}, key destroyed, presented by the participant): \"{(firstLine.Length > 60 ? firstLine[..60] + "…" : firstLine)}\"");
+        }
+
+        o.WriteLine($"  operation history     {s.History}");
+    }
+
+    private void PrepareDirectory()
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        {
+            if (!File.Exists(Path.Combine(full, Marker)))
+            {
+                throw new CliUsageException($"{full} holds data that is not a demo's; the demo only replaces its own data. Use --data to choose another directory.");
+            }
+
+            Directory.Delete(full, recursive: true);
+        }
+
+        var kek = CliParse.KekFileFor(full);
+        if (File.Exists(kek))
+        {
+            File.Delete(kek);
+        }
+
+        Directory.CreateDirectory(full);
+        File.WriteAllText(Path.Combine(full, Marker), "This directory was made by `socs demo`; the next demo replaces it.\n");
+    }
+
+    private static void Check(bool condition, string? message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"demo: {message}");
+        }
+    }
+}
+
+internal sealed class DemoSummary
+{
+    public string DataDirectory { get; set; } = string.Empty;
+
+    public List<(string Participant, string Name, IssuedOperator Issued)> Operators { get; } = [];
+
+    public CaptureSummary? Capture { get; set; }
+
+    public int Stored { get; set; }
+
+    public IReadOnlyList<(long Sid, string Message, int Count)> StoredBySid { get; set; } = [];
+
+    public IReadOnlyList<(EpochId From, EpochId To, IReadOnlyList<EpochId> Destroyed)> Rotations { get; set; } = [];
+
+    public (RequestId Request, GrantId Grant, Core.Detections.DetectionRecord Record, byte[] Content)? Consent { get; set; }
+
+    public Core.Audit.HistoryVerification? History { get; set; }
+}

@@ -1,0 +1,46 @@
+using System.Text;
+using MimeKit;
+using MimeKit.Text;
+using Nii.Socs.Core.Notifications;
+
+namespace Nii.Socs.Host.Mail;
+
+/// <summary>Turns an <see cref="OutboundMail"/> into a MIME message: UTF-8 text, Japanese and English, threaded headers (R4.5, R4.6).</summary>
+/// <remarks>The body is <c>text/plain; charset=utf-8</c> in Base64, so Japanese survives any relay; the subject is
+/// RFC 2047-encoded by MimeKit. Message-ID, In-Reply-To and References come from the outbox, so a retry is the same
+/// message and replies thread to it.</remarks>
+internal sealed class MimeMailRenderer(MailComposer composer, MailboxAddress from)
+{
+    public MailComposer Composer { get; } = composer;
+
+    public MimeMessage Render(OutboundMail mail)
+    {
+        var composed = Composer.Compose(mail);
+        var message = new MimeMessage
+        {
+            Subject = composed.Subject,
+            MessageId = mail.MessageId,
+            Date = mail.CreatedAt,
+        };
+        message.From.Add(from);
+        foreach (var to in mail.To)
+        {
+            message.To.Add(MailboxAddress.Parse(to));
+        }
+
+        if (mail.InReplyTo is { } parent)
+        {
+            message.InReplyTo = parent;
+            foreach (var reference in mail.References)
+            {
+                message.References.Add(reference);
+            }
+        }
+
+        message.Headers.Add(HeaderId.ContentLanguage, "ja, en");
+        var text = new TextPart(TextFormat.Plain) { ContentTransferEncoding = ContentEncoding.Base64 };
+        text.SetText(Encoding.UTF8, composed.Body);
+        message.Body = text;
+        return message;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Threading.Channels;
+using Nii.Socs.Capture.Detection;
+using Nii.Socs.Capture.Eve;
+using Nii.Socs.Capture.Governor;
+using Nii.Socs.Capture.Readers;
+using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Participants.Registry;
+using Nii.Socs.Core.Scope;
+using Nii.Socs.Core.Sealing;
+
+namespace Nii.Socs.Host.Pipeline;
+
+/// <summary>capture → scope → detect → seal → store: one capture or EVE file into the detection store (R2.1, R4.2, R5, R7.1).</summary>
+/// <remarks>Content is sealed with the participant's current epoch key; the record's JST month (R7.3)
+/// is that of its observation. Records are acknowledged (stored) in batches after their commit.</remarks>
+internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions governor)
+{
+    private const int BatchSize = 256;
+
+    /// <summary>The scope of every active participant (R5.1).</summary>
+    public static ScopeIndex ScopeOf(RegistryState registry) => ScopeIndex.Create(
+        registry.Participants.Values
+            .Where(p => p.TerminatedFrom is null)
+            .SelectMany(p => p.Prefixes.Select(prefix => new ScopeAssignment(p.Id, prefix))));
+
+    public async Task<IngestResult> IngestAsync(string path, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default)
+    {
+        var scope = ScopeOf(data.Registry.State);
+        var pipeline = new CapturePipeline(scope, rules, governor, data.Time);
+        var channel = Channel.CreateBounded<CaptureDetection>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        var stored = new List<DetectionRecord>();
+        var consumer = Task.Run(() => ConsumeAsync(channel.Reader, stored, onStored, cancellationToken), cancellationToken);
+        CaptureSummary summary;
+        try
+        {
+            // The pipeline calls back synchronously; a full channel blocks the reader, never drops a detection.
+            void OnDetection(CaptureDetection d)
+            {
+                while (!channel.Writer.TryWrite(d))
+                {
+                    channel.Writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+                }
+            }
+
+            if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".eve", StringComparison.OrdinalIgnoreCase))
+            {
+                using var text = new StreamReader(path);
+                summary = pipeline.RunEve(new EveReader(text), OnDetection);
+            }
+            else
+            {
+                using var reader = CaptureReader.OpenFile(path);
+                summary = await pipeline.RunAsync(reader, OnDetection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            channel.Writer.TryComplete();
+        }
+
+        await consumer.ConfigureAwait(false);
+        await RecordExclusionsAsync(summary.Exclusions, cancellationToken).ConfigureAwait(false);
+        await data.History.AppendAsync(
+            "system:capture",
+            "capture.file.ingested",
+            $"capture/{Path.GetFileName(path)}",
+            string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.Count} malformed={summary.Malformed} excluded={summary.Excluded}"),
+            cancellationToken).ConfigureAwait(false);
+        return new IngestResult(summary, stored);
+    }
+
+    private async Task ConsumeAsync(ChannelReader<CaptureDetection> reader, List<DetectionRecord> stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    {
+        var batch = new List<DetectionRecord>(BatchSize);
+        await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var participant in detection.Participants)
+            {
+                batch.Add(await SealAsync(detection, participant, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (batch.Count >= BatchSize)
+            {
+                await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<DetectionRecord> SealAsync(CaptureDetection detection, ParticipantId participant, CancellationToken cancellationToken)
+    {
+        await KeyEpochs.EnsureCurrentAsync(data, participant, cancellationToken).ConfigureAwait(false);
+        var key = data.Ring.Current(participant);
+        var id = DetectionId.New(detection.Header.ObservedAt);
+        var sealedContent = detection.Content.IsEmpty
+            ? ReadOnlyMemory<byte>.Empty
+            : ContentSealer.Default.Seal(key, SealingContext.For(key.Epoch, id, detection.Header), detection.Content.Span);
+        return new DetectionRecord
+        {
+            Id = id,
+            Participant = participant,
+            Epoch = key.Epoch,
+            Header = detection.Header,
+            Rule = detection.Rule,
+            Source = detection.Source,
+            SealedContent = sealedContent,
+        };
+    }
+
+    private async Task FlushAsync(List<DetectionRecord> batch, List<DetectionRecord> stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var records = batch.ToArray();
+        batch.Clear();
+        await data.Detections.AppendAsync(records, cancellationToken).ConfigureAwait(false);
+        stored.AddRange(records);
+        if (onStored is not null)
+        {
+            await onStored(records, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordExclusionsAsync(IReadOnlyList<ScopeExclusion> exclusions, CancellationToken cancellationToken)
+    {
+        foreach (var exclusion in exclusions)
+        {
+            var id = $"{exclusion.Participant}-{exclusion.From.UtcTicks.ToString(CultureInfo.InvariantCulture)}";
+            var events = new List<RegistryEvent> { new ExclusionStarted(exclusion.From, id, [.. exclusion.Prefixes], exclusion.To, exclusion.Reason) };
+            if (exclusion.To is { } to)
+            {
+                events.Add(new ExclusionEnded(to, id));
+            }
+
+            await data.Registry.AppendAsync(events, cancellationToken).ConfigureAwait(false);
+            await data.History.AppendAsync("system:governor", "scope.exclusion", $"participant/{exclusion.Participant}", exclusion.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+internal sealed record IngestResult(CaptureSummary Summary, IReadOnlyList<DetectionRecord> Stored);

@@ -1,0 +1,67 @@
+using Nii.Socs.Core.Keys;
+using Nii.Socs.Core.Retention;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Storage.Consent;
+using Nii.Socs.Core.Storage.Keys;
+
+namespace Nii.Socs.Host.Pipeline;
+
+/// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
+internal sealed class SocsData : IAsyncDisposable
+{
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule)
+    {
+        Directory = Path.GetFullPath(directory);
+        System.IO.Directory.CreateDirectory(Directory);
+        Time = time;
+        var kekFile = Cli.CliParse.KekFileFor(Directory);
+        Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
+        Registry = RegistryStore.Open(Directory);
+        Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
+        History = OperationHistoryStore.Open(Directory, time);
+        Consent = ConsentStore.Open(Directory);
+        Keys = new FileKeyStore(Directory);
+        Certificates = new CertificateDirectory(Directory, Registry);
+        Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
+        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, GrantKeyCustody.Memory);
+        Retention = retention;
+    }
+
+    public string Directory { get; }
+
+    public TimeProvider Time { get; }
+
+    public RetentionPolicy Retention { get; }
+
+    public FileKeyEncryptionKey Kek { get; }
+
+    public RegistryStore Registry { get; }
+
+    public DetectionStore Detections { get; }
+
+    public OperationHistoryStore History { get; }
+
+    public ConsentStore Consent { get; }
+
+    public FileKeyStore Keys { get; }
+
+    public CertificateDirectory Certificates { get; }
+
+    public KeyRing Ring { get; }
+
+    public ConsentService ConsentService { get; }
+
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null) =>
+        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst);
+
+    public async ValueTask DisposeAsync()
+    {
+        ConsentService.Dispose();
+        Ring.Dispose();
+        Consent.Dispose();
+        await History.DisposeAsync();
+        Detections.Dispose();
+        Registry.Dispose();
+        Kek.Dispose();
+    }
+}

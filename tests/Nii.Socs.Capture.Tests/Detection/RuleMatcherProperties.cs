@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Nii.Socs.Capture.Detection;
+using Nii.Socs.Capture.Dissection;
+using Nii.Socs.Capture.Readers;
+using Nii.Socs.Capture.Tests.Generators;
+using Nii.Socs.Core.Scope;
+
+namespace Nii.Socs.Capture.Tests.Detection;
+
+public class RuleMatcherProperties
+{
+    [Property(MaxTest = 300)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_prefiltered_matching_equals_a_naive_per_rule_matcher_on_random_payloads()
+    {
+        var gen =
+            from rules in RuleGenerators.Rules()
+            from payloads in Gen.ArrayOf(RuleGenerators.Payload(), 8)
+            from ports in Gen.Elements((51000, 80), (80, 51000), (8080, 8080), (1000, 2000))
+            from flags in Gen.Elements(0x02, 0x12, 0x10, 0x18)
+            select (rules, payloads, ports, flags);
+        return Prop.ForAll(gen.ToArbitrary(), input =>
+        {
+            var set = RuleSet.Parse(string.Join('\n', input.rules), "random.rules", RuleVariables.ForScope(ScopeIndex.Empty));
+            if (set.Errors.Count > 0)
+            {
+                return false.Label($"generated rule rejected: {set.Errors[0]}");
+            }
+
+            var matcher = new RuleMatcher(set);
+            var hits = new List<Rule>();
+            var total = 0;
+            foreach (var payload in input.payloads)
+            {
+                var frame = FrameBuilder.Tcp(IPAddress.Parse("192.0.2.1"), IPAddress.Parse("198.51.100.1"), (ushort)input.ports.Item1, (ushort)input.ports.Item2, (byte)input.flags, payload);
+                var header = Dissector.Dissect(LinkType.Raw, frame);
+                var content = frame.AsSpan(header.HeaderLength).ToArray();
+                matcher.Match(header, content, hits);
+                var expected = set.Rules.Where(r => Naive(r, header, content)).Select(r => r.Sid).ToArray();
+                var actual = hits.Select(r => r.Sid).ToArray();
+                if (!expected.SequenceEqual(actual))
+                {
+                    return false.Label($"payload '{Encoding.ASCII.GetString(content)}': naive [{string.Join(',', expected)}], engine [{string.Join(',', actual)}]");
+                }
+
+                total += actual.Length;
+            }
+
+            return true.Classify(total == 0, "no hits").Classify(total > 0, "some hits");
+        });
+    }
+
+    /// <summary>The reference: every rule checked on its own, every content position tried by brute force.</summary>
+    private static bool Naive(Rule rule, in PacketHeader header, byte[] content)
+    {
+        if (!rule.MatchesHeader(header) || !Contents(rule.Contents, 0, 0, content))
+        {
+            return false;
+        }
+
+        var text = Encoding.Latin1.GetString(content);
+        return rule.Pcres.All(p => new Regex(p.Regex.ToString(), p.Regex.Options).IsMatch(text) != p.Negated);
+    }
+
+    private static bool Contents(ContentMatch[] contents, int index, int previousEnd, byte[] data)
+    {
+        if (index == contents.Length)
+        {
+            return true;
+        }
+
+        var c = contents[index];
+        long start = c.IsRelative ? previousEnd + c.Distance : c.Offset;
+        long end = c.IsRelative ? (c.Within >= 0 ? previousEnd + c.Distance + c.Within : data.Length) : (c.Depth >= 0 ? c.Offset + c.Depth : data.Length);
+        start = Math.Clamp(start, 0, data.Length);
+        end = Math.Clamp(end, 0, data.Length);
+        var positions = new List<int>();
+        for (var p = (int)start; p + c.Pattern.Length <= end; p++)
+        {
+            if (EqualAt(data, p, c.Pattern, c.NoCase))
+            {
+                positions.Add(p);
+            }
+        }
+
+        if (c.Negated)
+        {
+            return positions.Count == 0 && Contents(contents, index + 1, previousEnd, data);
+        }
+
+        return positions.Any(p => Contents(contents, index + 1, p + c.Pattern.Length, data));
+    }
+
+    private static bool EqualAt(byte[] data, int at, byte[] pattern, bool noCase)
+    {
+        for (var k = 0; k < pattern.Length; k++)
+        {
+            var a = (char)data[at + k];
+            var b = (char)pattern[k];
+            if (noCase ? char.ToLowerInvariant(a) != char.ToLowerInvariant(b) : a != b)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

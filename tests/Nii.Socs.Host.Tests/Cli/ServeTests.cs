@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Host.Cli;
+using Nii.Socs.Host.Pipeline;
+
+namespace Nii.Socs.Host.Tests.Cli;
+
+/// <summary>The long-running service: a capture dropped into the incoming directory is ingested; a week later the key rotates.</summary>
+public sealed class ServeTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "socs-serve-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+
+        File.Delete(_dir + ".kek");
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    public async Task Serve_ingests_dropped_captures_and_rotates_keys_at_the_epoch_boundary()
+    {
+        Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        var incoming = Path.Combine(_dir, "incoming");
+        Directory.CreateDirectory(incoming);
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "samples", "captures", "demo.pcap"), Path.Combine(incoming, "sensor-1.pcap"));
+        File.WriteAllText(Path.Combine(incoming, "garbage.pcap"), "not a capture");
+
+        // The demo ends in epoch 2970 (2026-12-08 09:00 JST); serve starts one hour later.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 1, 0, 0, TimeSpan.Zero));
+        var builder = ServeCommand.CreateBuilder(["Socs:Data:Directory=" + _dir, "Socs:Capture:IncomingDirectory=" + incoming, "Socs:Capture:PollInterval=00:00:01"], time);
+        builder.Services.AddSocsPipeline();
+        using (var host = builder.Build())
+        {
+            await host.StartAsync();
+            await WaitUntil(() => File.Exists(Path.Combine(incoming, "processed", "sensor-1.pcap")) && File.Exists(Path.Combine(incoming, "failed", "garbage.pcap.error.txt")), time);
+
+            // Past the next Monday 00:00 JST the rotation service makes epoch 2971 and destroys 2970.
+            time.Advance(TimeSpan.FromDays(6));
+            await WaitUntil(() => OperationHistoryStore.ReadAll(_dir).Any(e => e.Action == "keys.epoch.destroyed" && e.Subject.EndsWith("/2970", StringComparison.Ordinal)), time);
+            await host.StopAsync();
+        }
+
+        var stats = Cli.Run("store", "stats", "--data", _dir);
+        Assert.Contains("24 record(s)", stats.Out, StringComparison.Ordinal);
+        Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
+    }
+
+    // Bounded: polls the condition while moving the fake clock by the poll interval; fails after 200 rounds.
+    private static async Task WaitUntil(Func<bool> condition, FakeTimeProvider time)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("the service did not get there in 200 rounds");
+    }
+}
