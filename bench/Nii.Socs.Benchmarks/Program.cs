@@ -1,4 +1,5 @@
 using Nii.Socs.Benchmarks.Capture;
+using Nii.Socs.Benchmarks.Inspection;
 using Nii.Socs.Benchmarks.Mail;
 using Nii.Socs.Benchmarks.Research;
 using Nii.Socs.Benchmarks.Sealing;
@@ -15,7 +16,8 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "research": return ResearchBench.Run();
     case "storage": return await StorageBench.RunAsync(rest);
     case "mail": return await MailBench.RunAsync(rest);
+    case "inspection": return InspectionBench.Run(rest);
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail)");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, inspection)");
         return 2;
 }

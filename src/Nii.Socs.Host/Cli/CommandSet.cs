@@ -16,6 +16,7 @@ internal static class CommandSet
         yield return ConsentCommands.Create(context);
         yield return ResearchCommands.Create(context);
         yield return MailCommands.Create(context);
+        yield return InspectCommands.Create(context);
         foreach (var command in StoreCommands.Create(context))
         {
             yield return command;

@@ -123,8 +123,9 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             summary.Mails = Directory.Exists(mailDirectory) ? Directory.GetFiles(mailDirectory, "*.eml").Length : 0;
             summary.MailDirectory = mailDirectory;
 
-            // 4. A week passes: new epoch keys, the old ones destroyed (R8.3, R8.4).
-            clock.Advance(TimeSpan.FromDays(7));
+            // 4. The week ends: at the next epoch boundary (Monday 00:00 JST) new keys, the old ones destroyed (R8.3, R8.4).
+            var boundary = EpochSchedule.WeeklyFromMondayJst.EndOf(first[0].Current);
+            clock.Advance(boundary - clock.GetUtcNow());
             var second = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
             summary.Rotations = [.. first.Zip(second, (a, b) => (a.Current, b.Current, b.Destroyed))];
 

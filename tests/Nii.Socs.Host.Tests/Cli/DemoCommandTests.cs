@@ -6,6 +6,7 @@ public class DemoCommandTests
     [Fact]
     [Trait("Requirement", "R8.4")]
     [Trait("Requirement", "R4.1")]
+    [Trait("Requirement", "R13.1")]
     public void Demo_runs_the_whole_service_and_leaves_a_verifiable_store()
     {
         var dir = Path.Combine(Path.GetTempPath(), "socs-demo-" + Guid.NewGuid().ToString("N"));
@@ -37,6 +38,13 @@ public class DemoCommandTests
             Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
             var verify = Cli.Run("audit", "verify", "--data", dir);
             Assert.Equal(0, verify.ExitCode);
+
+            // The yearly inspection of what the demo did finds nothing to report (R13.1).
+            var report = Path.Combine(dir + "-report");
+            var inspect = Cli.Run("inspect", "--data", dir, "--year", "2026", "--out", report);
+            Assert.True(inspect.ExitCode == 0, inspect.Out + inspect.Error);
+            Assert.Contains("findings: 0", inspect.Out, StringComparison.Ordinal);
+            Directory.Delete(report, recursive: true);
 
             // The demo replaces its own data when run again, and refuses anybody else's.
             Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", dir).ExitCode);
