@@ -1,4 +1,5 @@
 using Nii.Socs.Benchmarks.Capture;
+using Nii.Socs.Benchmarks.Inspection;
 using Nii.Socs.Benchmarks.Mail;
 using Nii.Socs.Benchmarks.Portal;
 using Nii.Socs.Benchmarks.Research;
@@ -16,8 +17,9 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "research": return ResearchBench.Run();
     case "storage": return await StorageBench.RunAsync(rest);
     case "mail": return await MailBench.RunAsync(rest);
+    case "inspection": return InspectionBench.Run(rest);
     case "portal": return await PortalBench.RunAsync(rest);
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, portal)");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, inspection, portal)");
         return 2;
 }

@@ -102,7 +102,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
     /// <summary>The default number of entries between signed checkpoints.</summary>
     public const int DefaultCheckpointInterval = 1000;
 
-    private const string CheckpointFile = "checkpoints.txt";
+    internal const string CheckpointFile = "checkpoints.txt";
     private const string KeyFile = "signing.key";
     private const string PublicKeyFile = "signing.pub";
 
@@ -372,7 +372,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         _append.Dispose();
     }
 
-    private static (List<HistoryCheckpoint> checkpoints, int? malformedLine) ReadCheckpoints(string directory)
+    internal static (List<HistoryCheckpoint> checkpoints, int? malformedLine) ReadCheckpoints(string directory)
     {
         var path = Path.Combine(directory, CheckpointFile);
         var list = new List<HistoryCheckpoint>();
@@ -429,7 +429,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         return key;
     }
 
-    private static OwnedPublicKey? LoadPublicKey(string directory)
+    internal static OwnedPublicKey? LoadPublicKey(string directory)
     {
         var keyPath = Path.Combine(directory, KeyFile);
         if (File.Exists(keyPath))
@@ -444,7 +444,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
             : null;
     }
 
-    private readonly record struct OwnedPublicKey(PublicKey Key, Key? Owner) : IDisposable
+    internal readonly record struct OwnedPublicKey(PublicKey Key, Key? Owner) : IDisposable
     {
         public void Dispose() => Owner?.Dispose();
     }

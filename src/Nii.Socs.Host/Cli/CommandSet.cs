@@ -17,6 +17,7 @@ internal static class CommandSet
         yield return ResearchCommands.Create(context);
         yield return PortalCommands.Create(context);
         yield return MailCommands.Create(context);
+        yield return InspectCommands.Create(context);
         foreach (var command in StoreCommands.Create(context))
         {
             yield return command;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.Pipeline;
 
 namespace Nii.Socs.Host.Cli;
@@ -36,6 +37,7 @@ internal static class ServeCommand
     {
         var builder = CreateBuilder(overrides, context.Time);
         builder.Services.AddSocsPipeline();
+        builder.Services.AddSocsMail();
         using var host = builder.Build();
         try
         {

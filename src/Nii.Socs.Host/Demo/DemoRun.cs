@@ -10,7 +10,11 @@ using Nii.Socs.Core.Scope;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Time;
 using Nii.Socs.Host.Cli;
+using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nii.Socs.Core.Notifications;
+using Nii.Socs.Core.Storage.Outbox;
 
 namespace Nii.Socs.Host.Demo;
 
@@ -83,13 +87,45 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
             var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
             var ingestor = new Ingestor(data, rules, new LoadGovernorOptions());
-            var ingest = await ingestor.IngestAsync(Path.Combine(samplesDirectory, "captures", "demo.pcap"), null, cancellationToken).ConfigureAwait(false);
+            using var outbox = MailOutbox.Open(dataDirectory);
+            var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);
+            using var notifier = MailServiceCollectionExtensions.Create(
+                new MailOptions(),
+                outbox,
+                new EmlMailTransport(mailDirectory),
+                data.History,
+                p => data.Registry.State.Participants.TryGetValue(p, out var entry) ? entry.Contacts : [],
+                clock,
+                NullLoggerFactory.Instance);
+            var ingest = await ingestor.IngestAsync(
+                Path.Combine(samplesDirectory, "captures", "demo.pcap"),
+                async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+
+            // 3b. The important detections are mailed at once (R4.5), the rest wait for the digest.
+            await notifier.SendDueAsync(cancellationToken).ConfigureAwait(false);
             summary.Capture = ingest.Summary;
             summary.Stored = ingest.Stored.Count;
             summary.StoredBySid = ingest.Stored.GroupBy(r => r.Rule.Sid).OrderBy(g => g.Key).Select(g => (g.Key, g.First().Rule.Message, g.Count())).ToList();
 
-            // 4. A week passes: new epoch keys, the old ones destroyed (R8.3, R8.4).
-            clock.Advance(TimeSpan.FromDays(7));
+            // 3c. Staff follow up on the directory traversal, in the same thread (R4.6); digests close.
+            clock.Advance(TimeSpan.FromHours(2));
+            await notifier.FollowUpAsync(
+                new ParticipantId("u-tokyo"),
+                ingest.Stored.FirstOrDefault(r => r.Participant.Value == "u-tokyo")?.Rule.Sid ?? 0,
+                new FollowUpText(
+                    "この攻撃元は他の参加機関にも同じ探索を行っています。 The source probes other participants the same way.",
+                    "ウェブサーバのパス正規化を確認してください。 Check path normalisation on the web server.",
+                    "yamada"),
+                cancellationToken).ConfigureAwait(false);
+            await notifier.CloseDueDigestsAsync(cancellationToken).ConfigureAwait(false);
+            await notifier.SendDueAsync(cancellationToken).ConfigureAwait(false);
+            summary.Mails = Directory.Exists(mailDirectory) ? Directory.GetFiles(mailDirectory, "*.eml").Length : 0;
+            summary.MailDirectory = mailDirectory;
+
+            // 4. The week ends: at the next epoch boundary (Monday 00:00 JST) new keys, the old ones destroyed (R8.3, R8.4).
+            var boundary = EpochSchedule.WeeklyFromMondayJst.EndOf(first[0].Current);
+            clock.Advance(boundary - clock.GetUtcNow());
             var second = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
             summary.Rotations = [.. first.Zip(second, (a, b) => (a.Current, b.Current, b.Destroyed))];
 
@@ -140,6 +176,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    sid {sid,-8} {count,3}  {message}"));
         }
 
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  mail (R4.5, R4.6)     {s.Mails} message(s) written as .eml to {s.MailDirectory} (headers only, never content)"));
         foreach (var (from, to, destroyed) in s.Rotations)
         {
             o.WriteLine($"  key rotation          {from.Participant}: epoch {from.Index} → {to.Index}; destroyed {(destroyed.Count == 0 ? "none" : string.Join(", ", destroyed.Select(d => d.Index)))}");
@@ -197,6 +234,10 @@ internal sealed class DemoSummary
     public CaptureSummary? Capture { get; set; }
 
     public int Stored { get; set; }
+
+    public int Mails { get; set; }
+
+    public string MailDirectory { get; set; } = string.Empty;
 
     public IReadOnlyList<(long Sid, string Message, int Count)> StoredBySid { get; set; } = [];
 

@@ -19,6 +19,9 @@ internal static partial class PipelineServices
             sp.GetRequiredService<IOptions<DataOptions>>().Value.Directory,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy()));
+        // One copy of each log: mail and the portal reuse the pipeline's stores.
+        services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
+        services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);
         services.AddHostedService<KeyRotationService>();
         services.AddHostedService<CaptureDirectoryService>();
         services.AddHostedService<RetentionService>();
@@ -74,7 +77,7 @@ internal sealed class KeyRotationService(SocsData data, TimeProvider time, ILogg
 }
 
 /// <summary>Ingests every capture or EVE file dropped into the incoming directory, once (R4.1, R4.4).</summary>
-internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOptions> options, TimeProvider time, ILogger<CaptureDirectoryService> logger) : BackgroundService
+internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOptions> options, TimeProvider time, ILogger<CaptureDirectoryService> logger, IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,7 +94,11 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
                 try
                 {
                     var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
-                    var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(file, null, stoppingToken);
+                    var notifier = services.GetService<Mail.Notifier>();
+                    var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
+                        file,
+                        notifier is null ? null : async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct),
+                        stoppingToken);
                     File.Move(file, Path.Combine(processed, Path.GetFileName(file)), overwrite: true);
                     PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.Stored.Count);
                 }

@@ -11,6 +11,7 @@ public class CapturePipelineTests
 {
     [Fact]
     [Trait("Requirement", "R5.1")]
+    [Trait("Requirement", "R4.3")]
     public async Task The_demo_capture_gives_the_demo_detections_and_drops_out_of_scope_traffic()
     {
         var root = TempDirectory.RepositoryRoot();

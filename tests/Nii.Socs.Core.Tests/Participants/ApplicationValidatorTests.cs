@@ -26,6 +26,7 @@ public class ApplicationValidatorTests
 
     [Fact]
     [Trait("Requirement", "R3.1")]
+    [Trait("Requirement", "R3.3")]
     public void Every_error_is_reported_at_once_with_its_field()
     {
         var bad = new Application

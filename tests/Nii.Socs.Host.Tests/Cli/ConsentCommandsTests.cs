@@ -20,6 +20,7 @@ public sealed class ConsentCommandsTests : IDisposable
 
     [Fact]
     [Trait("Requirement", "R8.6")]
+    [Trait("Requirement", "R7.2")]
     public async Task Request_unwrap_approve_view_and_the_fault_exception()
     {
         Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);

@@ -5,6 +5,8 @@ public class DemoCommandTests
 {
     [Fact]
     [Trait("Requirement", "R8.4")]
+    [Trait("Requirement", "R4.1")]
+    [Trait("Requirement", "R13.1")]
     public void Demo_runs_the_whole_service_and_leaves_a_verifiable_store()
     {
         var dir = Path.Combine(Path.GetTempPath(), "socs-demo-" + Guid.NewGuid().ToString("N"));
@@ -16,11 +18,33 @@ public class DemoCommandTests
             Assert.Contains("epoch 2969 → 2970; destroyed 2969", result.Out, StringComparison.Ordinal);
             Assert.Contains("\"GET /static/../../../../etc/passwd HTTP/1.1\"", result.Out, StringComparison.Ordinal);
             Assert.Contains("operation history     ok ", result.Out, StringComparison.Ordinal);
+            Assert.Contains("mail (R4.5, R4.6)     7 message(s)", result.Out, StringComparison.Ordinal);
+
+            // Mails carry header information only: no content of any detection, decoded (R4.5, R2.1).
+            var mails = Directory.GetFiles(Path.Combine(dir, "mail"), "*.eml");
+            Assert.Equal(7, mails.Length);
+            foreach (var mail in mails)
+            {
+                using var message = MimeKit.MimeMessage.Load(mail);
+                var text = message.TextBody + message.Subject;
+                Assert.DoesNotContain("/etc/passwd", text, StringComparison.Ordinal);
+                Assert.DoesNotContain("X5O!P%@AP", text, StringComparison.Ordinal);
+                Assert.DoesNotContain("UNION+ALL+SELECT", text, StringComparison.Ordinal);
+            }
+
+            Assert.Single(mails, m => MimeKit.MimeMessage.Load(m).InReplyTo is not null);
 
             var stats = Cli.Run("store", "stats", "--data", dir);
             Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
             var verify = Cli.Run("audit", "verify", "--data", dir);
             Assert.Equal(0, verify.ExitCode);
+
+            // The yearly inspection of what the demo did finds nothing to report (R13.1).
+            var report = Path.Combine(dir + "-report");
+            var inspect = Cli.Run("inspect", "--data", dir, "--year", "2026", "--out", report);
+            Assert.True(inspect.ExitCode == 0, inspect.Out + inspect.Error);
+            Assert.Contains("findings: 0", inspect.Out, StringComparison.Ordinal);
+            Directory.Delete(report, recursive: true);
 
             // The demo replaces its own data when run again, and refuses anybody else's.
             Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", dir).ExitCode);

@@ -51,10 +51,10 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
     }
 
-    // Bounded: polls the condition while moving the fake clock by the poll interval; fails after 200 rounds.
+    // Bounded: polls the condition while moving the fake clock by the poll interval; fails after 600 rounds (about 30 s).
     private static async Task WaitUntil(Func<bool> condition, FakeTimeProvider time)
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 600; i++)
         {
             if (condition())
             {
@@ -65,6 +65,6 @@ public sealed class ServeTests : IDisposable
             await Task.Delay(50);
         }
 
-        Assert.Fail("the service did not get there in 200 rounds");
+        Assert.Fail("the service did not get there in 600 rounds");
     }
 }

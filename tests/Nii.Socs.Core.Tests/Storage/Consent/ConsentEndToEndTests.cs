@@ -30,6 +30,7 @@ public sealed class ConsentEndToEndTests : IDisposable
 
     [Fact]
     [Trait("Requirement", "R8.6")]
+    [Trait("Requirement", "R7.2")]
     public async Task R8_6_ingest_rotate_request_unwrap_approve_view_and_the_history_shows_it()
     {
         using var kek = FileKeyEncryptionKey.Create(Path.Combine(_kekDirectory.Path, "host.kek"));
