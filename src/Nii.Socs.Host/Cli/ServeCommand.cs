@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Nii.Socs.Host.Configuration;
 using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.Pipeline;
+using Nii.Socs.Host.Portal;
 
 namespace Nii.Socs.Host.Cli;
 
@@ -38,6 +39,7 @@ internal static class ServeCommand
         var builder = CreateBuilder(overrides, context.Time);
         builder.Services.AddSocsPipeline();
         builder.Services.AddSocsMail();
+        builder.Services.AddSocsPortalService();
         using var host = builder.Build();
         try
         {

@@ -174,7 +174,11 @@ internal sealed class DevelopmentCa : IDisposable
             true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        // A CA made elsewhere (the demo's) may lack a subject key identifier; the authority key identifier is optional.
+        if (Certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
+        {
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        }
         if (san is not null)
         {
             request.CertificateExtensions.Add(san);

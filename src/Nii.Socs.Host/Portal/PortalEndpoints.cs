@@ -26,6 +26,17 @@ internal static class PortalEndpoints
         return services;
     }
 
+    /// <summary>Runs the portal as a hosted service on the pipeline's stores: the <c>socs serve</c> line (needs
+    /// <c>AddSocsPipeline()</c> and <c>AddSocsOptions()</c>).</summary>
+    /// <param name="services">The container.</param>
+    /// <returns>The container.</returns>
+    public static IServiceCollection AddSocsPortalService(this IServiceCollection services)
+    {
+        services.AddSingleton<PortalHostedService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PortalHostedService>());
+        return services;
+    }
+
     /// <summary>Maps authentication, pages and API.</summary>
     /// <param name="app">The application.</param>
     /// <returns>The application.</returns>
