@@ -218,19 +218,28 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Null-safe: a failed InitializeAsync still leaves nothing behind.
         foreach (var owned in _owned)
         {
             owned.Dispose();
         }
 
-        await Server.DisposeAsync();
-        _consentService.Dispose();
-        _consentStore.Dispose();
-        _kek.Dispose();
-        await History.DisposeAsync();
-        Detections.Dispose();
-        Registry.Dispose();
-        Ca.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+
+        _consentService?.Dispose();
+        _consentStore?.Dispose();
+        _kek?.Dispose();
+        if (History is not null)
+        {
+            await History.DisposeAsync();
+        }
+
+        Detections?.Dispose();
+        Registry?.Dispose();
+        Ca?.Dispose();
         Directory.Delete(DataDirectory, recursive: true);
         Directory.Delete(_foreignDirectory, recursive: true);
         File.Delete(DataDirectory + ".kek");
