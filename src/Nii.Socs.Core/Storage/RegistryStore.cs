@@ -12,90 +12,34 @@ namespace Nii.Socs.Core.Storage;
 /// </remarks>
 public sealed class RegistryStore : IDisposable
 {
-    /// <summary>The directory under the data directory.</summary>
+    /// <summary>The directory name under the data directory.</summary>
     public const string DirectoryName = "registry";
 
-    private readonly SemaphoreSlim _append = new(1, 1);
-    private readonly FasterLogHandle _log;
-    private RegistryState _state;
+    private readonly FoldedEventLog<RegistryEvent, RegistryState> _log;
 
-    private RegistryStore(FasterLogHandle log, RegistryState state)
-    {
-        _log = log;
-        _state = state;
-    }
+    private RegistryStore(FoldedEventLog<RegistryEvent, RegistryState> log) => _log = log;
 
     /// <summary>The current state: the fold of every committed event.</summary>
-    public RegistryState State => Volatile.Read(ref _state);
+    public RegistryState State => _log.State;
 
-    /// <summary>Opens (creating when absent) the registry and folds its events.</summary>
+    /// <summary>Opens (or creates) the log of a data directory and folds it.</summary>
     /// <param name="dataDirectory">The data directory.</param>
     /// <returns>The store.</returns>
-    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
-    /// <exception cref="InvalidDataException">A stored event cannot be read.</exception>
-    public static RegistryStore Open(string dataDirectory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
-        var log = FasterLogHandle.Open(Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName));
-        try
-        {
-            return new RegistryStore(log, RegistryState.Fold(ReadEvents(log)));
-        }
-        catch
-        {
-            log.Dispose();
-            throw;
-        }
-    }
+    /// <exception cref="ArgumentException">The directory is empty.</exception>
+    public static RegistryStore Open(string dataDirectory) =>
+        new(FoldedEventLog<RegistryEvent, RegistryState>.Open(dataDirectory, DirectoryName, RegistryEventCodec.Encode, RegistryEventCodec.Decode, (state, e) => state.Apply(e), RegistryState.Empty));
 
-    /// <summary>Every committed event in order.</summary>
+    /// <summary>Every committed event, in order.</summary>
     /// <returns>The events.</returns>
-    public IReadOnlyList<RegistryEvent> Events() => ReadEvents(_log);
+    public IReadOnlyList<RegistryEvent> Events() => _log.Events();
 
     /// <summary>Appends events and returns the new state once they are committed.</summary>
-    /// <param name="events">The events, in order.</param>
-    /// <param name="cancellationToken">Cancels waiting.</param>
-    /// <returns>The state after them.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
-    public async Task<RegistryState> AppendAsync(IEnumerable<RegistryEvent> events, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        await _append.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var state = State;
-            foreach (var e in events)
-            {
-                _log.Log.Enqueue(RegistryEventCodec.Encode(e));
-                state = state.Apply(e);
-            }
+    /// <param name="events">The events, already decided.</param>
+    /// <param name="cancellationToken">Cancels waiting for the commit.</param>
+    /// <returns>The new state.</returns>
+    public Task<RegistryState> AppendAsync(IEnumerable<RegistryEvent> events, CancellationToken cancellationToken = default) =>
+        _log.AppendAsync(events, cancellationToken);
 
-            await _log.EnsureCommittedAsync(_log.Log.TailAddress, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _state, state);
-            return state;
-        }
-        finally
-        {
-            _append.Release();
-        }
-    }
-
-    /// <summary>Closes the log.</summary>
-    public void Dispose()
-    {
-        _log.Dispose();
-        _append.Dispose();
-    }
-
-    private static List<RegistryEvent> ReadEvents(FasterLogHandle log)
-    {
-        var events = new List<RegistryEvent>();
-        using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
-        while (iterator.GetNext(out var bytes, out var length, out _))
-        {
-            events.Add(RegistryEventCodec.Decode(bytes.AsMemory(0, length)));
-        }
-
-        return events;
-    }
+    /// <inheritdoc />
+    public void Dispose() => _log.Dispose();
 }

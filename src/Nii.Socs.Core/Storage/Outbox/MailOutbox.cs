@@ -12,110 +12,34 @@ namespace Nii.Socs.Core.Storage.Outbox;
 /// </remarks>
 public sealed class MailOutbox : IDisposable
 {
-    /// <summary>The directory under the data directory.</summary>
+    /// <summary>The directory name under the data directory.</summary>
     public const string DirectoryName = "outbox";
 
-    private readonly SemaphoreSlim _append = new(1, 1);
-    private readonly FasterLogHandle _log;
-    private NotificationState _state;
-    private bool _disposed;
+    private readonly FoldedEventLog<OutboxEvent, NotificationState> _log;
 
-    private MailOutbox(FasterLogHandle log, NotificationState state)
-    {
-        _log = log;
-        _state = state;
-    }
+    private MailOutbox(FoldedEventLog<OutboxEvent, NotificationState> log) => _log = log;
 
     /// <summary>The current state: the fold of every committed event.</summary>
-    public NotificationState State => Volatile.Read(ref _state);
+    public NotificationState State => _log.State;
 
-    /// <summary>Opens (creating when absent) the outbox under a data directory and folds its events.</summary>
+    /// <summary>Opens (or creates) the log of a data directory and folds it.</summary>
     /// <param name="dataDirectory">The data directory.</param>
-    /// <returns>The outbox.</returns>
-    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
-    /// <exception cref="InvalidDataException">A stored event cannot be read.</exception>
-    public static MailOutbox Open(string dataDirectory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
-        var log = FasterLogHandle.Open(Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName));
-        try
-        {
-            return new MailOutbox(log, NotificationState.Fold(ReadEvents(log)));
-        }
-        catch
-        {
-            log.Dispose();
-            throw;
-        }
-    }
+    /// <returns>The store.</returns>
+    /// <exception cref="ArgumentException">The directory is empty.</exception>
+    public static MailOutbox Open(string dataDirectory) =>
+        new(FoldedEventLog<OutboxEvent, NotificationState>.Open(dataDirectory, DirectoryName, OutboxEventCodec.Encode, OutboxEventCodec.Decode, (state, e) => state.Apply(e), NotificationState.Empty));
 
-    /// <summary>Every committed event in order.</summary>
+    /// <summary>Every committed event, in order.</summary>
     /// <returns>The events.</returns>
-    /// <exception cref="ObjectDisposedException">The outbox is disposed.</exception>
-    public IReadOnlyList<OutboxEvent> Events()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return ReadEvents(_log);
-    }
+    public IReadOnlyList<OutboxEvent> Events() => _log.Events();
 
     /// <summary>Appends events and returns the new state once they are committed.</summary>
-    /// <param name="events">The events, in order.</param>
-    /// <param name="cancellationToken">Cancels waiting.</param>
-    /// <returns>The state after them.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
-    /// <exception cref="ObjectDisposedException">The outbox is disposed.</exception>
-    public async Task<NotificationState> AppendAsync(IEnumerable<OutboxEvent> events, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _append.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var state = State;
-            var any = false;
-            foreach (var e in events)
-            {
-                _log.Log.Enqueue(OutboxEventCodec.Encode(e));
-                state = state.Apply(e);
-                any = true;
-            }
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels waiting for the commit.</param>
+    /// <returns>The new state.</returns>
+    public Task<NotificationState> AppendAsync(IEnumerable<OutboxEvent> events, CancellationToken cancellationToken = default) =>
+        _log.AppendAsync(events, cancellationToken);
 
-            if (any)
-            {
-                await _log.EnsureCommittedAsync(_log.Log.TailAddress, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _state, state);
-            }
-
-            return state;
-        }
-        finally
-        {
-            _append.Release();
-        }
-    }
-
-    /// <summary>Closes the log.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        _log.Dispose();
-        _append.Dispose();
-    }
-
-    private static List<OutboxEvent> ReadEvents(FasterLogHandle log)
-    {
-        var events = new List<OutboxEvent>();
-        using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
-        while (iterator.GetNext(out var bytes, out var length, out _))
-        {
-            events.Add(OutboxEventCodec.Decode(bytes.AsMemory(0, length)));
-        }
-
-        return events;
-    }
+    /// <inheritdoc />
+    public void Dispose() => _log.Dispose();
 }
