@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Browser tests drive the distribution's Chromium; never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 scripts/install-deps.sh || { echo "test.sh: could not install the test dependencies" >&2; exit 1; }
 

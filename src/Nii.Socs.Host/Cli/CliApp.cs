@@ -36,8 +36,16 @@ internal static class CliApp
                 return BadInput;
             }
 
-            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
-            return parse.Invoke(config);
+            // Ctrl+C and SIGTERM cancel the running verb's token; a long-running verb (serve, demo's portal)
+            // then has this long to close its stores, commit and checkpoint.
+            var config = new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(20),
+            };
+            return parse.InvokeAsync(config).GetAwaiter().GetResult();
         }
         catch (CliUsageException ex)
         {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nii.Socs.Host.Demo;
 using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.Portal;
 
 namespace Nii.Socs.Host.Cli;
 
@@ -18,7 +19,7 @@ internal static class DemoCommand
         var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
         var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe };
-        command.SetAction(parse => Run(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe)));
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe), cancellationToken));
         return command;
     }
 
@@ -38,7 +39,7 @@ internal static class DemoCommand
         return builder.Build();
     }
 
-    private static int Run(CliContext context, string[] overrides, string? dataDirectory, bool noServe)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, bool noServe, CancellationToken cancellationToken)
     {
         using var host = BuildHost(overrides);
         try
@@ -64,9 +65,27 @@ internal static class DemoCommand
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
         var run = new DemoRun(context, directory, samples);
-        var summary = run.RunAsync().GetAwaiter().GetResult();
+        var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
-        host.StopAsync().GetAwaiter().GetResult();
+        if (!noServe)
+        {
+            // The portal runs on the real clock against what the demo stored; Ctrl+C stops it.
+            var portalOptions = host.Services.GetRequiredService<IOptions<PortalOptions>>().Value;
+            portalOptions.Staff[summary.Staff!.Thumbprint] = "yamada";
+            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, cancellationToken);
+            context.Out.WriteLine($"  portal                {portal.Server.BaseAddress} (mTLS: import a client certificate above, or the staff one {summary.Staff.Pkcs12Path}; CA {Path.Combine(summary.DataDirectory, "pki", "ca.crt.pem")})");
+            context.Out.WriteLine("  press Ctrl+C to stop");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                context.Out.WriteLine("  portal stopped");
+            }
+        }
+
+        await host.StopAsync(CancellationToken.None);
         return CliApp.Ok;
     }
 

@@ -12,6 +12,7 @@ using Nii.Socs.Core.Time;
 using Nii.Socs.Host.Cli;
 using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.Pipeline;
+using Nii.Socs.Host.Portal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Storage.Outbox;
@@ -41,7 +42,8 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         await using (var data = SocsData.Open(dataDirectory, clock))
         {
             // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
-            using var pki = DevelopmentPki.Create(dataDirectory, clock.GetUtcNow());
+            // Certificates are issued on the real clock, so the portal accepts them today.
+            using var ca = DevelopmentCa.OpenOrCreate(dataDirectory, context.Time);
             var scope = ScopeFile.Parse(File.ReadAllText(Path.Combine(samplesDirectory, "prefixes.txt")), out var scopeErrors);
             if (scopeErrors.Count > 0)
             {
@@ -67,7 +69,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
                 var valid = validation.Application!;
                 var now = clock.GetUtcNow();
-                var issued = pki.IssueOperator(id, op, now);
+                var issued = ca.IssueClient($"{id}-{op}", ClientKeyType.EcP256);
                 var thumbprint = data.Certificates.Add(issued.Certificate);
                 await data.Registry.AppendAsync(
                     [
@@ -139,7 +141,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 var op = summary.Operators.First(x => x.Participant == "u-tokyo");
                 Check(request.Succeeded, request.Refusal);
                 Check(data.Keys.TryLoadWrappedSet(target.Epoch, out var wrapped), $"no wrapped key set for {target.Epoch}");
-                using var privateKey = ParticipantPrivateKey.Load(File.ReadAllBytes(op.Issued.PrivateKeyPath), null);
+                using var privateKey = ParticipantPrivateKey.Load(File.ReadAllBytes(op.Issued.KeyPath), null);
                 Check(privateKey.TryUnwrap(wrapped!, out var unwrapped, out var failure), $"unwrap failed: {failure}");
                 var presented = new byte[EpochKey.Size];
                 unwrapped!.CopyTo(presented);
@@ -151,6 +153,9 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 summary.Consent = (request.Value.Id, grant.Value.Id, target, view.Value!);
             }
 
+            // 6. A staff certificate for the portal's staff pages.
+            summary.Staff = ca.IssueClient("staff-yamada", ClientKeyType.EcP256);
+            await data.History.AppendAsync("org:registrar", "portal.staff.certificate.issued", "staff/yamada", $"sha256={summary.Staff.Thumbprint}", cancellationToken).ConfigureAwait(false);
             await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -165,7 +170,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         o.WriteLine($"  started at            {CliParse.Iso(Jst.ToJst(Start))}");
         foreach (var (participant, name, issued) in s.Operators)
         {
-            o.WriteLine($"  participant           {participant}: operator {name}, certificate {issued.Pkcs12Path} (password: demo)");
+            o.WriteLine($"  participant           {participant}: operator {name}, client certificate {issued.Pkcs12Path}");
         }
 
         var c = s.Capture!;
@@ -229,7 +234,9 @@ internal sealed class DemoSummary
 {
     public string DataDirectory { get; set; } = string.Empty;
 
-    public List<(string Participant, string Name, IssuedOperator Issued)> Operators { get; } = [];
+    public List<(string Participant, string Name, IssuedCertificate Issued)> Operators { get; } = [];
+
+    public IssuedCertificate? Staff { get; set; }
 
     public CaptureSummary? Capture { get; set; }
 

@@ -42,7 +42,7 @@ public sealed class ConsentCommandsTests : IDisposable
         Assert.Equal(2, Cli.Run("consent", "deny", "--data", _dir, "--request", id, "--reason", "x", "--operator", "").ExitCode);
 
         // The participant unwraps the destroyed epoch's key with its own private key.
-        var unwrap = Cli.Run("keys", "unwrap", "--wrapped", needs[2], "--private-key", Path.Combine(_dir, "pki", "operators", "u-tokyo", "sato.key.pem"));
+        var unwrap = Cli.Run("keys", "unwrap", "--wrapped", needs[2], "--private-key", Path.Combine(_dir, "pki", "operators", "u-tokyo-sato.key.pem"));
         Assert.True(unwrap.ExitCode == 0, unwrap.Error);
         var hex = unwrap.Out.Trim();
 
