@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Host.Cli;
@@ -35,6 +36,8 @@ public sealed class ServeTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 1, 0, 0, TimeSpan.Zero));
         var builder = ServeCommand.CreateBuilder(["Socs:Data:Directory=" + _dir, "Socs:Capture:IncomingDirectory=" + incoming, "Socs:Capture:PollInterval=00:00:01"], time);
         builder.Services.AddSocsPipeline();
+        var logs = new CapturedLogs();
+        builder.Logging.AddProvider(logs);
         using (var host = builder.Build())
         {
             await host.StartAsync();
@@ -46,9 +49,35 @@ public sealed class ServeTests : IDisposable
             await host.StopAsync();
         }
 
+        // Logs carry ids and counts, never what the traffic said (STYLE §10).
+        Assert.NotEmpty(logs.Lines);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("passwd", StringComparison.Ordinal) || l.Contains("X5O!P", StringComparison.Ordinal) || l.Contains("UNION+ALL", StringComparison.Ordinal));
+
         var stats = Cli.Run("store", "stats", "--data", _dir);
         Assert.Contains("24 record(s)", stats.Out, StringComparison.Ordinal);
         Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
+    }
+
+    private sealed class CapturedLogs : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(Lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue(formatter(state, exception) + " " + exception);
+        }
     }
 
     // Bounded: polls the condition while moving the fake clock by the poll interval; fails after 600 rounds (about 30 s).
