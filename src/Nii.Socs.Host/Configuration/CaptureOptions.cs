@@ -15,6 +15,14 @@ internal sealed class CaptureOptions
     /// <value>The default is the bundled <c>samples/rules/demo.rules</c>.</value>
     public string RulesFile { get; set; } = Path.Combine(AppContext.BaseDirectory, "samples", "rules", "demo.rules");
 
+    /// <summary>A network interface to capture from live through libpcap (as root); none when empty.</summary>
+    /// <value>The default is none: only the incoming directory is read.</value>
+    public string? Interface { get; set; }
+
+    /// <summary>A BPF filter for live capture, such as <c>net 192.0.2.0/24</c>; none when empty.</summary>
+    /// <value>The default is none.</value>
+    public string? Filter { get; set; }
+
     /// <summary>How often the incoming directory is looked at.</summary>
     /// <value>The default is 5 seconds.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -26,7 +26,24 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             .Where(p => p.TerminatedFrom is null)
             .SelectMany(p => p.Prefixes.Select(prefix => new ScopeAssignment(p.Id, prefix))));
 
+    /// <summary>Ingests one capture (pcap, pcapng) or EVE JSON file.</summary>
     public async Task<IngestResult> IngestAsync(string path, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default)
+    {
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".eve", StringComparison.OrdinalIgnoreCase))
+        {
+            using var text = new StreamReader(path);
+            return await RunAsync((pipeline, onDetection) => Task.FromResult(pipeline.RunEve(new EveReader(text), onDetection)), $"capture/{Path.GetFileName(path)}", "capture.file.ingested", onStored, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var reader = CaptureReader.OpenFile(path);
+        return await IngestAsync(reader, $"capture/{Path.GetFileName(path)}", "capture.file.ingested", onStored, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ingests what a reader yields until it has no more (end of file, or a live reader's idle timeout).</summary>
+    public Task<IngestResult> IngestAsync(CaptureReader reader, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default) =>
+        RunAsync((pipeline, onDetection) => pipeline.RunAsync(reader, onDetection, cancellationToken), subject, action, onStored, cancellationToken);
+
+    private async Task<IngestResult> RunAsync(Func<CapturePipeline, Action<CaptureDetection>, Task<CaptureSummary>> run, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
         var scope = ScopeOf(data.Registry.State);
         var pipeline = new CapturePipeline(scope, rules, governor, data.Time);
@@ -45,16 +62,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
                 }
             }
 
-            if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".eve", StringComparison.OrdinalIgnoreCase))
-            {
-                using var text = new StreamReader(path);
-                summary = pipeline.RunEve(new EveReader(text), OnDetection);
-            }
-            else
-            {
-                using var reader = CaptureReader.OpenFile(path);
-                summary = await pipeline.RunAsync(reader, OnDetection, cancellationToken).ConfigureAwait(false);
-            }
+            summary = await run(pipeline, OnDetection).ConfigureAwait(false);
         }
         finally
         {
@@ -63,12 +71,16 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
         await consumer.ConfigureAwait(false);
         await RecordExclusionsAsync(summary.Exclusions, cancellationToken).ConfigureAwait(false);
-        await data.History.AppendAsync(
-            "system:capture",
-            "capture.file.ingested",
-            $"capture/{Path.GetFileName(path)}",
-            string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.Count} malformed={summary.Malformed} excluded={summary.Excluded}"),
-            cancellationToken).ConfigureAwait(false);
+        if (summary.FramesRead > 0 || action == "capture.file.ingested")
+        {
+            await data.History.AppendAsync(
+                "system:capture",
+                action,
+                subject,
+                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.Count} malformed={summary.Malformed} excluded={summary.Excluded}"),
+                cancellationToken).ConfigureAwait(false);
+        }
+
         return new IngestResult(summary, stored);
     }
 

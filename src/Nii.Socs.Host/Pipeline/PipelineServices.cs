@@ -24,6 +24,7 @@ internal static partial class PipelineServices
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);
         services.AddHostedService<KeyRotationService>();
         services.AddHostedService<CaptureDirectoryService>();
+        services.AddHostedService<LiveCaptureService>();
         services.AddHostedService<RetentionService>();
         return services;
     }
@@ -138,6 +139,52 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
             }
 
             await Task.Delay(TimeSpan.FromHours(1), time, stoppingToken);
+        }
+    }
+}
+
+/// <summary>Captures live from a network interface through libpcap, when <c>Socs:Capture:Interface</c> is set (R4.4).</summary>
+/// <remarks>Frames are taken in windows that end after a second without traffic, so detections are sealed and
+/// stored promptly; each window with traffic is one history entry.</remarks>
+internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions> options, ILogger<LiveCaptureService> logger, IServiceProvider services) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        if (string.IsNullOrWhiteSpace(o.Interface))
+        {
+            return;
+        }
+
+        // libpcap blocks in its read; run the loop on its own thread so the host stays responsive.
+        await Task.Factory.StartNew(() => LoopAsync(o, stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    private async Task LoopAsync(CaptureOptions o, CancellationToken stoppingToken)
+    {
+        using var reader = Capture.Readers.LiveCaptureReader.Open(o.Interface!, string.IsNullOrWhiteSpace(o.Filter) ? null : o.Filter, TimeSpan.FromSeconds(1));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
+                var notifier = services.GetService<Mail.Notifier>();
+                var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
+                    reader,
+                    $"capture/live/{o.Interface}",
+                    "capture.live.window",
+                    notifier is null ? null : async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct),
+                    stoppingToken);
+                if (result.Summary.FramesRead > 0)
+                {
+                    PipelineServices.LogIngested(logger, o.Interface!, result.Summary.FramesRead, result.Stored.Count);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                PipelineServices.LogServiceFailed(logger, ex, nameof(LiveCaptureService));
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
         }
     }
 }
