@@ -25,17 +25,9 @@ internal static class DemoCommand
 
     internal static IHost BuildHost(string[] overrides)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables("SOCS_")
-            .AddInMemoryCollection(overrides.Select(ParseOverride));
+        // The same configuration sources and validated options as `socs serve`; the demo prints, it does not log.
+        var builder = ServeCommand.CreateBuilder(overrides, TimeProvider.System);
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSocsOptions();
         return builder.Build();
     }
 
