@@ -5,9 +5,9 @@ namespace Nii.Socs.Host.Research;
 
 /// <summary>Finds the research input of a data directory.</summary>
 /// <remarks>
-/// The detection store (issue #5, FASTER) and the participant registry plug in by setting
-/// <see cref="Opener"/>; until then only inputs mounted in process (by tests, or by an embedding host)
-/// are found, and <c>socs research export</c> says so plainly instead of exporting nothing.
+/// An input mounted in process (by tests, or by an embedding host) wins; otherwise <see cref="Opener"/>,
+/// and by default <see cref="StoredResearchInput.Open"/>: the data directory's FASTER detection store and
+/// the registry's identities. Without a detection store <c>socs research export</c> says so plainly.
 /// </remarks>
 internal static class ResearchInputs
 {
@@ -34,7 +34,7 @@ internal static class ResearchInputs
             return true;
         }
 
-        input = Opener?.Invoke(dataDirectory);
+        input = (Opener ?? StoredResearchInput.Open).Invoke(dataDirectory);
         return input is not null;
     }
 
