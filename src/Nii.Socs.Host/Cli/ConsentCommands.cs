@@ -281,8 +281,8 @@ internal static class ConsentCommands
 
     private static string Shorten(string text) => text.Length > 24 ? text[..24] + "…" : text;
 
-    /// <summary>The stores of one data directory, opened for one verb.</summary>
-    private sealed class Session : IDisposable
+    /// <summary>The stores of one data directory, opened for one verb (consent and research malware verbs).</summary>
+    internal sealed class Session : IDisposable
     {
         private readonly DetectionStore _detections;
         private readonly ConsentStore _consent;
@@ -302,6 +302,8 @@ internal static class ConsentCommands
         public string DataDirectory { get; }
 
         public ConsentService Service { get; }
+
+        public DetectionStore Detections => _detections;
 
         public static Session Open(CliContext context, string? data)
         {

@@ -14,6 +14,7 @@ internal static class ResearchCommands
         var command = new Command("research", "Research data sets: prefix-preserving anonymisation, time randomisation, export (R9.1)");
         command.Subcommands.Add(AnonymizeIp(context));
         command.Subcommands.Add(Export(context));
+        command.Subcommands.Add(Malware(context));
         command.Subcommands.Add(Recipients(context));
         return command;
     }
@@ -88,25 +89,9 @@ internal static class ResearchCommands
 
             var fileFormat = ParseFormat(parse.GetValue(format));
             var time = ParseTime(parse.GetValue(maxShiftDays), parse.GetValue(unitSeconds), parse.GetValue(bucketSeconds));
-            var registry = new ResearchRecipientsFile(dataDir).Load();
-            var name = parse.GetValue(recipient);
-            if (!registry.TryGet(name, out var who))
-            {
-                var known = registry.All.Count == 0 ? "none is registered" : "registered: " + string.Join(", ", registry.All.Select(r => r.Name));
-                throw new CliUsageException($"--recipient '{name}' is not a registered research recipient ({known}); register it with 'socs research recipients add'.");
-            }
-
+            var who = RegisteredRecipient(dataDir, parse.GetValue(recipient));
             var secrets = new ResearchSecretStore(dataDir);
-            var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            if (secrets.Contains(outDir))
-            {
-                throw new CliUsageException($"--out must not be inside or above the secrets directory {secrets.Directory}: secrets never go into a data set.");
-            }
-
-            if (File.Exists(outDir) || (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()))
-            {
-                throw new CliUsageException($"--out '{outDir}' must be a new or empty directory.");
-            }
+            var outDir = NewOutputDirectory(secrets, parse.GetValue(output));
 
             if (!ResearchInputs.TryOpen(dataDir, out var input) || input is null)
             {
@@ -145,6 +130,96 @@ internal static class ResearchCommands
 
             context.Out.WriteLine($"manifest: {Path.Combine(outDir, ResearchExporter.ManifestName)}");
             context.Out.WriteLine($"secret kept by the organization: {secrets.PathOf(id)}");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static ResearchRecipient RegisteredRecipient(string dataDir, string? name)
+    {
+        var registry = new ResearchRecipientsFile(dataDir).Load();
+        if (!registry.TryGet(name, out var who))
+        {
+            var known = registry.All.Count == 0 ? "none is registered" : "registered: " + string.Join(", ", registry.All.Select(r => r.Name));
+            throw new CliUsageException($"--recipient '{name}' is not a registered research recipient ({known}); register it with 'socs research recipients add'.");
+        }
+
+        return who;
+    }
+
+    private static string NewOutputDirectory(ResearchSecretStore secrets, string? output)
+    {
+        var outDir = Path.GetFullPath(output!);
+        if (secrets.Contains(outDir))
+        {
+            throw new CliUsageException($"--out must not be inside or above the secrets directory {secrets.Directory}: secrets never go into a data set.");
+        }
+
+        if (File.Exists(outDir) || (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()))
+        {
+            throw new CliUsageException($"--out '{outDir}' must be a new or empty directory.");
+        }
+
+        return outDir;
+    }
+
+    private static Command Malware(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "The organization's data directory", Required = true };
+        var grant = new Option<string>("--grant") { Description = "A live viewing grant whose purpose is research (R9.2)", Required = true };
+        var records = new Option<string[]>("--record") { Description = "Record ids whose content is the sample", Required = true, AllowMultipleArgumentsPerToken = true };
+        var recipient = new Option<string>("--recipient") { Description = "A registered research recipient", Required = true };
+        var output = new Option<string>("--out") { Description = "A new or empty directory for samples.zip and manifest.json", Required = true };
+        var report = new Option<string?>("--sandbox-report") { Description = "The sandbox analysis result (JSON) stored beside each sample" };
+        var command = new Command("malware", "Package malware samples carved from content under a research grant: a zip encrypted with 'infected', manifest outside (R9.2)") { data, grant, records, recipient, output, report };
+        command.SetAction(parse =>
+        {
+            var dataDir = parse.GetValue(data)!;
+            var who = RegisteredRecipient(dataDir, parse.GetValue(recipient));
+            var secrets = new ResearchSecretStore(dataDir);
+            var outDir = NewOutputDirectory(secrets, parse.GetValue(output));
+            var reportJson = parse.GetValue(report) is { } path ? File.ReadAllText(path) : """{"verdict":"not analysed"}""";
+            using var session = ConsentCommands.Session.Open(context, dataDir);
+            if (!Core.Consent.GrantId.TryParse(parse.GetValue(grant), out var grantId) || !session.Service.Ledger.TryGetGrant(grantId, out var g))
+            {
+                throw new CliUsageException($"--grant: no grant {parse.GetValue(grant)}.");
+            }
+
+            if (g.Purpose != Core.Consent.Purpose.Research)
+            {
+                throw new CliUsageException($"grant {grantId} was given for {g.Purpose.ToString().ToLowerInvariant()}; malware leaves only under a grant whose purpose is research (R9.2).");
+            }
+
+            // Each sample is opened through the consent service: the view is recorded before the bytes are used.
+            var samples = new List<MalwareSample>();
+            foreach (var text in parse.GetValue(records) ?? [])
+            {
+                if (!Core.Detections.DetectionId.TryParse(text, out var id))
+                {
+                    throw new CliUsageException($"--record must be a record id; got '{text}'.");
+                }
+
+                var opened = session.Service.ViewAsync(grantId, g.Grantee, id).GetAwaiter().GetResult();
+                if (!opened.Succeeded)
+                {
+                    throw new CliUsageException(opened.Refusal);
+                }
+
+                var stored = session.Detections.FindAsync(g.Participant, id).GetAwaiter().GetResult()!;
+                samples.Add(new MalwareSample(opened.Value, stored.AcquiredAt, stored.Rule, reportJson));
+            }
+
+            var now = context.Time.GetUtcNow();
+            var dataSetId = "rds-" + Guid.CreateVersion7(now).ToString("N");
+            using var secret = ResearchSecret.Generate();
+            var time = TimeRandomization.Default;
+            secrets.Save(dataSetId, secret, new ResearchExportRequest(who, samples.Min(x => x.FirstSeen), samples.Max(x => x.FirstSeen).AddTicks(1), ResearchFormat.EncryptedZip, time, dataSetId, now, outDir), secret.DeriveTimeShift(time));
+            using var anonymizer = new ResearchAnonymizer(secret, time, []);
+            var plan = MalwarePackagePlan.Create(samples, anonymizer);
+            var manifest = MalwarePackageWriter.WriteAsync(plan, who, time, secret, dataSetId, now, outDir, CancellationToken.None).GetAwaiter().GetResult();
+            context.Out.WriteLine($"data set {dataSetId} for {who}");
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"samples: {manifest.Rows} in {Path.Combine(outDir, MalwarePackageWriter.ZipName)} (password: {MalwarePackagePlan.Password})"));
+            context.Out.WriteLine($"manifest: {Path.Combine(outDir, ResearchExporter.ManifestName)}");
             return CliApp.Ok;
         });
         return command;

@@ -37,3 +37,66 @@ public sealed class StoredResearchExportTests : IDisposable
         }
     }
 }
+
+/// <summary>`socs research malware`: samples leave only under a research-purpose grant, in a zip encrypted with "infected" (R9.2).</summary>
+public sealed class MalwareExportTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "socs-malware-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        foreach (var d in new[] { _dir, _dir + "-out", _dir + "-out2" })
+        {
+            if (Directory.Exists(d))
+            {
+                Directory.Delete(d, recursive: true);
+            }
+        }
+
+        File.Delete(_dir + ".kek");
+    }
+
+    [Fact]
+    [Trait("Requirement", "R9.2")]
+    public async Task R9_2_a_sample_leaves_only_under_a_research_grant_encrypted_with_infected()
+    {
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("research", "recipients", "add", "--data", _dir, "--name", "malware-lab", "--organization", "Example Malware Lab").ExitCode);
+        string record;
+        using (var store = Nii.Socs.Core.Storage.DetectionStore.Open(_dir))
+        {
+            var page = await store.QueryAsync(new Nii.Socs.Core.Storage.DetectionQuery { Participant = new Nii.Socs.Core.Participants.ParticipantId("u-tokyo"), From = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), RuleSid = 1000004 });
+            record = page.Records.Single().Id.ToString();
+        }
+
+        var grants = new Dictionary<string, string>();
+        foreach (var kind in new[] { "investigation", "research" })
+        {
+            var request = Cli.Cli.Run("consent", "request", "--data", _dir, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", "sample for analysis", "--requester", "staff:yamada", "--kind", kind);
+            var id = Field(request.Out, "request");
+            var wrapped = request.Out.Split('\n').Single(l => l.StartsWith("needs_key\t", StringComparison.Ordinal)).Split('\t')[2];
+            var key = Cli.Cli.Run("keys", "unwrap", "--wrapped", wrapped, "--private-key", Path.Combine(_dir, "pki", "operators", "u-tokyo-sato.key.pem")).Out.Trim();
+            var approve = Cli.Cli.Run("consent", "approve", "--data", _dir, "--request", id, "--key", "2969=" + key, "--operator", "sato");
+            Assert.True(approve.ExitCode == 0, approve.Error);
+            grants[kind] = Field(approve.Out, "grant");
+        }
+
+        var refused = Cli.Cli.Run("research", "malware", "--data", _dir, "--grant", grants["investigation"], "--record", record, "--recipient", "malware-lab", "--out", _dir + "-out2");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("research", refused.Error, StringComparison.Ordinal);
+
+        var export = Cli.Cli.Run("research", "malware", "--data", _dir, "--grant", grants["research"], "--record", record, "--recipient", "malware-lab", "--out", _dir + "-out");
+        Assert.True(export.ExitCode == 0, export.Error);
+        Assert.DoesNotContain("X5O!P", File.ReadAllText(Path.Combine(_dir + "-out", "manifest.json")), StringComparison.Ordinal);
+        using var zip = new ICSharpCode.SharpZipLib.Zip.ZipFile(Path.Combine(_dir + "-out", "samples.zip")) { Password = "infected" };
+        var sample = zip.Cast<ICSharpCode.SharpZipLib.Zip.ZipEntry>().First(e => !e.Name.EndsWith(".json", StringComparison.Ordinal));
+        using var reader = new StreamReader(zip.GetInputStream(sample));
+        Assert.Contains("X5O!P%@AP", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+
+        // The export's views are in the history, like every view.
+        Assert.Contains(Nii.Socs.Core.Storage.OperationHistoryStore.ReadAll(_dir), e => e.Action == "consent.viewed" && e.Subject.EndsWith(record, StringComparison.Ordinal));
+    }
+
+    private static string Field(string text, string name) =>
+        text.Split('\n').First(l => l.StartsWith(name + "\t", StringComparison.Ordinal)).Split('\t')[1];
+}
