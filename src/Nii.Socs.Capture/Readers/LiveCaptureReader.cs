@@ -14,6 +14,8 @@ namespace Nii.Socs.Capture.Readers;
 /// </remarks>
 public sealed class LiveCaptureReader : CaptureReader
 {
+    private long _windowStart = System.Diagnostics.Stopwatch.GetTimestamp();
+
     private readonly LibPcapLiveDevice _device;
 
     private LiveCaptureReader(LibPcapLiveDevice device, LinkType linkType)
@@ -60,12 +62,26 @@ public sealed class LiveCaptureReader : CaptureReader
         return new LiveCaptureReader(device, (LinkType)(int)device.LinkType);
     }
 
+    /// <summary>How long a read window lasts: once this much time has passed since <see cref="BeginWindow"/>,
+    /// <see cref="TryReadFrame"/> returns false even under continuous traffic, so the caller can process
+    /// what it has (seal, store, mail) and begin the next window; null for windows that end only when idle.</summary>
+    /// <value>The default is null.</value>
+    public TimeSpan? WindowLength { get; set; }
+
+    /// <summary>Begins a read window (see <see cref="WindowLength"/>).</summary>
+    public void BeginWindow() => _windowStart = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>Waits up to the read timeout for the next frame.</summary>
     /// <param name="frame">The frame; its span is valid until the next call.</param>
-    /// <returns>True when a frame arrived.</returns>
+    /// <returns>True when a frame arrived; false at the read timeout or at the end of the window.</returns>
     public override bool TryReadFrame(out CaptureFrame frame)
     {
         frame = default;
+        if (WindowLength is { } window && System.Diagnostics.Stopwatch.GetElapsedTime(_windowStart) >= window)
+        {
+            return false;
+        }
+
         if (_device.GetNextPacket(out var capture) != GetPacketStatus.PacketRead)
         {
             return false;

@@ -144,8 +144,8 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
 }
 
 /// <summary>Captures live from a network interface through libpcap, when <c>Socs:Capture:Interface</c> is set (R4.4).</summary>
-/// <remarks>Frames are taken in windows that end after a second without traffic, so detections are sealed and
-/// stored promptly; each window with traffic is one history entry.</remarks>
+/// <remarks>Frames are taken in windows that end after a second without traffic or two seconds of it, so
+/// detections are sealed and stored promptly; each window with traffic is one history entry.</remarks>
 internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions> options, ILogger<LiveCaptureService> logger, IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -163,10 +163,14 @@ internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions>
     private async Task LoopAsync(CaptureOptions o, CancellationToken stoppingToken)
     {
         using var reader = Capture.Readers.LiveCaptureReader.Open(o.Interface!, string.IsNullOrWhiteSpace(o.Filter) ? null : o.Filter, TimeSpan.FromSeconds(1));
+
+        // A window ends after 1 s without traffic or after 2 s of it, so continuous traffic is still sealed and stored promptly.
+        reader.WindowLength = TimeSpan.FromSeconds(2);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                reader.BeginWindow();
                 var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
                 var notifier = services.GetService<Mail.Notifier>();
                 var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
