@@ -87,7 +87,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             var first = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
 
             // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
-            var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
+            var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
             var ingestor = new Ingestor(data, rules, new LoadGovernorOptions());
             using var outbox = MailOutbox.Open(dataDirectory);
             var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);

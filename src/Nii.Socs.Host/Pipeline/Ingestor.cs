@@ -20,10 +20,10 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 {
     private const int BatchSize = 256;
 
-    /// <summary>The scope of every active participant (R5.1).</summary>
-    public static ScopeIndex ScopeOf(RegistryState registry) => ScopeIndex.Create(
+    /// <summary>The scope of every participant active at an instant (R5.1, R11, R12): traffic of others is not stored.</summary>
+    public static ScopeIndex ScopeOf(RegistryState registry, DateTimeOffset at) => ScopeIndex.Create(
         registry.Participants.Values
-            .Where(p => p.TerminatedFrom is null)
+            .Where(p => p.StatusOn(Core.Time.Jst.DateOf(at)) == ParticipantStatus.Active)
             .SelectMany(p => p.Prefixes.Select(prefix => new ScopeAssignment(p.Id, prefix))));
 
     /// <summary>Ingests one capture (pcap, pcapng) or EVE JSON file.</summary>
@@ -45,7 +45,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
     private async Task<IngestResult> RunAsync(Func<CapturePipeline, Action<CaptureDetection>, Task<CaptureSummary>> run, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
-        var scope = ScopeOf(data.Registry.State);
+        var scope = ScopeOf(data.Registry.State, data.Time.GetUtcNow());
         var pipeline = new CapturePipeline(scope, rules, governor, data.Time);
         var channel = Channel.CreateBounded<CaptureDetection>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         var stored = new List<DetectionRecord>();

@@ -94,7 +94,7 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
             {
                 try
                 {
-                    var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
+                    var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
                     var notifier = services.GetService<Mail.Notifier>();
                     var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
                         file,
@@ -171,7 +171,7 @@ internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions>
             try
             {
                 reader.BeginWindow();
-                var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State)));
+                var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
                 var notifier = services.GetService<Mail.Notifier>();
                 var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
                     reader,

@@ -53,7 +53,17 @@ public sealed record CertificateEntry(string Thumbprint, string OperatorEmail, C
 /// <param name="Certificates">Certificates by thumbprint, active and revoked.</param>
 /// <param name="Agreements">Retention agreements in the order made (R7.3).</param>
 /// <param name="TerminatedFrom">The first date it is no longer a participant; null when not terminated.</param>
-public sealed record ParticipantEntry(ParticipantId Id, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ImmutableDictionary<string, CertificateEntry> Certificates, ImmutableArray<RetentionAgreement> Agreements, DateOnly? TerminatedFrom);
+public sealed record ParticipantEntry(ParticipantId Id, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ImmutableDictionary<string, CertificateEntry> Certificates, ImmutableArray<RetentionAgreement> Agreements, DateOnly? TerminatedFrom)
+{
+    /// <summary>The participant's lifecycle (R11, R12): approval, automatic extension, termination — the same state machine applications go through.</summary>
+    /// <value>The default is an undecided application; the fold approves it on <see cref="ApplicationApproved"/>.</value>
+    public ParticipantLifecycle Lifecycle { get; init; } = ParticipantLifecycle.Applied;
+
+    /// <summary>The participant's status on a JST date (R11, R12.1).</summary>
+    /// <param name="date">The date.</param>
+    /// <returns>The status.</returns>
+    public ParticipantStatus StatusOn(DateOnly date) => Lifecycle.StatusOn(date);
+}
 
 /// <summary>A temporary exclusion of monitored prefixes (R5.2).</summary>
 /// <param name="Id">The exclusion id.</param>
@@ -136,7 +146,15 @@ public sealed record RegistryState
             ExclusionEnded x => Exclusions.TryGetValue(x.ExclusionId, out var ex) && ex.EndedAt is null
                 ? this with { Exclusions = Exclusions.SetItem(ex.Id, ex with { EndedAt = x.At }) }
                 : this,
-            ParticipantTerminated t => Update(t.Participant, x => x with { TerminatedFrom = t.EffectiveFrom }),
+            ParticipantTerminated t => Update(t.Participant, x => x with
+            {
+                TerminatedFrom = t.EffectiveFrom,
+
+                // R12.1: in effect from the day after the notice date, so the notice is dated the day before.
+                Lifecycle = x.Lifecycle.ApprovedOn is not null && x.Lifecycle.TerminationNoticeDate is null
+                    ? x.Lifecycle.NoticeTermination(t.EffectiveFrom.AddDays(-1))
+                    : x.Lifecycle,
+            }),
             _ => throw new ArgumentException($"Unknown registry event {e.GetType().Name}.", nameof(e)),
         };
     }
@@ -156,8 +174,12 @@ public sealed record RegistryState
         }
 
         var participant = Participants.TryGetValue(app.Participant, out var existing)
-            ? existing with { Name = app.Name, Prefixes = app.Prefixes, Contacts = app.Contacts, Operators = app.Operators, TerminatedFrom = null }
-            : new ParticipantEntry(app.Participant, app.Name, app.Prefixes, app.Contacts, app.Operators, ImmutableDictionary<string, CertificateEntry>.Empty.WithComparers(StringComparer.Ordinal), [], null);
+            ? existing with { Name = app.Name, Prefixes = app.Prefixes, Contacts = app.Contacts, Operators = app.Operators, TerminatedFrom = null, Lifecycle = ParticipantLifecycle.Applied.Approve(Time.Jst.DateOf(a.At)) }
+            : new ParticipantEntry(app.Participant, app.Name, app.Prefixes, app.Contacts, app.Operators, ImmutableDictionary<string, CertificateEntry>.Empty.WithComparers(StringComparer.Ordinal), [], null)
+            {
+                // R11.1: the usage period starts on the JST date of the approval.
+                Lifecycle = ParticipantLifecycle.Applied.Approve(Time.Jst.DateOf(a.At)),
+            };
         return this with
         {
             Applications = Applications.SetItem(app.Id, app with { Status = ApplicationStatus.Approved }),
