@@ -102,56 +102,30 @@ internal static class RegistryEventCodec
         return buffer.WrittenSpan.ToArray();
     }
 
+    private const string What = "A registry event";
+
     /// <exception cref="InvalidDataException">The bytes are not exactly one event of schema 1.</exception>
-    public static RegistryEvent Decode(ReadOnlyMemory<byte> bytes)
-    {
-        try
+    public static RegistryEvent Decode(ReadOnlyMemory<byte> bytes) => EventFraming.Decode(bytes, Schema, What, DecodeBody);
+
+    private static RegistryEvent DecodeBody(ref MessagePackReader r, int kind, DateTimeOffset at) =>
+        kind switch
         {
-            var r = new MessagePackReader(bytes);
-            var count = r.ReadArrayHeader();
-            if (count < 3 || r.ReadInt32() != Schema)
-            {
-                throw new InvalidDataException("A registry event is not schema 1.");
-            }
+            1 => new ApplicationSubmitted(at, Text(ref r), Participant(ref r), Text(ref r), ReadPrefixes(ref r), ReadStrings(ref r), ReadOperators(ref r)),
+            2 => new ApplicationApproved(at, Text(ref r)),
+            3 => new ApplicationRefused(at, Text(ref r), Text(ref r)),
+            4 => new PrefixesChanged(at, Participant(ref r), ReadPrefixes(ref r)),
+            5 => new ContactsChanged(at, Participant(ref r), ReadStrings(ref r)),
+            6 => new OperatorsChanged(at, Participant(ref r), ReadOperators(ref r)),
+            7 => new CertificateIssued(at, Participant(ref r), Text(ref r), Text(ref r)),
+            8 => new CertificateRevoked(at, Participant(ref r), Text(ref r), Text(ref r)),
+            9 => new AgreementMade(at, Participant(ref r), r.ReadInt32(), DateOnly.FromDayNumber(r.ReadInt32())),
+            10 => new ExclusionStarted(at, Text(ref r), ReadPrefixes(ref r), r.TryReadNil() ? null : new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), Text(ref r)),
+            11 => new ExclusionEnded(at, Text(ref r)),
+            12 => new ParticipantTerminated(at, Participant(ref r), DateOnly.FromDayNumber(r.ReadInt32())),
+            _ => throw new InvalidDataException($"A registry event has unknown kind {kind}."),
+        };
 
-            var kind = r.ReadInt32();
-            var at = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
-            RegistryEvent e = kind switch
-            {
-                1 => new ApplicationSubmitted(at, Text(ref r), Participant(ref r), Text(ref r), ReadPrefixes(ref r), ReadStrings(ref r), ReadOperators(ref r)),
-                2 => new ApplicationApproved(at, Text(ref r)),
-                3 => new ApplicationRefused(at, Text(ref r), Text(ref r)),
-                4 => new PrefixesChanged(at, Participant(ref r), ReadPrefixes(ref r)),
-                5 => new ContactsChanged(at, Participant(ref r), ReadStrings(ref r)),
-                6 => new OperatorsChanged(at, Participant(ref r), ReadOperators(ref r)),
-                7 => new CertificateIssued(at, Participant(ref r), Text(ref r), Text(ref r)),
-                8 => new CertificateRevoked(at, Participant(ref r), Text(ref r), Text(ref r)),
-                9 => new AgreementMade(at, Participant(ref r), r.ReadInt32(), DateOnly.FromDayNumber(r.ReadInt32())),
-                10 => new ExclusionStarted(at, Text(ref r), ReadPrefixes(ref r), r.TryReadNil() ? null : new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), Text(ref r)),
-                11 => new ExclusionEnded(at, Text(ref r)),
-                12 => new ParticipantTerminated(at, Participant(ref r), DateOnly.FromDayNumber(r.ReadInt32())),
-                _ => throw new InvalidDataException($"A registry event has unknown kind {kind}."),
-            };
-            if (r.Consumed != bytes.Length)
-            {
-                throw new InvalidDataException("A registry event has trailing bytes.");
-            }
-
-            return e;
-        }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or ArgumentException or FormatException or OverflowException)
-        {
-            throw new InvalidDataException("A registry event cannot be decoded: " + ex.Message, ex);
-        }
-    }
-
-    private static void Head(ref MessagePackWriter w, int kind, RegistryEvent e, int fields)
-    {
-        w.WriteArrayHeader(3 + fields);
-        w.Write(Schema);
-        w.Write(kind);
-        w.Write(e.At.UtcTicks);
-    }
+    private static void Head(ref MessagePackWriter w, int kind, RegistryEvent e, int fields) => EventFraming.Head(ref w, Schema, kind, e.At, fields);
 
     private static void Prefixes(ref MessagePackWriter w, ImmutableArray<IPPrefix> prefixes)
     {
@@ -160,16 +134,6 @@ internal static class RegistryEventCodec
         foreach (var p in items)
         {
             w.Write(p.ToString());
-        }
-    }
-
-    private static void Strings(ref MessagePackWriter w, ImmutableArray<string> strings)
-    {
-        var items = strings.IsDefault ? [] : strings;
-        w.WriteArrayHeader(items.Length);
-        foreach (var s in items)
-        {
-            w.Write(s);
         }
     }
 
@@ -187,9 +151,13 @@ internal static class RegistryEventCodec
         }
     }
 
-    private static string Text(ref MessagePackReader r) => r.ReadString() ?? throw new InvalidDataException("A registry event has a nil text.");
+    private static void Strings(ref MessagePackWriter w, ImmutableArray<string> strings) => EventFraming.Strings(ref w, strings);
 
-    private static ParticipantId Participant(ref MessagePackReader r) => new(Text(ref r));
+    private static string Text(ref MessagePackReader r) => EventFraming.Text(ref r, What);
+
+    private static ParticipantId Participant(ref MessagePackReader r) => EventFraming.Participant(ref r, What);
+
+    private static ImmutableArray<string> ReadStrings(ref MessagePackReader r) => EventFraming.ReadStrings(ref r, What);
 
     private static ImmutableArray<IPPrefix> ReadPrefixes(ref MessagePackReader r)
     {
@@ -198,18 +166,6 @@ internal static class RegistryEventCodec
         for (var i = 0; i < n; i++)
         {
             builder.Add(IPPrefix.Parse(Text(ref r)));
-        }
-
-        return builder.MoveToImmutable();
-    }
-
-    private static ImmutableArray<string> ReadStrings(ref MessagePackReader r)
-    {
-        var n = r.ReadArrayHeader();
-        var builder = ImmutableArray.CreateBuilder<string>(n);
-        for (var i = 0; i < n; i++)
-        {
-            builder.Add(Text(ref r));
         }
 
         return builder.MoveToImmutable();

@@ -49,48 +49,22 @@ internal static class OutboxEventCodec
         return buffer.WrittenSpan.ToArray();
     }
 
+    private const string What = "An outbox event";
+
     /// <exception cref="InvalidDataException">The bytes are not exactly one event of schema 1.</exception>
-    public static OutboxEvent Decode(ReadOnlyMemory<byte> bytes)
-    {
-        try
+    public static OutboxEvent Decode(ReadOnlyMemory<byte> bytes) => EventFraming.Decode(bytes, Schema, What, DecodeBody);
+
+    private static OutboxEvent DecodeBody(ref MessagePackReader r, int kind, DateTimeOffset at) =>
+        kind switch
         {
-            var r = new MessagePackReader(bytes);
-            var count = r.ReadArrayHeader();
-            if (count < 3 || r.ReadInt32() != Schema)
-            {
-                throw new InvalidDataException("An outbox event is not schema 1.");
-            }
+            1 => new MailQueued(at, ReadMail(ref r)),
+            2 => new RowsDeferred(at, Participant(ref r), ReadStrings(ref r), ReadRows(ref r)),
+            3 => new MailSent(at, r.ReadInt64()),
+            4 => new MailFailed(at, r.ReadInt64(), r.ReadInt32(), Instant(ref r), Text(ref r)),
+            _ => throw new InvalidDataException($"An outbox event has unknown kind {kind}."),
+        };
 
-            var kind = r.ReadInt32();
-            var at = Instant(ref r);
-            OutboxEvent e = kind switch
-            {
-                1 => new MailQueued(at, ReadMail(ref r)),
-                2 => new RowsDeferred(at, Participant(ref r), ReadStrings(ref r), ReadRows(ref r)),
-                3 => new MailSent(at, r.ReadInt64()),
-                4 => new MailFailed(at, r.ReadInt64(), r.ReadInt32(), Instant(ref r), Text(ref r)),
-                _ => throw new InvalidDataException($"An outbox event has unknown kind {kind}."),
-            };
-            if (r.Consumed != bytes.Length)
-            {
-                throw new InvalidDataException("An outbox event has trailing bytes.");
-            }
-
-            return e;
-        }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or ArgumentException or FormatException or OverflowException)
-        {
-            throw new InvalidDataException("An outbox event cannot be decoded: " + ex.Message, ex);
-        }
-    }
-
-    private static void Head(ref MessagePackWriter w, int kind, OutboxEvent e, int fields)
-    {
-        w.WriteArrayHeader(3 + fields);
-        w.Write(Schema);
-        w.Write(kind);
-        w.Write(e.At.UtcTicks);
-    }
+    private static void Head(ref MessagePackWriter w, int kind, OutboxEvent e, int fields) => EventFraming.Head(ref w, Schema, kind, e.At, fields);
 
     private static void Mail(ref MessagePackWriter w, OutboundMail m)
     {
@@ -220,34 +194,16 @@ internal static class OutboxEventCodec
 
     private static ushort? ReadPort(ref MessagePackReader r) => r.TryReadNil() ? null : r.ReadUInt16();
 
-    private static void Strings(ref MessagePackWriter w, ImmutableArray<string> strings)
-    {
-        var items = strings.IsDefault ? [] : strings;
-        w.WriteArrayHeader(items.Length);
-        foreach (var s in items)
-        {
-            w.Write(s);
-        }
-    }
-
-    private static ImmutableArray<string> ReadStrings(ref MessagePackReader r)
-    {
-        var n = r.ReadArrayHeader();
-        var builder = ImmutableArray.CreateBuilder<string>(n);
-        for (var i = 0; i < n; i++)
-        {
-            builder.Add(Text(ref r));
-        }
-
-        return builder.MoveToImmutable();
-    }
-
     private static byte[] Bytes(ref MessagePackReader r) =>
         r.ReadBytes()?.ToArray() ?? throw new InvalidDataException("An outbox event has nil bytes.");
 
-    private static DateTimeOffset Instant(ref MessagePackReader r) => new(r.ReadInt64(), TimeSpan.Zero);
+    private static DateTimeOffset Instant(ref MessagePackReader r) => EventFraming.Instant(ref r);
 
-    private static string Text(ref MessagePackReader r) => r.ReadString() ?? throw new InvalidDataException("An outbox event has a nil text.");
+    private static void Strings(ref MessagePackWriter w, ImmutableArray<string> strings) => EventFraming.Strings(ref w, strings);
 
-    private static ParticipantId Participant(ref MessagePackReader r) => new(Text(ref r));
+    private static ImmutableArray<string> ReadStrings(ref MessagePackReader r) => EventFraming.ReadStrings(ref r, What);
+
+    private static string Text(ref MessagePackReader r) => EventFraming.Text(ref r, What);
+
+    private static ParticipantId Participant(ref MessagePackReader r) => EventFraming.Participant(ref r, What);
 }
