@@ -114,27 +114,7 @@ public sealed class PcapngWriter : IDisposable
         }
     }
 
-    private void Write32(Span<byte> span, uint value)
-    {
-        if (_bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(span, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(span, value);
-        }
-    }
+    private void Write32(Span<byte> span, uint value) => Endian.Write32(span, value, _bigEndian);
 
-    private void Write16(Span<byte> span, ushort value)
-    {
-        if (_bigEndian)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(span, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(span, value);
-        }
-    }
+    private void Write16(Span<byte> span, ushort value) => Endian.Write16(span, value, _bigEndian);
 }
