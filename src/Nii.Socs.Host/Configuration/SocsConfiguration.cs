@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nii.Socs.Capture.Governor;
 using Nii.Socs.Host.Mail;
 
 namespace Nii.Socs.Host.Configuration;
@@ -15,6 +16,7 @@ internal static class SocsConfiguration
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
         Add<PortalOptions, PortalOptionsValidator>(services, PortalOptions.SectionName);
         Add<CaptureOptions, CaptureOptionsValidator>(services, CaptureOptions.SectionName);
+        Add<LoadGovernorOptions, LoadGovernorOptionsValidator>(services, LoadGovernorOptions.SectionName);
         Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
         return services;
     }
