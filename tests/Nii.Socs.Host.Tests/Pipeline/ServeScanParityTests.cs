@@ -20,7 +20,6 @@ public sealed class ServeScanParityTests(ITestOutputHelper output) : IDisposable
     public void Dispose()
     {
         Directory.Delete(_root, recursive: true);
-        File.Delete(Path.Combine(_root, "data") + ".kek");
     }
 
     [Fact]

@@ -122,7 +122,10 @@ internal static class ServiceKit
     }
 
     /// <summary>Starts <c>socs serve</c> as the product runs it (<c>dotnet socs.dll serve</c>), on a data directory with its own incoming directory and rules.</summary>
-    public static Process StartServe(string data, string rules)
+    /// <param name="data">The data directory.</param>
+    /// <param name="rules">The rule file.</param>
+    /// <param name="onLine">Called with each line the service logs on stdout.</param>
+    public static Process StartServe(string data, string rules, Action<string>? onLine = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "socs.dll"));
@@ -134,7 +137,13 @@ internal static class ServiceKit
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                onLine?.Invoke(line);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
