@@ -24,6 +24,9 @@ internal sealed class PortalHost : IAsyncDisposable
         Server = server;
     }
 
+    /// <summary>The stores it serves (for the admin channel, <see cref="Cli.AdminChannel"/>).</summary>
+    public SocsData Data => _data;
+
     /// <summary>The running server.</summary>
     public PortalServer Server { get; }
 
