@@ -161,6 +161,7 @@ internal static class CaptureCommands
         output.WriteLine($"out of scope (dropped)\t{summary.OutOfScope}");
         output.WriteLine($"malformed\t{summary.Malformed}{Reasons(summary)}");
         output.WriteLine($"excluded under load\t{summary.Excluded}");
+        output.WriteLine($"pcre timeouts\t{summary.PcreTimeouts}");
         output.WriteLine($"detections\t{summary.Detections}");
         foreach (var (sid, count) in summary.DetectionsBySid)
         {
@@ -230,6 +231,7 @@ internal static class CaptureCommands
 
             w.WriteEndObject();
             w.WriteNumber("excluded", summary.Excluded);
+            w.WriteNumber("pcre_timeouts", summary.PcreTimeouts);
             w.WriteNumber("detections", summary.Detections);
             w.WriteStartObject("detections_by_sid");
             foreach (var (sid, count) in summary.DetectionsBySid)
