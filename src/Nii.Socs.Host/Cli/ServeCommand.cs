@@ -41,6 +41,8 @@ internal static class ServeCommand
         builder.Services.AddSocsMail();
         builder.Services.AddSocsPortalService();
         builder.Services.AddHostedService<AdminChannelService>();
+        // Under systemd (Type=notify): READY=1 once started, STOPPING=1 on SIGTERM, journald log format.
+        builder.Services.AddSystemd();
         using var host = builder.Build();
         try
         {
