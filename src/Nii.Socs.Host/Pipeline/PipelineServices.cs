@@ -58,6 +58,7 @@ internal sealed class KeyRotationService(SocsData data, TimeProvider time, ILogg
                 {
                     if (rotation.Created)
                     {
+                        SocsMetrics.Rotated();
                         PipelineServices.LogRotation(logger, rotation.Current.Participant.Value, rotation.Current.Index, rotation.Destroyed.Count);
                     }
                 }
@@ -101,6 +102,7 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
                         notifier is null ? null : async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct),
                         stoppingToken);
                     File.Move(file, Path.Combine(processed, Path.GetFileName(file)), overwrite: true);
+                    SocsMetrics.Ingested(Path.Combine(processed, Path.GetFileName(file)), result.Summary, result.Stored.Count, time.GetUtcNow());
                     PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.Stored.Count);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -128,6 +130,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
             try
             {
                 var report = await sweeper.SweepAsync(null, false, stoppingToken);
+                SocsMetrics.Swept();
                 if (report.Partitions.Count + report.EpochKeys.Count > 0)
                 {
                     PipelineServices.LogSwept(logger, report.Partitions.Count, report.EpochKeys.Count);
@@ -181,6 +184,7 @@ internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions>
                     stoppingToken);
                 if (result.Summary.FramesRead > 0)
                 {
+                    SocsMetrics.Captured(result.Summary, result.Stored.Count, data.Time.GetUtcNow());
                     PipelineServices.LogIngested(logger, o.Interface!, result.Summary.FramesRead, result.Stored.Count);
                 }
             }
