@@ -126,6 +126,29 @@ public sealed class OneOwnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R6.4")]
+    public void A_copy_of_a_stopped_data_directory_restores_elsewhere_without_the_KEK_and_verifies()
+    {
+        PrepareDemo();
+        var restored = Path.Combine(_root, "restored");
+        foreach (var file in Directory.EnumerateFiles(Data, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Data, file);
+            Assert.False(relative.EndsWith(".kek", StringComparison.Ordinal), "the key-encryption key must not be inside the data directory");
+            if (relative.StartsWith("run" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                continue; // lock, owner pid and socket belong to the running process, not to the data
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(restored, relative))!);
+            File.Copy(file, Path.Combine(restored, relative));
+        }
+
+        Assert.Equal(Cli.Cli.Run("audit", "verify", "--data", Data).Out, Cli.Cli.Run("audit", "verify", "--data", restored).Out);
+        Assert.Equal(Cli.Cli.Run("store", "stats", "--data", Data).Out, Cli.Cli.Run("store", "stats", "--data", restored).Out);
+    }
+
+    [Fact]
     public void The_lock_is_counted_within_a_process_and_released_with_the_last_hold()
     {
         Directory.CreateDirectory(Data);
