@@ -68,7 +68,7 @@ internal static class DemoCommand
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
         using var owner = DemoRun.TakeOwnership(directory);
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var run = new DemoRun(context, directory, samples);
+        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
         if (!noServe)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nii.Socs.Capture.Governor;
 using Nii.Socs.Host.Mail;
 
 namespace Nii.Socs.Host.Configuration;
@@ -17,6 +18,7 @@ internal static class SocsConfiguration
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
         Add<PortalOptions, PortalOptionsValidator>(services, PortalOptions.SectionName);
         Add<CaptureOptions, CaptureOptionsValidator>(services, CaptureOptions.SectionName);
+        Add<LoadGovernorOptions, LoadGovernorOptionsValidator>(services, LoadGovernorOptions.SectionName);
         Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
         Add<HealthOptions, HealthOptionsValidator>(services, HealthOptions.SectionName);
         return services;
