@@ -99,7 +99,11 @@ public sealed class RuleMatcher
 
         _patterns.Clear();
         _candidates.Clear();
-        _automaton.Scan(content, _patternStamps, _stamp, _patterns);
+        if (_patternStamps.Length > 0)
+        {
+            _automaton.Scan(content, _patternStamps, _stamp, _patterns);
+        }
+
         foreach (var pattern in _patterns)
         {
             foreach (var rule in _rulesOfPattern[pattern])
