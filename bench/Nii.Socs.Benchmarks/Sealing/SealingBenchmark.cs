@@ -66,18 +66,35 @@ internal static class SealingBenchmark
                 var nonce = new byte[aead.NonceSize];
                 var aad = context.AssociatedData.ToArray();
 
-                // Reference: what sealing costs at the least: a random nonce and one AEAD call with the same AAD.
+                // Reference: what sealing costs at the least: a CSPRNG nonce (drawn in 4 KiB blocks, as the sealer
+                // does) and one AEAD call with the same AAD into a preallocated buffer.
+                var block = new byte[4096];
+                var at = block.Length;
                 void Raw()
                 {
-                    RandomNumberGenerator.Fill(nonce);
+                    if (at + nonce.Length > block.Length)
+                    {
+                        RandomNumberGenerator.Fill(block);
+                        at = 0;
+                    }
+
+                    block.AsSpan(at, nonce.Length).CopyTo(nonce);
+                    at += nonce.Length;
                     aead.Encrypt(rawKey, nonce, aad, plaintext, rawOut);
                 }
 
                 void Layer() => sealer.Seal(key, context, plaintext, output);
 
+                // As the ingest path seals a detection: a context per record and a new blob per record.
+                var id = DetectionId.New(header.ObservedAt);
+                void Ingest() => sealer.Seal(key, SealingContext.For(epoch, id, header), plaintext);
+
                 var (raw, layer) = Compare(Raw, Layer);
+                var (raw2, ingest) = Compare(Raw, Ingest);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{algorithm,-28} {size,6} B  {raw,13:F0}  {layer,18:F0}  {(layer / raw) - 1,8:P1}   {size / layer * 1e3,10:F0}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  as the ingest path (context + new blob per record): raw {raw2:F0} ns, ingest {ingest:F0} ns, speed ratio {raw2 / ingest:F2}"));
             }
 
             foreach (var size in new[] { 64, 1024, 65536 })

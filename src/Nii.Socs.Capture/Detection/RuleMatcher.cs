@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using Nii.Socs.Capture.Dissection;
 
@@ -20,6 +21,9 @@ namespace Nii.Socs.Capture.Detection;
 /// </remarks>
 public sealed class RuleMatcher
 {
+    /// <summary>Up to this many fast patterns per header-group combination, one <see cref="SearchValues{T}"/> pass.</summary>
+    internal const int DefaultSearchValuesLimit = 48;
+
     private readonly Rule[] _rules;
     private readonly Group[] _groups;
     private readonly Dictionary<string, Prefilter> _prefilters = new(StringComparer.Ordinal);
@@ -29,6 +33,7 @@ public sealed class RuleMatcher
     private readonly StringBuilder _key = new();
     private readonly MatchScratch _scratch = new();
     private readonly int _patternCount;
+    private readonly int _searchValuesLimit;
     private char[] _text = new char[2048];
     private int _stamp;
 
@@ -36,8 +41,15 @@ public sealed class RuleMatcher
     /// <param name="rules">The rules.</param>
     /// <exception cref="ArgumentNullException"><paramref name="rules"/> is null.</exception>
     public RuleMatcher(RuleSet rules)
+        : this(rules, DefaultSearchValuesLimit)
+    {
+    }
+
+    /// <summary>Builds the prefilter, choosing the window bitmap above <paramref name="searchValuesLimit"/> patterns (tests pass 0).</summary>
+    internal RuleMatcher(RuleSet rules, int searchValuesLimit)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        _searchValuesLimit = searchValuesLimit;
         _rules = [.. rules.Rules];
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -112,9 +124,17 @@ public sealed class RuleMatcher
         }
 
         _candidates.Clear();
-        if (prefilter.Values is not null && content.Length >= prefilter.ShortestPattern)
+        if (content.Length >= prefilter.ShortestPattern)
         {
-            Scan(prefilter, content);
+            if (prefilter.Values is not null)
+            {
+                Scan(prefilter, content);
+            }
+
+            if (prefilter.Anchors is not null)
+            {
+                ScanAnchors(prefilter, content);
+            }
         }
 
         if (_candidates.Count == 0 && prefilter.Always.Length == 0)
@@ -175,6 +195,48 @@ public sealed class RuleMatcher
         }
     }
 
+    /// <summary>
+    /// The many-pattern pass: every <see cref="Prefilter.Step"/>-th 4-byte window of the content is looked up in a bitmap
+    /// of the 4-byte windows that start within the first <see cref="Prefilter.Step"/> bytes of each pattern, so every
+    /// occurrence of a pattern is seen at one sampled window; the cost per byte does not grow with the pattern count.
+    /// </summary>
+    private void ScanAnchors(Prefilter prefilter, ReadOnlySpan<byte> content)
+    {
+        var bitmap = prefilter.Anchors!;
+        var step = prefilter.Step;
+        for (var at = 0; at + 4 <= content.Length; at += step)
+        {
+            var window = BinaryPrimitives.ReadUInt32LittleEndian(content[at..]) | Prefilter.FoldMask;
+            var hash = Prefilter.Hash(window);
+            if ((bitmap[hash >> 6] & (1UL << (int)hash)) == 0 || !prefilter.AnchorEntries!.TryGetValue(window, out var entries))
+            {
+                continue;
+            }
+
+            foreach (var (pattern, offset) in entries)
+            {
+                var position = at - offset;
+                var folded = prefilter.Patterns[pattern];
+                if (position >= 0 && position + folded.Length <= content.Length && FoldedEquals(content.Slice(position, folded.Length), folded))
+                {
+                    AddRulesOf(prefilter, pattern);
+                }
+            }
+        }
+    }
+
+    private void AddRulesOf(Prefilter prefilter, int pattern)
+    {
+        foreach (var rule in prefilter.RulesOfPattern[pattern])
+        {
+            if (_ruleStamps[rule] != _stamp)
+            {
+                _ruleStamps[rule] = _stamp;
+                _candidates.Add(rule);
+            }
+        }
+    }
+
     /// <summary>Adds the rules of every fast pattern that starts at <paramref name="position"/> (ASCII letters folded).</summary>
     private void Confirm(Prefilter prefilter, ReadOnlySpan<byte> content, int position)
     {
@@ -193,14 +255,7 @@ public sealed class RuleMatcher
                 continue;
             }
 
-            foreach (var rule in prefilter.RulesOfPattern[p])
-            {
-                if (_ruleStamps[rule] != _stamp)
-                {
-                    _ruleStamps[rule] = _stamp;
-                    _candidates.Add(rule);
-                }
-            }
+            AddRulesOf(prefilter, p);
         }
     }
 
@@ -234,7 +289,7 @@ public sealed class RuleMatcher
             return prefilter;
         }
 
-        prefilter = new Prefilter(_rules, applicable.SelectMany(g => _groups[g].Rules).Order().ToArray());
+        prefilter = new Prefilter(_rules, applicable.SelectMany(g => _groups[g].Rules).Order().ToArray(), _searchValuesLimit);
         _prefilters.Add(_key.ToString(), prefilter);
         return prefilter;
     }
@@ -242,9 +297,15 @@ public sealed class RuleMatcher
     private sealed record Group(Rule Representative, int[] Rules);
 
     /// <summary>The fast patterns of one combination of header groups, searched in one pass.</summary>
+    /// <remarks>Up to <see cref="DefaultSearchValuesLimit"/> patterns: one <see cref="SearchValues{T}"/> pass (vectorised for few
+    /// patterns). More: patterns of 4 bytes or more through the sampled 4-byte window bitmap (<see cref="ScanAnchors"/>),
+    /// shorter ones through <see cref="SearchValues{T}"/>.</remarks>
     private sealed class Prefilter
     {
-        public Prefilter(Rule[] rules, int[] members)
+        public const uint FoldMask = 0x20202020;
+        private const int HashBits = 20;
+        private const int MaxStep = 13;
+        public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
         {
             var ids = new Dictionary<string, int>(StringComparer.Ordinal);
             var patterns = new List<byte[]>();
@@ -276,7 +337,48 @@ public sealed class RuleMatcher
             RulesOfPattern = [.. rulesOf.Select(l => l.ToArray())];
             Always = [.. always];
             ShortestPattern = patterns.Count == 0 ? int.MaxValue : patterns.Min(p => p.Length);
-            Values = patterns.Count == 0 ? null : SearchValues.Create([.. ids.Keys], StringComparison.OrdinalIgnoreCase);
+            var keys = ids.Keys.ToArray();
+            if (patterns.Count <= searchValuesLimit)
+            {
+                Values = patterns.Count == 0 ? null : SearchValues.Create(keys, StringComparison.OrdinalIgnoreCase);
+            }
+            else if (patterns.All(p => p.Length < 4))
+            {
+                Values = SearchValues.Create(keys, StringComparison.OrdinalIgnoreCase);
+            }
+            else
+            {
+                var shortOnes = keys.Where(k => k.Length < 4).ToArray();
+                Values = shortOnes.Length == 0 ? null : SearchValues.Create(shortOnes, StringComparison.OrdinalIgnoreCase);
+                var shortestLong = patterns.Where(p => p.Length >= 4).Min(p => p.Length);
+                Step = Math.Min(shortestLong, MaxStep) - 4 + 1;
+                Anchors = new ulong[1 << (HashBits - 6)];
+                var entries = new Dictionary<uint, List<(int, int)>>();
+                for (var p = 0; p < patterns.Count; p++)
+                {
+                    if (patterns[p].Length < 4)
+                    {
+                        continue;
+                    }
+
+                    // Every window starting in the first Step bytes: an occurrence is always sampled at one of them.
+                    for (var offset = 0; offset < Step; offset++)
+                    {
+                        var window = BinaryPrimitives.ReadUInt32LittleEndian(patterns[p].AsSpan(offset)) | FoldMask;
+                        var hash = Hash(window);
+                        Anchors[hash >> 6] |= 1UL << (int)hash;
+                        if (!entries.TryGetValue(window, out var list))
+                        {
+                            entries.Add(window, list = []);
+                        }
+
+                        list.Add((p, offset));
+                    }
+                }
+
+                AnchorEntries = entries.ToDictionary(e => e.Key, e => e.Value.ToArray());
+            }
+
             var byFirst = new List<int>[256];
             for (var p = 0; p < patterns.Count; p++)
             {
@@ -297,5 +399,15 @@ public sealed class RuleMatcher
         public SearchValues<string>? Values { get; }
 
         public int[][] ByFirstByte { get; }
+
+        /// <summary>The bitmap of hashed 4-byte windows (ASCII letters folded by OR-ing 0x20 into every byte); null below the limit.</summary>
+        public ulong[]? Anchors { get; }
+
+        public Dictionary<uint, (int Pattern, int Offset)[]>? AnchorEntries { get; }
+
+        /// <summary>The distance between sampled windows: (shortest long pattern, at most 13) − 3.</summary>
+        public int Step { get; } = 1;
+
+        public static uint Hash(uint window) => unchecked(window * 0x9E3779B1u) >> (32 - HashBits);
     }
 }

@@ -24,7 +24,12 @@ public class RuleMatcherProperties
     public Property R4_2_prefiltered_matching_equals_a_naive_per_rule_matcher_at_1000_rules_on_http_like_payloads() =>
         SameAsNaive(RuleGenerators.Rules(RuleGenerators.HttpRule(), 1000), RuleGenerators.HttpPayload());
 
-    private static Property SameAsNaive(Gen<string[]> ruleSets, Gen<byte[]> payloadGen)
+    [Property(MaxTest = 200)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_the_sampled_window_prefilter_equals_a_naive_per_rule_matcher() =>
+        SameAsNaive(RuleGenerators.Rules(RuleGenerators.HttpRule(), 40), RuleGenerators.HttpPayload(), searchValuesLimit: 0);
+
+    private static Property SameAsNaive(Gen<string[]> ruleSets, Gen<byte[]> payloadGen, int searchValuesLimit = RuleMatcher.DefaultSearchValuesLimit)
     {
         var gen =
             from rules in ruleSets
@@ -40,7 +45,7 @@ public class RuleMatcherProperties
                 return false.Label($"generated rule rejected: {set.Errors[0]}");
             }
 
-            var matcher = new RuleMatcher(set);
+            var matcher = new RuleMatcher(set, searchValuesLimit);
             var hits = new List<Rule>();
             var total = 0;
             foreach (var payload in input.payloads)
