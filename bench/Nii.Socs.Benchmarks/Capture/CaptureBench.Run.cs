@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Nii.Socs.Capture.Detection;
-using Nii.Socs.Capture.Dissection;
+using Nii.Socs.Capture.Governor;
 using Nii.Socs.Capture.Readers;
+using Nii.Socs.Core.Scope;
 
 namespace Nii.Socs.Benchmarks.Capture;
 
@@ -34,7 +35,7 @@ internal static partial class CaptureBench
         var status = 0;
         if (part is "all" or "commands")
         {
-            status = Commands(corpus, size, rounds, ruleCount);
+            status = Commands(corpus, size, rounds, ruleCount, args.Contains("--keep"));
         }
 
         if (status == 0 && part is "all" or "rules")
@@ -46,7 +47,7 @@ internal static partial class CaptureBench
         return status;
     }
 
-    private static int Commands(CaptureCorpus corpus, long size, int rounds, int ruleCount)
+    private static int Commands(CaptureCorpus corpus, long size, int rounds, int ruleCount, bool keep)
     {
         var root = RepositoryRoot();
         var directory = Directory.CreateTempSubdirectory("socs-capture-bench-");
@@ -143,13 +144,49 @@ internal static partial class CaptureBench
                 fullRss.Add(bench.Once("full", ["dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", rules]).PeakRssKib / 1024.0);
             }
 
+            InProcess(capture, prefixes, rounds);
             Console.WriteLine($"socs {ruleCount} rules, peak RSS MiB: quarter file ({quarterFrames:N0} frames) {CommandBench.Format(CommandBench.Stats(quarterRss), "0")}, whole file ({frames:N0} frames) {CommandBench.Format(CommandBench.Stats(fullRss), "0")}");
             return 0;
         }
         finally
         {
-            directory.Delete(recursive: true);
+            if (keep)
+            {
+                Console.WriteLine($"kept {directory.FullName}");
+            }
+            else
+            {
+                directory.Delete(recursive: true);
+            }
         }
+    }
+
+    /// <summary>The pipeline in this process, warm (after one run), no rules: CPU time of the whole process per in-scope frame.</summary>
+    private static void InProcess(string capture, string prefixes, int rounds)
+    {
+        var scope = ScopeIndex.Create(ScopeFile.Parse(File.ReadAllText(prefixes), out _));
+        var none = RuleSet.Parse(string.Empty, "none.rules", RuleVariables.ForScope(scope));
+        var pipeline = new CapturePipeline(scope, none, new LoadGovernorOptions(), TimeProvider.System);
+        double Once(out long inScope)
+        {
+            using var process = Process.GetCurrentProcess();
+            var before = process.TotalProcessorTime;
+            using var reader = CaptureReader.OpenFile(capture);
+            var summary = pipeline.RunAsync(reader, _ => { }).GetAwaiter().GetResult();
+            process.Refresh();
+            inScope = summary.InScope;
+            return (process.TotalProcessorTime - before).TotalSeconds;
+        }
+
+        Once(out _);
+        var samples = new List<double>();
+        long frames = 0;
+        for (var i = 0; i < rounds; i++)
+        {
+            samples.Add(Once(out frames));
+        }
+
+        Console.WriteLine($"pipeline in-process, warm, no rules (read + dissect + scope + governor), process CPU per in-scope frame: {CommandBench.Format(CommandBench.Stats(samples.Select(s => s / frames * 1e6)), "0.000")} µs");
     }
 
     private static void Ratio(string name, IReadOnlyList<CommandBench.Sample> reference, IReadOnlyList<CommandBench.Sample> ours)
