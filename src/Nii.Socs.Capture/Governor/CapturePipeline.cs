@@ -18,10 +18,13 @@ namespace Nii.Socs.Capture.Governor;
 /// back in one reused buffer (256 frames at the default capacity). Full batches go to the detection
 /// task, on the other core, through a bounded <see cref="Channel{T}"/> holding
 /// <see cref="LoadGovernorOptions.QueueCapacity"/> frames' worth of batches: one hand-off per batch,
-/// not per frame. The channel waits when full (files: nothing is lost) or drops the batch and counts
-/// its frames (<see cref="LoadGovernorOptions.DropWhenFull"/>, live capture). The governor sees the
-/// queue depth in frames once per batch. With no rules nothing is handed over. Memory is bounded by
-/// the queue capacity times the largest frame, whatever the input rate or file size.</para>
+/// not per frame. Load shedding (R5.2) applies to live capture only (<see cref="CaptureReader.IsLive"/>):
+/// a file reader always waits at a full queue and the governor never excludes its prefixes, so
+/// every in-scope frame of a file is examined. A live reader may drop a batch at a full queue and
+/// count its frames (<see cref="LoadGovernorOptions.DropWhenFull"/>) and its busiest prefixes may be
+/// excluded; the governor sees the queue depth in frames once per batch. With no rules nothing is
+/// handed over. Memory is bounded by the queue capacity times the largest frame, whatever the input
+/// rate or file size.</para>
 /// <para>A detection names the participants of the non-excluded prefixes holding its source or
 /// destination: traffic between u-tokyo and kyoto-u concerns both.</para>
 /// </remarks>
@@ -59,10 +62,17 @@ public sealed class CapturePipeline
     /// <returns>The run's summary.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    public async Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, CancellationToken cancellationToken = default)
+    /// <remarks>R5.2: frames are shed under load only when <see cref="CaptureReader.IsLive"/>; a file is read at the pace of detection.</remarks>
+    public Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(onDetection);
+        return RunAsync(reader, onDetection, reader.IsLive, cancellationToken);
+    }
+
+    /// <summary>As the public overload, with shedding chosen by the caller (tests drive the governor with a file).</summary>
+    internal async Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, bool shed, CancellationToken cancellationToken)
+    {
         var started = _time.GetTimestamp();
         var summary = new CaptureSummary();
         var governor = new LoadGovernor(_scope, _options, _time);
@@ -81,7 +91,7 @@ public sealed class CapturePipeline
         var detections = detect
             ? Task.Run(() => DetectAsync(channel.Reader, free, matcher, summary, onDetection, cancellationToken), cancellationToken)
             : Task.CompletedTask;
-        var producer = new Producer(this, reader, governor, summary, channel.Reader, free, batchFrames, detect);
+        var producer = new Producer(this, reader, shed ? governor : null, summary, channel.Reader, free, batchFrames, detect);
         try
         {
             while (producer.TryNextBatch(out var batch))
@@ -92,7 +102,7 @@ public sealed class CapturePipeline
                     continue;
                 }
 
-                if (_options.DropWhenFull)
+                if (shed && _options.DropWhenFull)
                 {
                     summary.DroppedQueueFull += batch.Count;
                     batch.Clear();
@@ -273,7 +283,8 @@ public sealed class CapturePipeline
     }
 
     /// <summary>The reading side: the only code that touches frame spans, so it stays synchronous.</summary>
-    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor governor, CaptureSummary summary, ChannelReader<FrameBatch> queue, ConcurrentQueue<FrameBatch> free, int batchFrames, bool detect)
+    /// <remarks>Without a governor (a file) nothing is excluded: the channel's back-pressure paces the reader.</remarks>
+    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor? governor, CaptureSummary summary, ChannelReader<FrameBatch> queue, ConcurrentQueue<FrameBatch> free, int batchFrames, bool detect)
     {
         private long _frame;
         private int _sinceObserved;
@@ -309,30 +320,7 @@ public sealed class CapturePipeline
                 }
 
                 summary.InScope++;
-                governor.Account(source, frame.CapturedLength);
-                if (destination != source)
-                {
-                    governor.Account(destination, frame.CapturedLength);
-                }
-
-                // The queue depth in frames, reported once per batch's worth of in-scope frames.
-                if (++_sinceObserved >= batchFrames)
-                {
-                    _sinceObserved = 0;
-                    governor.Observe(queue.Count * batchFrames);
-                }
-
-                if (source >= 0 && governor.IsExcluded(source))
-                {
-                    source = -1;
-                }
-
-                if (destination >= 0 && governor.IsExcluded(destination))
-                {
-                    destination = -1;
-                }
-
-                if (source < 0 && destination < 0)
+                if (governor is not null && Shed(governor, ref source, ref destination, frame.CapturedLength))
                 {
                     summary.Excluded++;
                     continue;
@@ -354,6 +342,35 @@ public sealed class CapturePipeline
 
             batch = current;
             return current is not null;
+        }
+
+        /// <summary>Accounts a live frame to the governor; true when both its prefixes are excluded (R5.2).</summary>
+        private bool Shed(LoadGovernor governor, ref int source, ref int destination, int length)
+        {
+            governor.Account(source, length);
+            if (destination != source)
+            {
+                governor.Account(destination, length);
+            }
+
+            // The queue depth in frames, reported once per batch's worth of in-scope frames.
+            if (++_sinceObserved >= batchFrames)
+            {
+                _sinceObserved = 0;
+                governor.Observe(queue.Count * batchFrames);
+            }
+
+            if (source >= 0 && governor.IsExcluded(source))
+            {
+                source = -1;
+            }
+
+            if (destination >= 0 && governor.IsExcluded(destination))
+            {
+                destination = -1;
+            }
+
+            return source < 0 && destination < 0;
         }
     }
 }
