@@ -141,6 +141,7 @@ public sealed class MailComposer
     }
 
     private static readonly string[] Columns = ["#", "time (JST)", "src", "sport", "dst", "dport", "proto", "sid", "prio", "classtype", "msg"];
+    private static readonly int[] RightAligned = [0, 3, 5, 7, 8];
 
     private void Table(StringBuilder body, StringBuilder html, OutboundMail mail)
     {
@@ -155,7 +156,7 @@ public sealed class MailComposer
                 OneLine(r.ClassType ?? "-"), OneLine(r.Message)]);
         }
 
-        Aligned(body, Columns, rows, [0, 3, 5, 7, 8]);
+        Aligned(body, Columns, rows, RightAligned);
         Line(body);
         Line(body, "各検知のページ / Each detection's page:");
         html.Append("<table style=\"border-collapse:collapse;font-size:13px\"><tr>");
@@ -172,7 +173,7 @@ public sealed class MailComposer
             html.Append("<tr>");
             for (var c = 0; c < Columns.Length; c++)
             {
-                html.Append("<td style=\"border:1px solid #d0d7de;padding:2px 6px;white-space:nowrap\">");
+                html.Append("<td style=\"border:1px solid #d0d7de;padding:2px 6px").Append(c < 9 ? ";white-space:nowrap" : string.Empty).Append(Array.IndexOf(RightAligned, c) >= 0 ? ";text-align:right" : string.Empty).Append("\">");
                 if (c == 1)
                 {
                     html.Append("<a href=\"").Append(H(url)).Append("\">").Append(H(rows[i][c])).Append("</a>");

@@ -14,7 +14,7 @@ namespace Nii.Socs.Host.Portal;
 internal static class Html
 {
     private const string Css = """
-        body{font:15px/1.45 system-ui,"Noto Sans CJK JP","Hiragino Sans",sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+        body{font:15px/1.45 system-ui,"Noto Sans CJK JP","Hiragino Sans","IPAGothic",sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
         header{background:#0b3d66;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center;flex-wrap:wrap}
         header a{color:#fff;text-decoration:none}header strong{margin-right:1rem}header .who{color:#d7e6f5}
         header nav{display:flex;gap:1.2rem;flex-wrap:wrap}header .lang{margin-left:auto;border:1px solid #d7e6f5;border-radius:3px;padding:0 .4rem}
