@@ -16,7 +16,7 @@ internal static class DetectionsCommands
     public static Command Create(CliContext context)
     {
         var command = new Command("detections", "Stored detections: ids and header fields (R4.7)");
-        command.Subcommands.Add(List(context));
+        command.Subcommands.Add(List(context).Uses(DataUse.ReadOnly));
         return command;
     }
 

@@ -76,7 +76,7 @@ internal static class InspectCommands
 
             return report.Clean ? CliApp.Ok : CliApp.Problem;
         });
-        return command;
+        return command.Uses(DataUse.ReadOnly);
     }
 
     /// <summary>Where the two files go: <c>FILE.html</c>/<c>FILE.json</c> name one and its sibling; anything else is a directory.</summary>
