@@ -87,6 +87,68 @@ public sealed class OneOwnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task Audit_verify_beside_a_writer_reads_committed_state_and_changes_nothing()
+    {
+        await using var history = OperationHistoryStore.Open(Data, TimeProvider.System, checkpointInterval: 7);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await history.AppendAsync("system:test", "test.appended", $"entries/{n++}", "beside a reader");
+            }
+
+            return n;
+        });
+
+        while (history.Count < 3)
+        {
+            await Task.Delay(10);
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            var before = Snapshot();
+            var verified = OperationHistoryStore.Verify(Data);
+            Assert.True(verified is HistoryVerification.Intact, verified.ToString());
+            Assert.NotEmpty(OperationHistoryStore.ReadAll(Data));
+            // The reader removed nothing (only the writer replaces its outdated commit records).
+            Assert.All(before, f => Assert.True(File.Exists(f.Key) || f.Key.Contains("log-commits", StringComparison.Ordinal), f.Key));
+        }
+
+        await stop.CancelAsync();
+        var written = await writer;
+        await history.DisposeAsync();
+        Assert.True(OperationHistoryStore.Verify(Data) is HistoryVerification.Intact);
+        Assert.Equal(written, OperationHistoryStore.ReadAll(Data).Count);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public void A_copy_of_a_stopped_data_directory_restores_elsewhere_without_the_KEK_and_verifies()
+    {
+        PrepareDemo();
+        var restored = Path.Combine(_root, "restored");
+        foreach (var file in Directory.EnumerateFiles(Data, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Data, file);
+            Assert.False(relative.EndsWith(".kek", StringComparison.Ordinal), "the key-encryption key must not be inside the data directory");
+            if (relative.StartsWith("run" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                continue; // lock, owner pid and socket belong to the running process, not to the data
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(restored, relative))!);
+            File.Copy(file, Path.Combine(restored, relative));
+        }
+
+        Assert.Equal(Cli.Cli.Run("audit", "verify", "--data", Data).Out, Cli.Cli.Run("audit", "verify", "--data", restored).Out);
+        Assert.Equal(Cli.Cli.Run("store", "stats", "--data", Data).Out, Cli.Cli.Run("store", "stats", "--data", restored).Out);
+    }
+
+    [Fact]
     public void The_lock_is_counted_within_a_process_and_released_with_the_last_hold()
     {
         Directory.CreateDirectory(Data);
@@ -139,6 +201,9 @@ public sealed class OneOwnerTests : IDisposable
     {
         Directory.Delete(_root, recursive: true);
     }
+
+    private Dictionary<string, long> Snapshot() =>
+        Directory.EnumerateFiles(Path.Combine(Data, "audit"), "*", SearchOption.AllDirectories).ToDictionary(f => f, f => new FileInfo(f).Length);
 
     internal static long LastCheckpointSequence(string data)
     {
