@@ -57,6 +57,7 @@ internal sealed class KeyRotationService(SocsData data, TimeProvider time, ILogg
                 {
                     if (rotation.Created)
                     {
+                        SocsMetrics.Rotated();
                         PipelineServices.LogRotation(logger, rotation.Current.Participant.Value, rotation.Current.Index, rotation.Destroyed.Count);
                     }
                 }
@@ -123,6 +124,7 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
                         notifier is null ? null : async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct),
                         stoppingToken);
                     File.Move(file, Path.Combine(processed, Path.GetFileName(file)), overwrite: true);
+                    SocsMetrics.Ingested(Path.Combine(processed, Path.GetFileName(file)), result.Summary, result.NewlyStored, time.GetUtcNow());
                     PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.NewlyStored);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -189,6 +191,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
             try
             {
                 var report = await sweeper.SweepAsync(null, false, stoppingToken);
+                SocsMetrics.Swept();
                 if (report.Partitions.Count + report.EpochKeys.Count > 0)
                 {
                     PipelineServices.LogSwept(logger, report.Partitions.Count, report.EpochKeys.Count);
@@ -249,6 +252,7 @@ internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions>
                     stoppingToken);
                 if (result.Summary.FramesRead > 0)
                 {
+                    SocsMetrics.Captured(result.Summary, result.NewlyStored, data.Time.GetUtcNow());
                     PipelineServices.LogIngested(logger, o.Interface!, result.Summary.FramesRead, result.NewlyStored);
                 }
             }
