@@ -165,6 +165,37 @@ public sealed class OneOwnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task Serve_runs_sweep_certificate_issue_follow_up_and_stats_for_another_process_on_its_own_stores()
+    {
+        PrepareDemo();
+        using var serve = SocsProcess.Start(_root, "serve", "--set", "Socs:Data:Directory=data", "--set", "Socs:Portal:Port=0", "--set", "Socs:Capture:IncomingDirectory=data/incoming");
+        await serve.WaitForOutputAsync("Application started", TimeSpan.FromSeconds(60));
+
+        var sweep = SocsProcess.Run(_root, "retention", "sweep", "--data", "data", "--dry-run");
+        Assert.True(sweep.Code == 0, sweep.Error);
+        Assert.Contains("dry run at ", sweep.Out, StringComparison.Ordinal);
+        var issue = SocsProcess.Run(_root, "portal", "issue", "--data", "data", "--name", "staff-suzuki", "--staff", "suzuki");
+        Assert.True(issue.Code == 0, issue.Error);
+        Assert.True(File.Exists(Path.Combine(Data, "pki", "operators", "staff-suzuki.p12")));
+        var followUp = SocsProcess.Run(_root, "mail", "follow-up", "--data", "data", "--participant", "u-tokyo", "--sid", "1000001", "--knowledge", "A traversal probe.", "--countermeasures", "Patch the server.", "--staff", "yamada");
+        Assert.True(followUp.Code == 0, followUp.Error);
+        Assert.Contains("queued #8", followUp.Out, StringComparison.Ordinal);
+        var stats = SocsProcess.Run(_root, "store", "stats", "--data", "data");
+        Assert.True(stats.Code == 0, stats.Error);
+        Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
+
+        Assert.NotNull(serve.Signal("TERM", TimeSpan.FromSeconds(10)));
+        var verified = OperationHistoryStore.Verify(Data);
+        Assert.True(verified is HistoryVerification.Intact, verified.ToString());
+        var entries = OperationHistoryStore.ReadAll(Data);
+        Assert.Contains(entries, e => e.Action == "portal.certificate.issued" && e.Details.Contains("suzuki", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Action == "mail.followup.queued" && e.Actor == "org:yamada");
+        Assert.Equal(entries[^1].Sequence, LastCheckpointSequence(Data));
+        Assert.StartsWith("queued 8, sent 8, pending 0", Cli.Cli.Run("mail", "outbox", "--data", Data).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_verb_that_does_not_use_the_seam_waits_for_the_owner_to_stop()
     {
         using var owner = SocsProcess.Start(_root, "portal", "serve", "--data", PrepareDemo(), "--port", "0");
