@@ -23,8 +23,9 @@ internal sealed class SocsData : IAsyncDisposable
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
-        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, GrantKeyCustody.Memory);
+        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, GrantKeyCustody.Memory, schedule);
         Retention = retention;
+        Schedule = schedule;
     }
 
     public string Directory { get; }
@@ -32,6 +33,23 @@ internal sealed class SocsData : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public RetentionPolicy Retention { get; }
+
+    /// <summary>The epoch schedule (R8.3).</summary>
+    public EpochSchedule Schedule { get; }
+
+    /// <summary>Told when a participant is found without an active certificate in an epoch (mail to its contacts and staff).</summary>
+    public Func<Core.Participants.ParticipantId, EpochId, CancellationToken, Task>? OnNoCertificate { get; set; }
+
+    private readonly HashSet<(string, EpochId)> _noted = [];
+
+    /// <summary>True the first time a state is noted for an epoch in this process.</summary>
+    public bool NoteOnce(string state, EpochId epoch)
+    {
+        lock (_noted)
+        {
+            return _noted.Add((state, epoch));
+        }
+    }
 
     public FileKeyEncryptionKey Kek { get; }
 
