@@ -18,8 +18,9 @@ internal static class DemoCommand
         var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Retention:Months=6)", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
-        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe), cancellationToken));
+        var people = new Option<string?>("--people") { Description = "Where the simulated operators and staff keep their own keys: participants/<id>/, staff/<name>/ (default: beside the data directory)" };
+        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, people };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), cancellationToken));
         return command;
     }
 
@@ -31,7 +32,7 @@ internal static class DemoCommand
         return builder.Build();
     }
 
-    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, bool noServe, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, string? people, bool noServe, CancellationToken cancellationToken)
     {
         using var host = BuildHost(overrides);
         try
@@ -56,7 +57,8 @@ internal static class DemoCommand
 
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var run = new DemoRun(context, directory, samples);
+        var kekPath = host.Services.GetRequiredService<IConfiguration>()[Pipeline.HostSecrets.KekPathSetting];
+        var run = new DemoRun(context, directory, samples, people, kekPath);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
         if (!noServe)
@@ -64,7 +66,7 @@ internal static class DemoCommand
             // The portal runs on the real clock against what the demo stored; Ctrl+C stops it.
             var portalOptions = host.Services.GetRequiredService<IOptions<PortalOptions>>().Value;
             portalOptions.Staff[summary.Staff!.Thumbprint] = "yamada";
-            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, cancellationToken);
+            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, kekPath, cancellationToken);
             context.Out.WriteLine($"  portal                {portal.Server.BaseAddress} (mTLS: import a client certificate above, or the staff one {summary.Staff.Pkcs12Path}; CA {Path.Combine(summary.DataDirectory, "pki", "ca.crt.pem")})");
             context.Out.WriteLine("  press Ctrl+C to stop");
             try

@@ -8,91 +8,14 @@ using Nii.Socs.Host.Portal;
 
 namespace Nii.Socs.Host.Cli;
 
-/// <summary><c>socs portal …</c>: issue operator certificates from the development CA and serve the portal (R4.7, R6).</summary>
+/// <summary><c>socs portal serve</c>: serve the portal (R4.7, R6); certificates come from <c>socs certificates</c>.</summary>
 internal static class PortalCommands
 {
     public static Command Create(CliContext context)
     {
         var command = new Command("portal", "The service portal with client certificates (R4.7, R6)");
-        command.Subcommands.Add(Issue(context));
         command.Subcommands.Add(Serve(context));
         return command;
-    }
-
-    /// <summary><c>socs portal issue --data DIR --name N (--participant P --operator MAIL | --staff NAME) [--rsa]</c>.</summary>
-    private static Command Issue(CliContext context)
-    {
-        var data = new Option<string>("--data") { Description = "The data directory (pki/ is created under it)", Required = true };
-        var name = new Option<string>("--name") { Description = "File name stem of the certificate, e.g. u-tokyo-sato", Required = true };
-        var participant = new Option<string?>("--participant") { Description = "The participant whose operator receives it" };
-        var operatorMail = new Option<string?>("--operator") { Description = "The operator's mail address (R3.3)" };
-        var staff = new Option<string?>("--staff") { Description = "Issue an organization staff certificate for this staff name instead" };
-        var rsa = new Option<bool>("--rsa") { Description = "RSA 3072 instead of EC P-256 (keys then unwrap with openssl pkeyutl)" };
-        var command = new Command("issue", "Issue a client certificate from the development CA and register it (R6.3)") { data, name, participant, operatorMail, staff, rsa };
-        command.SetAction(parse => IssueAsync(context, parse.GetValue(data)!, parse.GetValue(name)!, parse.GetValue(participant), parse.GetValue(operatorMail), parse.GetValue(staff), parse.GetValue(rsa)).GetAwaiter().GetResult());
-        return command;
-    }
-
-    private static async Task<int> IssueAsync(CliContext context, string data, string name, string? participant, string? operatorMail, string? staff, bool rsa)
-    {
-        if (staff is null == participant is null)
-        {
-            throw new CliUsageException("name either --participant with --operator, or --staff.");
-        }
-
-        ParticipantId? id = null;
-        if (participant is not null)
-        {
-            if (!ParticipantId.IsValid(participant))
-            {
-                throw new CliUsageException($"--participant must be a participant id; got '{participant}'.");
-            }
-
-            if (string.IsNullOrWhiteSpace(operatorMail) || !operatorMail.Contains('@', StringComparison.Ordinal))
-            {
-                throw new CliUsageException($"--operator must be the operator's mail address; got '{operatorMail}'.");
-            }
-
-            id = new ParticipantId(participant);
-            using var registry = RegistryStore.Open(data);
-            if (!registry.State.Participants.ContainsKey(id.Value))
-            {
-                throw new CliUsageException($"--participant {participant} is not a registered participant.");
-            }
-        }
-        else if (string.IsNullOrWhiteSpace(staff))
-        {
-            throw new CliUsageException("--staff must name the staff member.");
-        }
-
-        using var ca = DevelopmentCa.OpenOrCreate(data, context.Time);
-        var issued = ca.IssueClient(name, rsa ? ClientKeyType.Rsa3072 : ClientKeyType.EcP256);
-        await using (var history = OperationHistoryStore.Open(data, context.Time))
-        {
-            if (id is { } p)
-            {
-                using var registry = RegistryStore.Open(data);
-                await registry.AppendAsync([new CertificateIssued(context.Time.GetUtcNow(), p, issued.Thumbprint, operatorMail!.Trim())]);
-                await history.AppendAsync("system:cli", "portal.certificate.issued", $"certificates/{p}/{issued.Thumbprint}", $"to {operatorMail!.Trim()}, {(rsa ? "RSA 3072" : "EC P-256")}");
-            }
-            else
-            {
-                await history.AppendAsync("system:cli", "portal.certificate.issued", $"certificates/staff/{issued.Thumbprint}", $"to staff {staff!.Trim()}; add Socs:Portal:Staff:{issued.Thumbprint}={staff.Trim()}");
-            }
-        }
-
-        var o = context.Out;
-        o.WriteLine($"thumbprint:  {issued.Thumbprint}");
-        o.WriteLine($"certificate: {issued.CertificatePath}");
-        o.WriteLine($"private key: {issued.KeyPath} (mode 0600)");
-        o.WriteLine($"browser:     {issued.Pkcs12Path} (PKCS#12, no password; import it into the browser)");
-        o.WriteLine($"trust:       {Path.Combine(ca.Directory, "ca.crt.pem")} (the portal's CA)");
-        if (staff is not null)
-        {
-            o.WriteLine($"staff:       serve with --staff {issued.Thumbprint}={staff.Trim()}");
-        }
-
-        return CliApp.Ok;
     }
 
     /// <summary><c>socs portal serve --data DIR [--port N] [--address A] [--staff THUMBPRINT=NAME]…</c>; runs until Ctrl+C.</summary>

@@ -61,6 +61,18 @@ internal static class KeyEpochs
         }
     }
 
+    /// <summary>Whether the current epoch's wrapped set lacks a certificate the registry lists as active.</summary>
+    public static bool MissesAnActiveCertificate(SocsData data, ParticipantId participant, EpochId epoch)
+    {
+        if (!data.Keys.TryLoadWrappedSet(epoch, out var set) || !data.Registry.State.Participants.TryGetValue(participant, out var entry))
+        {
+            return false;
+        }
+
+        var wrapped = set.Wrapped.Select(w => w.Thumbprint).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return entry.Certificates.Values.Any(c => c.Status == Core.Participants.Registry.CertificateStatus.Active && !wrapped.Contains(c.Thumbprint));
+    }
+
     /// <summary>Rotates every participant not terminated to the epoch of now, each on its own.</summary>
     /// <returns>The rotations that succeeded; a failure is recorded in the history (<c>keys.rotation.failed</c>) and skipped.</returns>
     public static async Task<IReadOnlyList<KeyRotation>> RotateAllAsync(SocsData data, CancellationToken cancellationToken = default)
@@ -72,6 +84,11 @@ internal static class KeyEpochs
             try
             {
                 rotation = data.Ring.EnsureCurrent(participant);
+                if (!rotation.Created && !rotation.NoCertificate && MissesAnActiveCertificate(data, participant, rotation.Current))
+                {
+                    // A certificate registered without its re-wrap (a crash between the two): wrap now.
+                    rotation = data.Ring.WrapCurrent(participant) with { Destroyed = rotation.Destroyed };
+                }
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
             {

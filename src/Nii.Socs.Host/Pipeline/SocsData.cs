@@ -9,12 +9,12 @@ namespace Nii.Socs.Host.Pipeline;
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
 internal sealed class SocsData : IAsyncDisposable
 {
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule)
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, string? kekPath)
     {
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        var kekFile = HostSecrets.KekFile(Directory, kekPath);
+        PrivateFiles.CreateDirectory(Directory);
         Time = time;
-        var kekFile = Cli.CliParse.KekFileFor(Directory);
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         Registry = RegistryStore.Open(Directory);
         Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
@@ -69,8 +69,8 @@ internal sealed class SocsData : IAsyncDisposable
 
     public ConsentService ConsentService { get; }
 
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null) =>
-        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst);
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, string? kekPath = null) =>
+        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, kekPath);
 
     public async ValueTask DisposeAsync()
     {

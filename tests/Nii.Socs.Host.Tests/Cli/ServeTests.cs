@@ -19,14 +19,14 @@ public sealed class ServeTests : IDisposable
             Directory.Delete(_dir, recursive: true);
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R8.4")]
     public async Task Serve_ingests_dropped_captures_and_rotates_keys_at_the_epoch_boundary()
     {
-        Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
         var incoming = Path.Combine(_dir, "incoming");
         Directory.CreateDirectory(incoming);
         File.Copy(Path.Combine(AppContext.BaseDirectory, "samples", "captures", "demo.pcap"), Path.Combine(incoming, "sensor-1.pcap"));

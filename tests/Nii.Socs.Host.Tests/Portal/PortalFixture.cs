@@ -242,6 +242,6 @@ public sealed class PortalFixture : IAsyncLifetime
         Ca?.Dispose();
         Directory.Delete(DataDirectory, recursive: true);
         Directory.Delete(_foreignDirectory, recursive: true);
-        File.Delete(DataDirectory + ".kek");
+        TestOperatorKeys.DeleteSecrets(DataDirectory);
     }
 }

@@ -89,6 +89,6 @@ public sealed class PortalHostTests : IDisposable
     public void Dispose()
     {
         Directory.Delete(_data, recursive: true);
-        File.Delete(_data + ".kek");
+        TestOperatorKeys.DeleteSecrets(_data);
     }
 }

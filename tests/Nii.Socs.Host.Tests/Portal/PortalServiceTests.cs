@@ -24,14 +24,14 @@ public sealed class PortalServiceTests : IDisposable
             Directory.Delete(_dir, recursive: true);
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R4.7")]
     public async Task R4_7_the_served_portal_shows_each_demo_operator_its_own_detections()
     {
-        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
 
         // The demo's clock ends 2026-12-08 09:00 JST; serve runs an hour later, as in ServeTests.
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 1, 0, 0, TimeSpan.Zero));

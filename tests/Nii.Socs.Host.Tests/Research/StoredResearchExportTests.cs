@@ -15,14 +15,14 @@ public sealed class StoredResearchExportTests : IDisposable
             }
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R9.1")]
     public void R9_1_export_of_the_demo_store_has_every_record_and_no_identity()
     {
-        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
         Assert.Equal(0, Cli.Cli.Run("research", "recipients", "add", "--data", _dir, "--name", "lab-a", "--organization", "Example Lab").ExitCode);
         var export = Cli.Cli.Run("research", "export", "--data", _dir, "--from", "2026-11-01T00:00:00Z", "--to", "2027-01-01T00:00:00Z", "--recipient", "lab-a", "--out", _dir + "-out", "--format", "csv", "--quiet");
         Assert.True(export.ExitCode == 0, export.Error);
@@ -53,14 +53,14 @@ public sealed class MalwareExportTests : IDisposable
             }
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R9.2")]
     public async Task R9_2_a_sample_leaves_only_under_a_research_grant_encrypted_with_infected()
     {
-        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
         Assert.Equal(0, Cli.Cli.Run("research", "recipients", "add", "--data", _dir, "--name", "malware-lab", "--organization", "Example Malware Lab").ExitCode);
         string record;
         using (var store = Nii.Socs.Core.Storage.DetectionStore.Open(_dir))
