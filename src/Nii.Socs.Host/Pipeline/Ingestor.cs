@@ -92,7 +92,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         {
             foreach (var participant in detection.Participants)
             {
-                batch.Add(await SealAsync(detection, participant, cancellationToken).ConfigureAwait(false));
+                batch.Add(await SealAsync(data, detection, participant, cancellationToken).ConfigureAwait(false));
             }
 
             if (batch.Count >= BatchSize)
@@ -104,7 +104,8 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DetectionRecord> SealAsync(CaptureDetection detection, ParticipantId participant, CancellationToken cancellationToken)
+    /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>
+    internal static async Task<DetectionRecord> SealAsync(SocsData data, CaptureDetection detection, ParticipantId participant, CancellationToken cancellationToken)
     {
         // Each participant on its own: one whose key cannot be had (no active certificate, a failure) gets its
         // detection stored with headers only, and every other participant's are sealed and stored as always.

@@ -45,7 +45,7 @@ public sealed class PortalServiceTests : IDisposable
             var portal = host.Services.GetRequiredService<PortalHostedService>();
             var data = host.Services.GetRequiredService<SocsData>();
             var seen = 0;
-            foreach (var p12 in Directory.EnumerateFiles(Path.Combine(_dir, "pki", "operators"), "*.p12", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith("staff-", StringComparison.Ordinal)))
+            foreach (var p12 in Directory.EnumerateFiles(Path.Combine(_dir + "-people", "participants"), "*.p12", SearchOption.AllDirectories))
             {
                 using var certificate = X509CertificateLoader.LoadPkcs12FromFile(p12, null);
                 var thumbprint = KeyWrapper.Thumbprint(certificate);

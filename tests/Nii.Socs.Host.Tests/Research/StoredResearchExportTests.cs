@@ -74,9 +74,13 @@ public sealed class MalwareExportTests : IDisposable
         {
             var request = Cli.Cli.Run("consent", "request", "--data", _dir, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", "sample for analysis", "--requester", "staff:yamada", "--kind", kind);
             var id = Field(request.Out, "request");
-            var wrapped = request.Out.Split('\n').Single(l => l.StartsWith("needs_key\t", StringComparison.Ordinal)).Split('\t')[2];
-            var key = Cli.Cli.Run("keys", "unwrap", "--wrapped", wrapped, "--private-key", Path.Combine(_dir, "pki", "operators", "u-tokyo-sato.key.pem")).Out.Trim();
-            var approve = Cli.Cli.Run("consent", "approve", "--data", _dir, "--request", id, "--key", "2969=" + key, "--operator", "sato");
+            // The operator signs the approval on its side, with its own key; the organization checks the signature.
+            var operatorDirectory = Path.Combine(_dir + "-people", "participants", "u-tokyo");
+            var requestFile = Path.Combine(_dir + "-people", kind + ".json");
+            var approvalFile = Path.Combine(_dir + "-people", kind + ".p7m");
+            Assert.Equal(0, Cli.Cli.Run("consent", "export-request", "--data", _dir, "--request", id, "--out", requestFile).ExitCode);
+            Assert.Equal(0, Cli.Cli.Run("participant", "approve", "--request", requestFile, "--certificate", Path.Combine(operatorDirectory, "sato.crt.pem"), "--private-key", Path.Combine(operatorDirectory, "sato.key.pem"), "--out", approvalFile).ExitCode);
+            var approve = Cli.Cli.Run("consent", "approve", "--data", _dir, "--approval", approvalFile);
             Assert.True(approve.ExitCode == 0, approve.Error);
             grants[kind] = Field(approve.Out, "grant");
         }
