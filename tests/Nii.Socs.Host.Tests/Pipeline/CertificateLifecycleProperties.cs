@@ -77,11 +77,10 @@ public class CertificateLifecycleProperties
 
         var keys = new Dictionary<string, string>(StringComparer.Ordinal); // thumbprint → private key file
         var made = 0;
-        async Task<byte[]> CsrAsync(ParticipantId p)
+        (string Key, byte[] Csr) MakeCsr(ParticipantId p)
         {
             var (key, csr) = OperatorKeys.Generate(Path.Combine(root, "people", p.Value), $"k{made++}", ClientKeyType.EcP256);
-            _pending = key;
-            return await File.ReadAllBytesAsync(csr);
+            return (key, File.ReadAllBytes(csr));
         }
 
         var stepNumber = 0;
@@ -93,12 +92,14 @@ public class CertificateLifecycleProperties
             switch (op)
             {
                 case Op.Enrol:
-                    var enrolled = await CertificateEnrolment.EnrolAsync(data, ca, p, stepNumber % 2 == 0 ? "a" : "b", await CsrAsync(p), "test");
-                    keys[enrolled.Thumbprint] = _pending!;
+                    var made1 = MakeCsr(p);
+                    var enrolled = await CertificateEnrolment.EnrolAsync(data, ca, p, stepNumber % 2 == 0 ? "a" : "b", made1.Csr, "test");
+                    keys[enrolled.Thumbprint] = made1.Key;
                     break;
                 case Op.Renew when active.Count > 0:
-                    var renewed = await CertificateEnrolment.RenewAsync(data, ca, p, active[0], await CsrAsync(p), "test");
-                    keys[renewed.Thumbprint] = _pending!;
+                    var made2 = MakeCsr(p);
+                    var renewed = await CertificateEnrolment.RenewAsync(data, ca, p, active[0], made2.Csr, "test");
+                    keys[renewed.Thumbprint] = made2.Key;
                     break;
                 case Op.Revoke when active.Count > 0:
                     await CertificateEnrolment.RevokeAsync(data, p, active[^1], "operator left", "test");
@@ -162,9 +163,6 @@ public class CertificateLifecycleProperties
             }
         }
     }
-
-    [ThreadStatic]
-    private static string? _pending;
 
     private static List<string> Active(SocsData data, ParticipantId p) =>
         [.. data.Registry.State.Participants[p].Certificates.Values.Where(c => c.Status == CertificateStatus.Active).Select(c => c.Thumbprint).Order(StringComparer.Ordinal)];

@@ -70,7 +70,7 @@ public sealed class PortalHostTests : IDisposable
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("already enrolled", again.Error, StringComparison.Ordinal);
         Assert.Equal(0, Cli.Cli.Run("participant", "bundle", "--dir", sato, "--name", "sato", "--certificate", Path.Combine(sato, "received.crt.pem")).ExitCode);
-        Assert.Contains($"u-tokyo\t{thumbprint}\tsato@u-tokyo.example\tactive\tRsaOaep256", Cli.Cli.Run("certificates", "list", "--data", _data).Out, StringComparison.Ordinal);
+        Assert.Contains($"u-tokyo\t{thumbprint}\tsato@u-tokyo.example\tactive\tRSA-OAEP-256", Cli.Cli.Run("certificates", "list", "--data", _data).Out, StringComparison.Ordinal);
 
         // The certificate is where rotation looks, and the current epoch's key is wrapped to it at once.
         Assert.True(File.Exists(Path.Combine(_data, "pki", "certs", thumbprint + ".pem")));
