@@ -212,14 +212,15 @@ public sealed class KeyRingTests : IDisposable
     [Trait("Requirement", "R8.4")]
     public void R8_4_a_clock_that_steps_back_across_a_monday_never_destroys_the_later_key_and_sealing_goes_on()
     {
-        using var ring = NewRing();
+        var clock = new SteppingClock { Now = _time.GetUtcNow() };
+        using var ring = new KeyRing(EpochSchedule.WeeklyFromMondayJst, _store, _kek, _certificates, clock);
         var first = ring.Current(s_tokyo).Epoch;
-        _time.Advance(TimeSpan.FromDays(7));
+        clock.Now = clock.Now.AddDays(7);
         var later = ring.EnsureCurrent(s_tokyo);
         Assert.Equal(first.Index + 1, later.Current.Index);
 
         // The clock steps back a week (NTP correction, a bad RTC): the later key stays current.
-        _time.SetUtcNow(_time.GetUtcNow().AddDays(-7));
+        clock.Now = clock.Now.AddDays(-7);
         var behind = ring.EnsureCurrent(s_tokyo);
         Assert.True(behind.ClockBehind);
         Assert.Equal(later.Current, behind.Current);
@@ -228,12 +229,25 @@ public sealed class KeyRingTests : IDisposable
         Assert.Equal([later.Current], _store.SealedKeyEpochs(s_tokyo));
 
         // So does a restart while the clock is behind.
-        using var restarted = NewRing();
+        using var restarted = new KeyRing(EpochSchedule.WeeklyFromMondayJst, _store, _kek, _certificates, clock);
         var afterRestart = restarted.EnsureCurrent(s_tokyo);
         Assert.Equal(later.Current, afterRestart.Current);
         Assert.True(afterRestart.ClockBehind);
         Assert.False(afterRestart.Created);
         Assert.Equal([later.Current], _store.SealedKeyEpochs(s_tokyo));
+
+        // When the clock passes it again, rotation is as always.
+        clock.Now = clock.Now.AddDays(14);
+        var next = restarted.EnsureCurrent(s_tokyo);
+        Assert.False(next.ClockBehind);
+        Assert.Equal([later.Current], next.Destroyed);
+    }
+
+    private sealed class SteppingClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     [Fact]
