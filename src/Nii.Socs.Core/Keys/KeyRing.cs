@@ -133,6 +133,20 @@ public sealed class KeyRing : IDisposable
         }
     }
 
+    /// <summary>Destroys every key of the participant whose epoch has ended, without making the current one: the first step
+    /// of every rotation, so that no failure in making a key (a certificate, the KEK) ever keeps an old key alive.</summary>
+    /// <param name="participant">The participant.</param>
+    /// <returns>The epochs destroyed, oldest first.</returns>
+    /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
+    /// <remarks>R8.4.</remarks>
+    public IReadOnlyList<EpochId> DestroyEnded(ParticipantId participant)
+    {
+        lock (_gate)
+        {
+            return HeldIsCurrent(participant, out _, out _) ? [] : DestroyEndedLocked(participant, out _, out _);
+        }
+    }
+
     /// <summary>Drops every held key from memory (zeroised); sealed copies stay for the next start.</summary>
     /// <remarks>R8.4.</remarks>
     public void Dispose()
@@ -151,52 +165,17 @@ public sealed class KeyRing : IDisposable
 
     private KeyRotation EnsureCurrentLocked(ParticipantId participant)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var scheduled = _schedule.EpochOf(participant, _time.GetUtcNow());
-        var destroyed = new List<EpochId>();
-
-        // A clock that stepped back never makes an older epoch current again: the latest epoch this
-        // ring holds, or finds sealed on disk with its wrapped set, stays current until the clock
-        // passes it, so its key is never destroyed early and sealing goes on (R8.4).
-        var epoch = scheduled;
-        if (_current.TryGetValue(participant, out var held) && held.Epoch.Index > epoch.Index)
+        if (HeldIsCurrent(participant, out var current, out var behind))
         {
-            epoch = held.Epoch;
+            return new KeyRotation(current, false, []) { ClockBehind = behind };
         }
 
-        foreach (var onDisk in _store.SealedKeyEpochs(participant))
+        var destroyed = DestroyEndedLocked(participant, out var epoch, out var clockBehind);
+        if (_current.TryGetValue(participant, out var held) && held.Epoch == epoch)
         {
-            if (onDisk.Index > epoch.Index && _store.TryLoadWrappedSet(onDisk, out _))
-            {
-                epoch = onDisk;
-            }
+            return new KeyRotation(epoch, false, destroyed) { ClockBehind = clockBehind };
         }
 
-        var clockBehind = epoch != scheduled;
-        if (held is not null)
-        {
-            if (held.Epoch == epoch)
-            {
-                return new KeyRotation(epoch, false, destroyed) { ClockBehind = clockBehind };
-            }
-
-            _current.Remove(participant);
-            held.Dispose();
-        }
-
-        // Destroy every sealed copy older than the current epoch: the one just held, and any left by a
-        // host that was down across a boundary. A later one (only possible with a clock behind) is the
-        // current one, chosen above.
-        foreach (var old in _store.SealedKeyEpochs(participant))
-        {
-            if (old.Index < epoch.Index)
-            {
-                _store.DestroySealedKey(old);
-                destroyed.Add(old);
-            }
-        }
-
-        destroyed.Sort((a, b) => a.Index.CompareTo(b.Index));
         var hasSet = _store.TryLoadWrappedSet(epoch, out var existing);
         if (hasSet && TryRestore(epoch, existing!, out var restored))
         {
@@ -240,6 +219,69 @@ public sealed class KeyRing : IDisposable
 
         _current[participant] = key;
         return new KeyRotation(epoch, true, destroyed) { ClockBehind = clockBehind };
+    }
+
+    /// <summary>The fast path of every call: the held key is of the epoch of now (or later, with a clock behind), so nothing
+    /// older can be left to destroy by this ring.</summary>
+    private bool HeldIsCurrent(ParticipantId participant, out EpochId epoch, out bool clockBehind)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var scheduled = _schedule.EpochOf(participant, _time.GetUtcNow());
+        if (_current.TryGetValue(participant, out var held) && held.Epoch.Index >= scheduled.Index)
+        {
+            epoch = held.Epoch;
+            clockBehind = held.Epoch != scheduled;
+            return true;
+        }
+
+        epoch = scheduled;
+        clockBehind = false;
+        return false;
+    }
+
+    /// <summary>The epoch current for a participant, and the destruction of every key older than it (R8.4).</summary>
+    /// <remarks>A clock that stepped back never makes an older epoch current again: the latest epoch this ring holds, or
+    /// finds sealed on disk with its wrapped set, stays current until the clock passes it, so its key is never destroyed
+    /// early and sealing goes on.</remarks>
+    private List<EpochId> DestroyEndedLocked(ParticipantId participant, out EpochId epoch, out bool clockBehind)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var scheduled = _schedule.EpochOf(participant, _time.GetUtcNow());
+        epoch = scheduled;
+        if (_current.TryGetValue(participant, out var held) && held.Epoch.Index > epoch.Index)
+        {
+            epoch = held.Epoch;
+        }
+
+        foreach (var onDisk in _store.SealedKeyEpochs(participant))
+        {
+            if (onDisk.Index > epoch.Index && _store.TryLoadWrappedSet(onDisk, out _))
+            {
+                epoch = onDisk;
+            }
+        }
+
+        clockBehind = epoch != scheduled;
+        if (held is not null && held.Epoch != epoch)
+        {
+            _current.Remove(participant);
+            held.Dispose();
+        }
+
+        // Destroy every sealed copy older than the current epoch: the one just held, and any left by a
+        // host that was down across a boundary.
+        var destroyed = new List<EpochId>();
+        foreach (var old in _store.SealedKeyEpochs(participant))
+        {
+            if (old.Index < epoch.Index)
+            {
+                _store.DestroySealedKey(old);
+                destroyed.Add(old);
+            }
+        }
+
+        destroyed.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return destroyed;
     }
 
     private bool TryRestore(EpochId epoch, WrappedKeySet set, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpochKey? key)

@@ -14,9 +14,23 @@ internal static class KeyEpochs
 
     public static async Task<KeyRotation> EnsureCurrentAsync(SocsData data, ParticipantId participant, CancellationToken cancellationToken = default)
     {
+        // Destruction first and on its own: a failure in making the new key never keeps an old key alive.
+        var destroyed = await DestroyEndedAsync(data, participant, cancellationToken).ConfigureAwait(false);
         var rotation = data.Ring.EnsureCurrent(participant);
         await RecordAsync(data, participant, rotation, cancellationToken).ConfigureAwait(false);
-        return rotation;
+        return destroyed.Count == 0 ? rotation : rotation with { Destroyed = [.. destroyed, .. rotation.Destroyed] };
+    }
+
+    /// <summary>Destroys the participant's keys of ended epochs and records each destruction.</summary>
+    public static async Task<IReadOnlyList<EpochId>> DestroyEndedAsync(SocsData data, ParticipantId participant, CancellationToken cancellationToken = default)
+    {
+        var destroyed = data.Ring.DestroyEnded(participant);
+        if (destroyed.Count > 0)
+        {
+            await RecordAsync(data, participant, new KeyRotation(data.Schedule.EpochOf(participant, data.Time.GetUtcNow()), false, destroyed), cancellationToken).ConfigureAwait(false);
+        }
+
+        return destroyed;
     }
 
     /// <summary>Wraps the current key again after a certificate was enrolled, renewed or revoked (R8.1), and records it.</summary>
@@ -81,8 +95,11 @@ internal static class KeyEpochs
         foreach (var participant in data.Registry.State.Participants.Values.Where(p => p.TerminatedFrom is null).Select(p => p.Id).OrderBy(p => p.Value, StringComparer.Ordinal))
         {
             KeyRotation rotation;
+            IReadOnlyList<EpochId> destroyed = [];
             try
             {
+                // Destruction first and on its own (recorded at once): a failure below never keeps an old key alive.
+                destroyed = await DestroyEndedAsync(data, participant, cancellationToken).ConfigureAwait(false);
                 rotation = data.Ring.EnsureCurrent(participant);
                 if (!rotation.Created && !rotation.NoCertificate && MissesAnActiveCertificate(data, participant, rotation.Current))
                 {
@@ -97,7 +114,7 @@ internal static class KeyEpochs
             }
 
             await RecordAsync(data, participant, rotation, cancellationToken).ConfigureAwait(false);
-            rotations.Add(rotation);
+            rotations.Add(destroyed.Count == 0 ? rotation : rotation with { Destroyed = [.. destroyed, .. rotation.Destroyed] });
         }
 
         return rotations;

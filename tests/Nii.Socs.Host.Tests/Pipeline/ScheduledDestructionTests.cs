@@ -61,6 +61,40 @@ public sealed class ScheduledDestructionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R8.4")]
+    public async Task R8_4_a_participant_whose_rotation_fails_never_stops_another_participants_rotation_or_destruction()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 3, 0, 0, TimeSpan.Zero));
+        var (broken, healthy) = (new ParticipantId("aa-broken"), new ParticipantId("zz-healthy"));
+        await using var data = SocsData.Open(Data, time);
+        using var ca = DevelopmentCa.OpenOrCreate(Data, time);
+        var i = 0;
+        foreach (var p in new[] { broken, healthy })
+        {
+            await data.Registry.AppendAsync(
+            [
+                new ApplicationSubmitted(time.GetUtcNow(), $"a{i}", p, p.Value, [IPPrefix.Parse($"192.0.{i}.0/24")], [$"soc@{p}.example"], [new OperatorContact("op", $"op@{p}.example", null, true)]),
+                new ApplicationApproved(time.GetUtcNow(), $"a{i++}"),
+            ]);
+            var (_, csr) = OperatorKeys.Generate(Path.Combine(_root, p.Value), "op", ClientKeyType.EcP256);
+            await CertificateEnrolment.EnrolAsync(data, ca, p, $"op@{p}.example", await File.ReadAllBytesAsync(csr), "test");
+        }
+
+        // A certificate registered without its file (what `portal issue` used to do): the broken participant's rotation fails.
+        await data.Registry.AppendAsync([new CertificateIssued(time.GetUtcNow(), broken, new string('a', 64), "op@aa-broken.example")]);
+        var before = data.Keys.SealedKeyEpochs(healthy).Single();
+        time.Advance(TimeSpan.FromDays(7));
+        var rotations = await KeyEpochs.RotateAllAsync(data);
+
+        Assert.Equal([healthy], rotations.Select(r => r.Current.Participant));
+        Assert.DoesNotContain(before, data.Keys.SealedKeyEpochs(healthy));
+        Assert.Single(data.Keys.SealedKeyEpochs(healthy));
+        Assert.Empty(data.Keys.SealedKeyEpochs(broken));
+        Assert.Contains(data.History.Entries(), e => e.Action == "keys.rotation.failed" && e.Subject == $"keys/{broken}");
+        Assert.Contains(data.History.Entries(), e => e.Action == "keys.epoch.destroyed" && e.Subject.StartsWith($"keys/{broken}/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     [Trait("Requirement", "R8.6")]
     public async Task R8_6_the_running_service_destroys_a_grants_key_copy_at_the_grants_expiry()
     {
