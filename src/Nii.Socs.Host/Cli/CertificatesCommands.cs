@@ -16,11 +16,11 @@ internal static class CertificatesCommands
     public static Command Create(CliContext context)
     {
         var command = new Command("certificates", "Operator client certificates: enrol a CSR, renew, revoke, list (R6.2, R6.3)");
-        command.Subcommands.Add(Enrol(context));
-        command.Subcommands.Add(Renew(context));
-        command.Subcommands.Add(Revoke(context));
-        command.Subcommands.Add(List(context));
-        command.Subcommands.Add(Staff(context));
+        command.Subcommands.Add(Enrol(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Renew(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Revoke(context).Uses(DataUse.Served));
+        command.Subcommands.Add(List(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Staff(context).Uses(DataUse.Served));
         return command;
     }
 
@@ -83,10 +83,10 @@ internal static class CertificatesCommands
         var command = new Command("list", "Every operator certificate with its status") { data, participant, json };
         command.SetAction(parse =>
         {
-            var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
             var only = parse.GetValue(participant) is { } text ? ParticipantOf(text) : (ParticipantId?)null;
-            using var registry = Core.Storage.RegistryStore.Open(dir);
-            var certificates = new CertificateDirectory(dir, registry);
+            using var lease = DataAccess.Open(context, parse.GetValue(data));
+            var registry = lease.Data.Registry;
+            var certificates = lease.Data.Certificates;
             var rows = new List<(string Participant, string Thumbprint, string Operator, string Status, string Suite, string NotAfter)>();
             foreach (var entry in registry.State.Participants.Values.Where(p => only is null || p.Id == only).OrderBy(p => p.Id.Value, StringComparer.Ordinal))
             {
@@ -145,18 +145,10 @@ internal static class CertificatesCommands
 
     private static int Run(CliContext context, string? data, Func<SocsData, DevelopmentCa, Task> action)
     {
-        var dir = CliParse.ExistingDataDirectory(data);
-        var socs = SocsData.Open(dir, context.Time);
-        try
-        {
-            using var ca = DevelopmentCa.OpenOrCreate(dir, context.Time);
-            action(socs, ca).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            socs.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
+        // The running service's stores when one owns the directory (admin channel), else opened for this verb.
+        using var lease = DataAccess.Open(context, data);
+        using var ca = DevelopmentCa.OpenOrCreate(lease.Data.Directory, context.Time);
+        action(lease.Data, ca).GetAwaiter().GetResult();
         return CliApp.Ok;
     }
 

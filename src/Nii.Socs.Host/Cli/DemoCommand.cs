@@ -21,7 +21,7 @@ internal static class DemoCommand
         var people = new Option<string?>("--people") { Description = "Where the simulated operators and staff keep their own keys: participants/<id>/, staff/<name>/ (default: beside the data directory)" };
         var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, people };
         command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), cancellationToken));
-        return command;
+        return command.Uses(DataUse.Owner);
     }
 
     internal static IHost BuildHost(string[] overrides)
@@ -56,8 +56,10 @@ internal static class DemoCommand
         }
 
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
-        var samples = Path.Combine(AppContext.BaseDirectory, "samples");
         var kekPath = host.Services.GetRequiredService<IConfiguration>()[Pipeline.HostSecrets.KekPathSetting];
+        Pipeline.HostSecrets.KekFile(directory, kekPath);   // refuses a KEK inside the data directory before anything is touched
+        using var owner = DemoRun.TakeOwnership(directory);
+        var samples = Path.Combine(AppContext.BaseDirectory, "samples");
         var run = new DemoRun(context, directory, samples, people, kekPath);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
@@ -68,6 +70,7 @@ internal static class DemoCommand
             portalOptions.Staff[summary.Staff!.Thumbprint] = "yamada";
             await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, kekPath, cancellationToken);
             context.Out.WriteLine($"  portal                {portal.Server.BaseAddress} (mTLS: import a client certificate above, or the staff one {summary.Staff.Pkcs12Path}; CA {Path.Combine(summary.DataDirectory, "pki", "ca.crt.pem")})");
+            await using var admin = AdminChannel.Start(new ServedData(portal.Data, null), TimeProvider.System);
             context.Out.WriteLine("  press Ctrl+C to stop");
             try
             {

@@ -14,7 +14,7 @@ internal static class PortalCommands
     public static Command Create(CliContext context)
     {
         var command = new Command("portal", "The service portal with client certificates (R4.7, R6)");
-        command.Subcommands.Add(Serve(context));
+        command.Subcommands.Add(Serve(context).Uses(DataUse.Owner));
         return command;
     }
 
@@ -26,7 +26,7 @@ internal static class PortalCommands
         var address = new Option<string>("--address") { Description = "Listen address", DefaultValueFactory = _ => new PortalOptions().Address };
         var staff = new Option<string[]>("--staff") { Description = "A staff certificate, THUMBPRINT=NAME", AllowMultipleArgumentsPerToken = true };
         var command = new Command("serve", "Serve the portal over HTTPS with client certificates until Ctrl+C") { data, port, address, staff };
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellationToken) =>
         {
             var options = new PortalOptions { Port = parse.GetValue(port), Address = parse.GetValue(address)! };
             foreach (var pair in parse.GetValue(staff) ?? [])
@@ -46,31 +46,18 @@ internal static class PortalCommands
                 throw new CliUsageException(string.Join("; ", failures.Failures));
             }
 
-            return ServeAsync(context, parse.GetValue(data)!, options).GetAwaiter().GetResult();
+            return ServeAsync(context, CliParse.ExistingDataDirectory(parse.GetValue(data)), options, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliContext context, string data, PortalOptions options)
+    private static async Task<int> ServeAsync(CliContext context, string data, PortalOptions options, CancellationToken cancellationToken)
     {
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler handler = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += handler;
-        try
-        {
-            await using var host = await PortalHost.StartAsync(data, options, context.Time);
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"portal: {host.Server.BaseAddress} (client certificate required; CA {Path.Combine(Path.GetFullPath(data), DevelopmentCa.DirectoryName, "ca.crt.pem")}); Ctrl+C stops"));
-            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= handler;
-        }
-
+        // SIGTERM and Ctrl+C cancel the token (CliApp); disposal then closes the stores and signs a checkpoint.
+        await using var host = await PortalHost.StartAsync(data, options, context.Time, cancellationToken: cancellationToken);
+        await using var admin = AdminChannel.Start(new ServedData(host.Data, null), context.Time);
+        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"portal: {host.Server.BaseAddress} (client certificate required; CA {Path.Combine(Path.GetFullPath(data), DevelopmentCa.DirectoryName, "ca.crt.pem")}); Ctrl+C stops"));
+        await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         return CliApp.Ok;
     }
 }

@@ -223,29 +223,64 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         o.WriteLine($"  operation history     {s.History}");
     }
 
+    /// <summary>Takes the lock of a demo's data directory for a whole demo (run and portal), refusing a directory
+    /// that holds other data before touching it.</summary>
+    /// <exception cref="Pipeline.DataDirectoryBusyException">Another process owns the directory.</exception>
+    public static Pipeline.DataDirectoryLock TakeOwnership(string dataDirectory)
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        RefuseForeign(full);
+        PrivateFiles.CreateDirectory(full);
+        return Pipeline.DataDirectoryLock.Acquire(full);
+    }
+
+    private static void RefuseForeign(string full)
+    {
+        if (Directory.Exists(full) && Contents(full).Any() && !File.Exists(Path.Combine(full, Marker)))
+        {
+            throw new CliUsageException($"{full} holds data that is not a demo's; the demo only replaces its own data. Use --data (and --people) to choose others.");
+        }
+    }
+
+    // The run folder (lock, admin socket) stays: its lock is held while the demo replaces the rest.
+    private static IEnumerable<string> Contents(string full) =>
+        Directory.EnumerateFileSystemEntries(full).Where(e => Path.GetFileName(e) != Pipeline.DataDirectoryLock.RunDirectoryName);
+
     private void PrepareDirectory()
     {
         var full = Path.GetFullPath(dataDirectory);
-        HostSecrets.KekFile(full, kekPath);
-        foreach (var directory in new[] { full, ParticipantsRoot, StaffRoot })
+        using var owner = TakeOwnership(full);
+        foreach (var directory in new[] { ParticipantsRoot, StaffRoot })
         {
-            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any() && !File.Exists(Path.Combine(directory, Marker)))
+            RefuseForeign(directory);
+        }
+
+        foreach (var entry in Contents(full).ToList())
+        {
+            if (Directory.Exists(entry))
             {
-                throw new CliUsageException($"{directory} holds data that is not a demo's; the demo only replaces its own data. Use --data (and --people) to choose others.");
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
             }
         }
 
-        if (Directory.Exists(full) && File.Exists(Path.Combine(full, Marker)))
+        // The demo's own secrets (KEK, CA key) go with its data.
+        var secrets = HostSecrets.DirectoryFor(full);
+        if (Directory.Exists(secrets))
         {
-            // The demo's own secrets (KEK, CA key) go with its data.
-            var secrets = HostSecrets.DirectoryFor(full);
-            if (Directory.Exists(secrets))
-            {
-                Directory.Delete(secrets, recursive: true);
-            }
+            Directory.Delete(secrets, recursive: true);
         }
 
-        foreach (var directory in new[] { full, ParticipantsRoot, StaffRoot })
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(full, PrivateFiles.DirectoryMode);
+        }
+
+        PrivateFiles.WriteAllText(Path.Combine(full, Marker), "This directory was made by `socs demo`; the next demo replaces it.\n");
+        foreach (var directory in new[] { ParticipantsRoot, StaffRoot })
         {
             if (Directory.Exists(directory))
             {

@@ -7,13 +7,16 @@ using Nii.Socs.Core.Storage.Keys;
 namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
+/// <remarks>Opening takes the directory's lock (<see cref="DataDirectoryLock"/>): a second process that opens it gets
+/// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.</remarks>
 internal sealed class SocsData : IAsyncDisposable
 {
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, string? kekPath)
+    private readonly DataDirectoryLock _lock;
+
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile)
     {
+        _lock = held;
         Directory = Path.GetFullPath(directory);
-        var kekFile = HostSecrets.KekFile(Directory, kekPath);
-        PrivateFiles.CreateDirectory(Directory);
         Time = time;
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         Registry = RegistryStore.Open(Directory);
@@ -23,7 +26,7 @@ internal sealed class SocsData : IAsyncDisposable
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
-        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, GrantKeyCustody.Memory, schedule);
+        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody, schedule);
         Retention = retention;
         Schedule = schedule;
     }
@@ -69,8 +72,24 @@ internal sealed class SocsData : IAsyncDisposable
 
     public ConsentService ConsentService { get; }
 
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, string? kekPath = null) =>
-        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, kekPath);
+    /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store.</summary>
+    /// <exception cref="DataDirectoryBusyException">Another process owns the directory.</exception>
+    /// <exception cref="Cli.CliUsageException">The key-encryption key would be inside the data directory (checked first).</exception>
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, string? kekPath = null)
+    {
+        var kekFile = HostSecrets.KekFile(directory, kekPath);
+        PrivateFiles.CreateDirectory(directory);
+        var held = DataDirectoryLock.Acquire(directory);
+        try
+        {
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -81,5 +100,6 @@ internal sealed class SocsData : IAsyncDisposable
         Detections.Dispose();
         Registry.Dispose();
         Kek.Dispose();
+        _lock.Dispose();
     }
 }
