@@ -55,7 +55,8 @@ public sealed class ServeTests : IDisposable
 
         var stats = Cli.Run("store", "stats", "--data", _dir);
         Assert.Contains("24 record(s)", stats.Out, StringComparison.Ordinal);
-        Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
+        var verify = Cli.Run("audit", "verify", "--data", _dir);
+        Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
     }
 
     private sealed class CapturedLogs : ILoggerProvider
