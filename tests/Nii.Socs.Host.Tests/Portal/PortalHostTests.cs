@@ -28,7 +28,7 @@ public sealed class PortalHostTests : IDisposable
         {
             await registry.AppendAsync(
             [
-                new ApplicationSubmitted(now, "a1", new ParticipantId("u-tokyo"), "University of Tokyo", [IPPrefix.Parse("192.0.2.0/24")], ["soc@u-tokyo.example"], [new OperatorContact("Sato", "sato@u-tokyo.example", null, true), new OperatorContact("Tanaka", "tanaka@u-tokyo.example", null, false)]),
+                new ApplicationSubmitted(now, "a1", new ParticipantId("u-tokyo"), "University of Tokyo", [IPPrefix.Parse("192.0.2.0/24")], ["soc@u-tokyo.example"], [new OperatorContact("Sato", "sato@u-tokyo.example", null, true), new OperatorContact("Tanaka", "tanaka@u-tokyo.example", null, false), new OperatorContact("Suzuki", "suzuki@u-tokyo.example", null, true)]),
                 new ApplicationApproved(now, "a1"),
             ]);
         }
@@ -94,6 +94,21 @@ public sealed class PortalHostTests : IDisposable
             Assert.Equal("staff:yamada", staffMe.Actor);
         }
 
+        // A second operator enrolled mid-epoch; then the first reports compromise on the portal: the current epoch's key
+        // is wrapped again to the certificate still active only (R6.2, R8.1).
+        var suzuki = _data + "-people/suzuki";
+        Assert.Equal(0, Cli.Cli.Run("participant", "keygen", "--out", suzuki, "--name", "suzuki").ExitCode);
+        var suzukiThumbprint = Field(Cli.Cli.Run("certificates", "enrol", "--data", _data, "--participant", "u-tokyo", "--operator", "Suzuki", "--csr", Path.Combine(suzuki, "suzuki.csr.pem")).Out, "sha256");
+        Assert.Contains(suzukiThumbprint, File.ReadAllText(wrapped), StringComparison.Ordinal);
+        Assert.Contains(thumbprint, File.ReadAllText(wrapped), StringComparison.Ordinal);
+        await using (var host = await PortalHost.StartAsync(_data, options, TimeProvider.System))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, await PostCompromiseAsync(host.Server.BaseAddress, Path.Combine(sato, "sato.p12")));
+        }
+
+        Assert.Contains(suzukiThumbprint, File.ReadAllText(wrapped), StringComparison.Ordinal);
+        Assert.DoesNotContain(thumbprint, File.ReadAllText(wrapped), StringComparison.Ordinal);
+
         var history = OperationHistoryStore.ReadAll(_data);
         Assert.Contains(history, e => e.Action == "registry.certificate.enrolled" && e.Subject == $"certificates/u-tokyo/{thumbprint}");
         Assert.Contains(history, e => e.Action == "portal.started");
@@ -103,6 +118,30 @@ public sealed class PortalHostTests : IDisposable
 
     private static string Field(string text, string name) =>
         text.Split('\n').First(l => l.StartsWith(name + "\t", StringComparison.Ordinal)).Split('\t')[1];
+
+    private async Task<HttpStatusCode> PostCompromiseAsync(Uri baseAddress, string p12)
+    {
+        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(p12, null);
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_data, "pki", "ca.crt.pem"));
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [certificate],
+                RemoteCertificateValidationCallback = (_, server, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return server is X509Certificate2 s && chain.Build(s);
+                },
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        var response = await client.PostAsJsonAsync("/api/compromise", new { note = "laptop stolen" });
+        return response.StatusCode;
+    }
 
     private async Task<MeDto> GetMeAsync(Uri baseAddress, string p12)
     {
