@@ -29,5 +29,7 @@ internal static class TestOperatorKeys
                 Directory.Delete(directory, recursive: true);
             }
         }
+
+        File.Delete(dataDirectory + ".kek");
     }
 }

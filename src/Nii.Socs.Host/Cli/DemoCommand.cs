@@ -19,22 +19,33 @@ internal static class DemoCommand
         var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
         var people = new Option<string?>("--people") { Description = "Where the simulated operators and staff keep their own keys: participants/<id>/, staff/<name>/ (default: beside the data directory)" };
-        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, people };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), cancellationToken));
+        var config = ServeCommand.ConfigOption();
+        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, config, people };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), parse.GetValue(config), cancellationToken));
         return command.Uses(DataUse.Owner);
     }
 
-    internal static IHost BuildHost(string[] overrides)
+    internal static IHost BuildHost(string[] overrides, string? configFile = null)
     {
         // The same configuration sources and validated options as `socs serve`; the demo prints, it does not log.
-        var builder = ServeCommand.CreateBuilder(overrides, TimeProvider.System);
+        var builder = ServeCommand.CreateBuilder(overrides, TimeProvider.System, configFile);
         builder.Logging.ClearProviders();
         return builder.Build();
     }
 
-    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, string? people, bool noServe, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, string? people, bool noServe, string? configFile, CancellationToken cancellationToken)
     {
-        using var host = BuildHost(overrides);
+        using var host = BuildHost(overrides, configFile);
+        if (Configuration.SocsConfiguration.Failures(host.Services) is { Count: > 0 } invalid)
+        {
+            foreach (var failure in invalid)
+            {
+                context.Error.WriteLine($"socs: {failure}");
+            }
+
+            return CliApp.BadInput;
+        }
+
         try
         {
             host.Start();
@@ -60,7 +71,7 @@ internal static class DemoCommand
         Pipeline.HostSecrets.KekFile(directory, kekPath);   // refuses a KEK inside the data directory before anything is touched
         using var owner = DemoRun.TakeOwnership(directory);
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var run = new DemoRun(context, directory, samples, people, kekPath);
+        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value, people, kekPath);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
         if (!noServe)

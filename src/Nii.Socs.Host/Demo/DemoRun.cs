@@ -24,7 +24,7 @@ namespace Nii.Socs.Host.Demo;
 /// <remarks>The simulated operators and the staff member make their own key pairs under <c>&lt;people&gt;/participants/&lt;id&gt;/</c>
 /// and <c>&lt;people&gt;/staff/&lt;name&gt;/</c>, outside the data directory, and are enrolled by CSR: the organization's data
 /// holds no private key of theirs (R6.3, R8.1).</remarks>
-internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, string? peopleDirectory = null, string? kekPath = null)
+internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor, string? peopleDirectory = null, string? kekPath = null)
 {
     /// <summary>The demo starts just after the bundled capture: Tuesday 2026-12-01 09:00 JST.</summary>
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
@@ -101,7 +101,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
             // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
             var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
-            var ingestor = new Ingestor(data, rules, new LoadGovernorOptions());
+            var ingestor = new Ingestor(data, rules, governor);
             using var outbox = MailOutbox.Open(dataDirectory);
             var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);
             using var notifier = MailServiceCollectionExtensions.Create(

@@ -126,7 +126,7 @@ public class CertificateLifecycleProperties
                     var records = new List<DetectionRecord>();
                     foreach (var q in s_participants)
                     {
-                        records.Add(await Ingestor.SealAsync(data, detection, q, CancellationToken.None));
+                        records.Add(await Ingestor.SealAsync(data, detection, q, DetectionId.New(detection.Header.ObservedAt), CancellationToken.None));
                     }
 
                     await data.Detections.AppendAsync(records);
