@@ -317,7 +317,7 @@ internal static class ConsentCommands
             var kek = FileKeyEncryptionKey.Load(kekFile);
             var detections = DetectionStore.Open(dir, null, context.Time);
             var consent = ConsentStore.Open(dir);
-            var history = OperationHistoryStore.Open(dir, context.Time);
+            var history = Configuration.AuditOptions.FromConfiguration().OpenHistory(dir, context.Time);
             var service = new ConsentService(dir, consent, detections, new FileKeyStore(dir), kek, history, context.Time, GrantKeyCustody.SealedUntilGrantEnds);
             service.ReleaseEnded();
             return new Session(dir, detections, consent, history, kek, service);

@@ -62,7 +62,8 @@ internal static class InspectCommands
             }
 
             var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours) };
-            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow());
+            var witness = Configuration.AuditOptions.FromConfiguration().WitnessFor(dir);
+            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow(), witnessDirectory: witness is not null && Directory.Exists(witness) ? witness : null);
             Directory.CreateDirectory(outDir);
             var text = InspectionJson.Serialize(report);
             File.WriteAllText(Path.Combine(outDir, JsonName), text + "\n", new UTF8Encoding(false));

@@ -67,7 +67,7 @@ internal static class PortalCommands
 
         using var ca = DevelopmentCa.OpenOrCreate(data, context.Time);
         var issued = ca.IssueClient(name, rsa ? ClientKeyType.Rsa3072 : ClientKeyType.EcP256);
-        await using (var history = OperationHistoryStore.Open(data, context.Time))
+        await using (var history = Configuration.AuditOptions.FromConfiguration().OpenHistory(data, context.Time))
         {
             if (id is { } p)
             {

@@ -4,6 +4,7 @@ using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Time;
+using Nii.Socs.Host.Configuration;
 
 namespace Nii.Socs.Host.Cli;
 
@@ -34,7 +35,7 @@ internal static class StoreCommands
             var dry = parse.GetValue(dryRun);
             var schedule = ScheduleOf(dir);
             using var store = DetectionStore.Open(dir, schedule, context.Time);
-            using var history = OperationHistoryStore.Open(dir, context.Time);
+            using var history = AuditOptions.FromConfiguration().OpenHistory(dir, context.Time);
             var sweeper = new RetentionSweeper(store, new WrappedKeyDirectory(dir), history, context.Time);
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
             var verb = dry ? "would delete" : "deleted";
@@ -61,13 +62,47 @@ internal static class StoreCommands
         return command;
     }
 
+    /// <summary><c>socs audit verify --data DIR [--witness DIR] [--public-key FILE]</c> (R6.4).</summary>
     private static Command Verify(CliContext context)
     {
         var data = CliParse.DataOption();
-        var command = new Command("verify", "Check the hash chain and the signed checkpoints of the operation history (R6.4)") { data };
+        var witness = new Option<string?>("--witness") { Description = "The witness directory (default: Socs:Audit:WitnessDirectory, else <data>.witness when it exists)" };
+        var publicKey = new Option<string?>("--public-key") { Description = "The trusted signing public key (32 raw bytes or 64 hex digits; default: the witness's pinned key)" };
+        var command = new Command("verify", "Check the hash chain, the signed checkpoint chain and the witness's copies of the operation history (R6.4)") { data, witness, publicKey };
         command.SetAction(parse =>
         {
-            var result = OperationHistoryStore.Verify(CliParse.ExistingDataDirectory(parse.GetValue(data)));
+            var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
+            string? witnessDir;
+            if (parse.GetValue(witness) is { } given)
+            {
+                witnessDir = Directory.Exists(given) ? given : throw new CliUsageException($"--witness must be an existing directory; got '{given}'.");
+            }
+            else
+            {
+                witnessDir = AuditOptions.FromConfiguration().WitnessFor(dir);
+                if (witnessDir is not null && !Directory.Exists(witnessDir))
+                {
+                    context.Error.WriteLine($"socs: no witness at {witnessDir}: checked against the data directory's own checkpoints only");
+                    witnessDir = null;
+                }
+            }
+
+            var keyFile = parse.GetValue(publicKey);
+            if (keyFile is not null && !File.Exists(keyFile))
+            {
+                throw new CliUsageException($"--public-key must be an existing file; got '{keyFile}'.");
+            }
+
+            HistoryVerification result;
+            try
+            {
+                result = OperationHistoryStore.Verify(dir, witnessDir, keyFile);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
             context.Out.WriteLine(result.ToString());
             return result is HistoryVerification.Intact ? CliApp.Ok : CliApp.Problem;
         });

@@ -17,6 +17,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Storage.Outbox;
 
+using Nii.Socs.Host.Configuration;
+
 namespace Nii.Socs.Host.Demo;
 
 /// <summary><c>socs demo</c>: the whole service on the embedded default, on a simulated clock (DESIGN §8).</summary>
@@ -39,7 +41,9 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         var clock = new SimulatedClock(Start);
         var o = context.Out;
         var summary = new DemoSummary { DataDirectory = Path.GetFullPath(dataDirectory) };
-        await using (var data = SocsData.Open(dataDirectory, clock))
+        var audit = new AuditOptions { WitnessDirectory = WitnessOf(dataDirectory) };
+        summary.WitnessDirectory = audit.WitnessDirectory;
+        await using (var data = SocsData.Open(dataDirectory, clock, audit: audit))
         {
             // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
             // Certificates are issued on the real clock, so the portal accepts them today.
@@ -159,7 +163,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        summary.History = OperationHistoryStore.Verify(dataDirectory);
+        summary.History = OperationHistoryStore.Verify(dataDirectory, audit.WitnessDirectory, null);
         return summary;
     }
 
@@ -196,6 +200,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         }
 
         o.WriteLine($"  operation history     {s.History}");
+        o.WriteLine($"  history witness       {s.WitnessDirectory} (a copy of every signed checkpoint, outside the data directory; R6.4)");
     }
 
     private void PrepareDirectory()
@@ -217,9 +222,18 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             File.Delete(kek);
         }
 
+        // The demo's witness sits beside its data directory (never inside) and is replaced with it.
+        var witness = WitnessOf(full);
+        if (Directory.Exists(witness))
+        {
+            Directory.Delete(witness, recursive: true);
+        }
+
         Directory.CreateDirectory(full);
         File.WriteAllText(Path.Combine(full, Marker), "This directory was made by `socs demo`; the next demo replaces it.\n");
     }
+
+    private static string WitnessOf(string dataDirectory) => AuditOptions.Resolve(null, dataDirectory)!;
 
     private static void Check(bool condition, string? message)
     {
@@ -233,6 +247,8 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 internal sealed class DemoSummary
 {
     public string DataDirectory { get; set; } = string.Empty;
+
+    public string WitnessDirectory { get; set; } = string.Empty;
 
     public List<(string Participant, string Name, IssuedCertificate Issued)> Operators { get; } = [];
 

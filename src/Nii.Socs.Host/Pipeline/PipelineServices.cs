@@ -18,7 +18,8 @@ internal static partial class PipelineServices
         services.AddSingleton(sp => SocsData.Open(
             sp.GetRequiredService<IOptions<DataOptions>>().Value.Directory,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy()));
+            sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
+            audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value));
         // One copy of each log: mail and the portal reuse the pipeline's stores.
         services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);

@@ -3,13 +3,16 @@ using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Storage.Consent;
 using Nii.Socs.Core.Storage.Keys;
+using Nii.Socs.Host.Configuration;
 
 namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
-internal sealed class SocsData : IAsyncDisposable
+internal sealed class SocsData : IAsyncDisposable, IDisposable
 {
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule)
+    private int _disposed;
+
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, AuditOptions audit)
     {
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
@@ -18,7 +21,7 @@ internal sealed class SocsData : IAsyncDisposable
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         Registry = RegistryStore.Open(Directory);
         Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
-        History = OperationHistoryStore.Open(Directory, time);
+        History = audit.OpenHistory(Directory, time);
         Consent = ConsentStore.Open(Directory);
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
@@ -51,11 +54,22 @@ internal sealed class SocsData : IAsyncDisposable
 
     public ConsentService ConsentService { get; }
 
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null) =>
-        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst);
+    /// <summary>Opens every store; the history's checkpoints and witness follow <paramref name="audit"/>, or the
+    /// configuration (appsettings.json, <c>SOCS_</c> variables) when null.</summary>
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, AuditOptions? audit = null) =>
+        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, audit ?? AuditOptions.FromConfiguration());
+
+    /// <summary>Closes every store, signing the history's final checkpoint: a host disposed synchronously (its
+    /// service provider's <c>Dispose</c>) still signs, instead of refusing an async-only singleton.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         ConsentService.Dispose();
         Ring.Dispose();
         Consent.Dispose();

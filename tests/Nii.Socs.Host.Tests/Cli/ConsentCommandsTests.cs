@@ -16,6 +16,14 @@ public sealed class ConsentCommandsTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
+
+        if (Directory.Exists(_dir + ".witness"))
+
+        {
+
+            Directory.Delete(_dir + ".witness", recursive: true);
+
+        }
     }
 
     [Fact]

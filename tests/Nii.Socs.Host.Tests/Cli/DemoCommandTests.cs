@@ -60,6 +60,14 @@ public class DemoCommandTests
             }
 
             File.Delete(dir + ".kek");
+
+            if (Directory.Exists(dir + ".witness"))
+
+            {
+
+                Directory.Delete(dir + ".witness", recursive: true);
+
+            }
         }
     }
 

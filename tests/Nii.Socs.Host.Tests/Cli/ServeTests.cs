@@ -20,6 +20,14 @@ public sealed class ServeTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
+
+        if (Directory.Exists(_dir + ".witness"))
+
+        {
+
+            Directory.Delete(_dir + ".witness", recursive: true);
+
+        }
     }
 
     [Fact]
@@ -55,7 +63,13 @@ public sealed class ServeTests : IDisposable
 
         var stats = Cli.Run("store", "stats", "--data", _dir);
         Assert.Contains("24 record(s)", stats.Out, StringComparison.Ordinal);
-        Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
+        var verify = Cli.Run("audit", "verify", "--data", _dir);
+        Assert.Equal(0, verify.ExitCode);
+        // R6.4: stopping the host signs a checkpoint of the last entry, and the witness beside the data has it.
+        var intact = Assert.IsType<Core.Audit.HistoryVerification.Intact>(OperationHistoryStore.Verify(_dir, _dir + ".witness", null));
+        Assert.Equal(intact.Entries, intact.SignedThrough);
+        Assert.Equal(intact.LastCheckpoint, intact.LastWitnessed);
+        Assert.Contains("witnessed up to", verify.Out, StringComparison.Ordinal);
     }
 
     private sealed class CapturedLogs : ILoggerProvider

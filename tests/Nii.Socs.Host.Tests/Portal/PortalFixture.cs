@@ -243,5 +243,9 @@ public sealed class PortalFixture : IAsyncLifetime
         Directory.Delete(DataDirectory, recursive: true);
         Directory.Delete(_foreignDirectory, recursive: true);
         File.Delete(DataDirectory + ".kek");
+        if (Directory.Exists(DataDirectory + ".witness"))
+        {
+            Directory.Delete(DataDirectory + ".witness", recursive: true);
+        }
     }
 }

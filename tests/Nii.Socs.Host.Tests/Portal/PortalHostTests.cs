@@ -90,5 +90,9 @@ public sealed class PortalHostTests : IDisposable
     {
         Directory.Delete(_data, recursive: true);
         File.Delete(_data + ".kek");
+        if (Directory.Exists(_data + ".witness"))
+        {
+            Directory.Delete(_data + ".witness", recursive: true);
+        }
     }
 }

@@ -16,6 +16,14 @@ public sealed class StoredResearchExportTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
+
+        if (Directory.Exists(_dir + ".witness"))
+
+        {
+
+            Directory.Delete(_dir + ".witness", recursive: true);
+
+        }
     }
 
     [Fact]
@@ -54,6 +62,14 @@ public sealed class MalwareExportTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
+
+        if (Directory.Exists(_dir + ".witness"))
+
+        {
+
+            Directory.Delete(_dir + ".witness", recursive: true);
+
+        }
     }
 
     [Fact]
