@@ -533,6 +533,35 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         }
     }
 
+    /// <summary>Pairs every consent event of a data directory with its history entry and the other way round (R6.4, R13.1).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <returns>Each record that lacks its partner; empty when all are paired (or there is neither log).</returns>
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
+    /// <exception cref="InvalidDataException">A stored consent event or history entry cannot be read (verify names it).</exception>
+    /// <remarks>R6.4. A consent action interrupted between its two appends leaves exactly one of them: this names it.</remarks>
+    public static IReadOnlyList<UnpairedRecord> CrossCheckConsent(string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        var check = new ConsentHistoryCrossCheck();
+        foreach (var e in new Inspection.ConsentLogSource(dataDirectory).ReadEvents())
+        {
+            check.Add(e);
+        }
+
+        var logDirectory = Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName, "log");
+        if (Directory.Exists(logDirectory))
+        {
+            using var log = FasterLogHandle.Open(logDirectory);
+            using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
+            while (iterator.GetNext(out var bytes, out var length, out _))
+            {
+                check.Add(StoredOperationEntry.Decode(bytes.AsMemory(0, length)));
+            }
+        }
+
+        return check.Unpaired();
+    }
+
     /// <summary>Every committed entry of the history under a data directory, in order (for reports and tools).</summary>
     /// <param name="dataDirectory">The data directory.</param>
     /// <returns>The entries.</returns>

@@ -104,7 +104,22 @@ internal static class StoreCommands
             }
 
             context.Out.WriteLine(result.ToString());
-            return result is HistoryVerification.Intact ? CliApp.Ok : CliApp.Problem;
+            if (result is not HistoryVerification.Intact)
+            {
+                return CliApp.Problem;
+            }
+
+            // R6.4: every consent event has its history entry and the other way round.
+            var unpaired = OperationHistoryStore.CrossCheckConsent(dir);
+            foreach (var record in unpaired)
+            {
+                context.Out.WriteLine("unpaired: " + record.Description);
+            }
+
+            context.Out.WriteLine(unpaired.Count == 0
+                ? "consent log and history agree"
+                : string.Create(CultureInfo.InvariantCulture, $"{unpaired.Count} consent record(s) without a partner"));
+            return unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
         });
         return command;
     }

@@ -16,13 +16,9 @@ public sealed class ConsentCommandsTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
-
         if (Directory.Exists(_dir + ".witness"))
-
         {
-
             Directory.Delete(_dir + ".witness", recursive: true);
-
         }
     }
 

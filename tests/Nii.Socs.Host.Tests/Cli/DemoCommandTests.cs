@@ -60,13 +60,9 @@ public class DemoCommandTests
             }
 
             File.Delete(dir + ".kek");
-
             if (Directory.Exists(dir + ".witness"))
-
             {
-
                 Directory.Delete(dir + ".witness", recursive: true);
-
             }
         }
     }

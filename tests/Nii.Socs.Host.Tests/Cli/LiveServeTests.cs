@@ -25,13 +25,9 @@ public sealed class LiveServeTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
-
         if (Directory.Exists(_dir + ".witness"))
-
         {
-
             Directory.Delete(_dir + ".witness", recursive: true);
-
         }
     }
 

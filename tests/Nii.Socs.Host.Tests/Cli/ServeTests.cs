@@ -20,13 +20,9 @@ public sealed class ServeTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
-
         if (Directory.Exists(_dir + ".witness"))
-
         {
-
             Directory.Delete(_dir + ".witness", recursive: true);
-
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class StoreCommandsTests : IDisposable
         await SeedAsync(clock);
         var (code, output, error) = Run(null, "audit", "verify", "--data", _data);
         Assert.Equal(0, code);
-        Assert.Equal("ok 1 entries, last checkpoint #1 signed (entry 1)\n", output);
+        Assert.Equal("ok 1 entries, last checkpoint #1 signed (entry 1)\nconsent log and history agree\n", output);
         Assert.Equal($"socs: no witness at {_data}.witness: checked against the data directory's own checkpoints only", error.TrimEnd('\n'));
     }
 
@@ -67,7 +67,7 @@ public sealed class StoreCommandsTests : IDisposable
                 }
             }
 
-            Assert.Equal($"ok 10 entries, last checkpoint #3 signed (entry 10), witnessed up to #3\n", Run(null, "audit", "verify", "--data", _data, "--witness", witness).Out);
+            Assert.Equal($"ok 10 entries, last checkpoint #3 signed (entry 10), witnessed up to #3\nconsent log and history agree\n", Run(null, "audit", "verify", "--data", _data, "--witness", witness).Out);
 
             // The insider zeroes the log from entry 6 and keeps only the first checkpoint line.
             var segment = Path.Combine(_data, "audit", "log", "log.0");

@@ -16,13 +16,9 @@ public sealed class StoredResearchExportTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
-
         if (Directory.Exists(_dir + ".witness"))
-
         {
-
             Directory.Delete(_dir + ".witness", recursive: true);
-
         }
     }
 
@@ -62,13 +58,9 @@ public sealed class MalwareExportTests : IDisposable
         }
 
         File.Delete(_dir + ".kek");
-
         if (Directory.Exists(_dir + ".witness"))
-
         {
-
             Directory.Delete(_dir + ".witness", recursive: true);
-
         }
     }
 
