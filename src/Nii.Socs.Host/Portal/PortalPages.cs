@@ -415,6 +415,13 @@ internal static class PortalPages
         }
 
         b.Append("</table>");
+        if (services.History.LastCheckpoint is { } checkpoint)
+        {
+            // R6.4: the participant's own copy of the latest checkpoint is a witness the organization does not control.
+            b.Append("<p class=\"note\" id=\"checkpoint\">Latest signed checkpoint (keep a copy; <code>socs audit verify</code> checks the history still extends it; also at <code>/api/history/checkpoint</code>): <code>")
+                .Append(E(checkpoint.ToLine())).Append("</code> signing key <code>").Append(E(Convert.ToHexStringLower(services.History.SigningPublicKey.Span))).Append("</code></p>");
+        }
+
         if (entries.Count == 100)
         {
             b.Append("<p><a href=\"/history?before=").Append(entries[^1].Sequence.ToString(CultureInfo.InvariantCulture)).Append("\">Older →</a></p>");
