@@ -8,14 +8,17 @@ using Nii.Socs.Host.Configuration;
 namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
+/// <remarks>Opening takes the directory's lock (<see cref="DataDirectoryLock"/>): a second process that opens it gets
+/// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.</remarks>
 internal sealed class SocsData : IAsyncDisposable, IDisposable
 {
+    private readonly DataDirectoryLock _lock;
     private int _disposed;
 
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, AuditOptions audit)
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, AuditOptions audit)
     {
+        _lock = held;
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
         Time = time;
         var kekFile = Cli.CliParse.KekFileFor(Directory);
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
@@ -26,7 +29,7 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
-        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, GrantKeyCustody.Memory);
+        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody);
         Retention = retention;
     }
 
@@ -54,10 +57,24 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
 
     public ConsentService ConsentService { get; }
 
-    /// <summary>Opens every store; the history's checkpoints and witness follow <paramref name="audit"/>, or the
-    /// configuration (appsettings.json, <c>SOCS_</c> variables) when null.</summary>
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, AuditOptions? audit = null) =>
-        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, audit ?? AuditOptions.FromConfiguration());
+    /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store; the history's
+    /// checkpoints and witness follow <paramref name="audit"/>, or the configuration (appsettings.json, <c>SOCS_</c>
+    /// variables) when null.</summary>
+    /// <exception cref="DataDirectoryBusyException">Another process owns the directory.</exception>
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, AuditOptions? audit = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var held = DataDirectoryLock.Acquire(directory);
+        try
+        {
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, audit ?? AuditOptions.FromConfiguration());
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Closes every store, signing the history's final checkpoint: a host disposed synchronously (its
     /// service provider's <c>Dispose</c>) still signs, instead of refusing an async-only singleton.</summary>
@@ -77,5 +94,6 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         Detections.Dispose();
         Registry.Dispose();
         Kek.Dispose();
+        _lock.Dispose();
     }
 }
