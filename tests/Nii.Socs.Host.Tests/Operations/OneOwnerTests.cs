@@ -143,7 +143,7 @@ public sealed class OneOwnerTests : IDisposable
     internal static long LastCheckpointSequence(string data)
     {
         var last = File.ReadAllLines(Path.Combine(data, "audit", "checkpoints.txt")).Last(l => l.Length > 0);
-        return long.Parse(last.Split(' ')[1], CultureInfo.InvariantCulture);
+        return HistoryCheckpoint.TryParseLine(last, out var checkpoint) ? checkpoint!.Sequence : throw new InvalidDataException("not a checkpoint line: " + last);
     }
 
     private string PrepareDemo()
