@@ -8,7 +8,7 @@ namespace Nii.Socs.Host.Portal;
 /// content views refused to cross-site requests (R6.1, R6.4, R8.6).</summary>
 /// <remarks>
 /// Every response carries <c>Content-Security-Policy: frame-ancestors 'none'</c>, <c>X-Frame-Options: DENY</c>,
-/// <c>Cache-Control: no-store</c>, <c>X-Content-Type-Options: nosniff</c> and <c>Referrer-Policy: no-referrer</c>:
+/// <c>Cache-Control: no-store</c>, <c>X-Content-Type-Options: nosniff</c> and <c>Referrer-Policy: same-origin</c> (not <c>no-referrer</c>, under which a browser sends <c>Origin: null</c> on the portal's own form posts):
 /// no page (the one-click "revoke this certificate" included) can be framed, and no decrypted content or key is kept
 /// by a browser or proxy cache. A body over <see cref="MaxRequestBodyBytes"/>, a form over <see cref="MaxFormFields"/>
 /// fields or with a field over <see cref="MaxFormFieldBytes"/> is answered 413 (malformed input 400) with a readable
@@ -50,7 +50,7 @@ internal static class PortalGuard
         headers.XFrameOptions = "DENY";
         headers.CacheControl = "no-store";
         headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
+        headers["Referrer-Policy"] = "same-origin";
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
         {
             body.MaxRequestBodySize = MaxRequestBodyBytes;

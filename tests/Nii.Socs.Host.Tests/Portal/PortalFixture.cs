@@ -182,7 +182,7 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>An HTTP client presenting a certificate and trusting only the portal CA for the server.</summary>
     internal HttpClient Client(IssuedCertificate? certificate, bool allowRedirects = true)
     {
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = allowRedirects, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = allowRedirects, PooledConnectionLifetime = TimeSpan.FromMinutes(5), Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
         var ca = X509CertificateLoader.LoadCertificate(Ca.Certificate.RawData);
         _owned.Add(ca);
         handler.SslOptions = new SslClientAuthenticationOptions
