@@ -440,7 +440,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         {
             if (each is not null)
             {
-                using var log = FasterLogHandle.Open(logDirectory);
+                using var log = FasterLogHandle.OpenReadOnly(logDirectory);
                 foreach (var (_, bytes) in ScanRaw(log))
                 {
                     each(StoredOperationEntry.Decode(bytes));
@@ -451,7 +451,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         }
 
         var verifier = new OperationHistoryVerifier(checkpoints, witnessed, publicKey);
-        using (var log = FasterLogHandle.Open(logDirectory))
+        using (var log = FasterLogHandle.OpenReadOnly(logDirectory))
         {
             ScanInto(log, verifier, each);
         }
@@ -551,7 +551,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         var logDirectory = Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName, "log");
         if (Directory.Exists(logDirectory))
         {
-            using var log = FasterLogHandle.Open(logDirectory);
+            using var log = FasterLogHandle.OpenReadOnly(logDirectory);
             using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
             while (iterator.GetNext(out var bytes, out var length, out _))
             {
@@ -575,7 +575,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
             return [];
         }
 
-        using var log = FasterLogHandle.Open(logDirectory);
+        using var log = FasterLogHandle.OpenReadOnly(logDirectory);
         return ScanRaw(log).Select(e => StoredOperationEntry.Decode(e.Bytes)).ToList();
     }
 

@@ -22,7 +22,7 @@ using Nii.Socs.Host.Configuration;
 namespace Nii.Socs.Host.Demo;
 
 /// <summary><c>socs demo</c>: the whole service on the embedded default, on a simulated clock (DESIGN §8).</summary>
-internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory)
+internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor)
 {
     /// <summary>The demo starts just after the bundled capture: Tuesday 2026-12-01 09:00 JST.</summary>
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
@@ -92,7 +92,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
             // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
             var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
-            var ingestor = new Ingestor(data, rules, new LoadGovernorOptions());
+            var ingestor = new Ingestor(data, rules, governor);
             using var outbox = MailOutbox.Open(dataDirectory);
             var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);
             using var notifier = MailServiceCollectionExtensions.Create(
