@@ -15,6 +15,7 @@ public sealed partial class InspectionBuilder
     private readonly Dictionary<string, long> _byPurpose = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, (long Approved, long Denied)> _decisionsPerMonth = new(StringComparer.Ordinal);
     private readonly List<FaultFacts> _faults = [];
+    private readonly Audit.ConsentHistoryCrossCheck _pairs = new();
     private bool _historyStarted;
     private long _consentEvents;
     private long _approved;
@@ -47,6 +48,7 @@ public sealed partial class InspectionBuilder
         }
 
         var number = ++_consentEvents;
+        _pairs.Add(consentEvent);
         switch (consentEvent)
         {
             case ConsentEvent.Requested r:

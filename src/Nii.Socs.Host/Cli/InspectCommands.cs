@@ -60,7 +60,8 @@ internal static class InspectCommands
             }
 
             var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours) };
-            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow());
+            var witness = Configuration.AuditOptions.FromConfiguration().WitnessFor(dir);
+            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow(), witnessDirectory: witness is not null && Directory.Exists(witness) ? witness : null);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
             var text = InspectionJson.Serialize(report);
             File.WriteAllText(jsonPath, text + "\n", new UTF8Encoding(false));

@@ -18,6 +18,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Storage.Outbox;
 
+using Nii.Socs.Host.Configuration;
+
 namespace Nii.Socs.Host.Demo;
 
 /// <summary><c>socs demo</c>: the whole service on the embedded default, on a simulated clock (DESIGN §8).</summary>
@@ -50,7 +52,9 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         var clock = new SimulatedClock(Start);
         var o = context.Out;
         var summary = new DemoSummary { DataDirectory = Path.GetFullPath(dataDirectory) };
-        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath))
+        var audit = new AuditOptions { WitnessDirectory = WitnessOf(dataDirectory) };
+        summary.WitnessDirectory = audit.WitnessDirectory;
+        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath, audit: audit))
         {
             // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
             // Certificates are issued on the real clock, so the portal accepts them today.
@@ -184,7 +188,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        summary.History = OperationHistoryStore.Verify(dataDirectory);
+        summary.History = OperationHistoryStore.Verify(dataDirectory, audit.WitnessDirectory, null);
         return summary;
     }
 
@@ -221,6 +225,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         }
 
         o.WriteLine($"  operation history     {s.History}");
+        o.WriteLine($"  history witness       {s.WitnessDirectory} (a copy of every signed checkpoint, outside the data directory; R6.4)");
     }
 
     /// <summary>Takes the lock of a demo's data directory for a whole demo (run and portal), refusing a directory
@@ -274,6 +279,13 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             Directory.Delete(secrets, recursive: true);
         }
 
+        // The demo's witness sits beside its data directory (never inside) and is replaced with it.
+        var witness = WitnessOf(full);
+        if (Directory.Exists(witness))
+        {
+            Directory.Delete(witness, recursive: true);
+        }
+
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(full, PrivateFiles.DirectoryMode);
@@ -292,6 +304,8 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         }
     }
 
+    private static string WitnessOf(string dataDirectory) => AuditOptions.Resolve(null, dataDirectory)!;
+
     private static void Check(bool condition, string? message)
     {
         if (!condition)
@@ -304,6 +318,8 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 internal sealed class DemoSummary
 {
     public string DataDirectory { get; set; } = string.Empty;
+
+    public string WitnessDirectory { get; set; } = string.Empty;
 
     public List<(string Participant, string Name, IssuedCertificate Issued)> Operators { get; } = [];
 
