@@ -87,13 +87,25 @@ public sealed class MailComposer
                 Line(body, "■ 一般的な対策 / General countermeasures");
                 Line(body, Text(mail.FollowUp?.Countermeasures));
                 break;
+            case MailKind.Procedure:
+                subject = $"{Tag} 手続き / Procedure: {OneLine(mail.Notice?.Title ?? mail.RuleMessage)} - {mail.Participant}";
+                Line(body, $"{mail.Participant} ご担当者様 / To the contacts of {mail.Participant}");
+                Line(body);
+                Line(body, Text(mail.Notice?.Japanese));
+                Line(body);
+                Line(body, Text(mail.Notice?.English));
+                break;
             default:
                 throw new ArgumentException($"Unknown mail kind {mail.Kind}.", nameof(mail));
         }
 
-        Line(body);
-        Line(body, "本メールには通信のヘッダ情報のみを記載しており、通信内容は含みません。");
-        Line(body, "This mail carries header information only; it never contains communication content.");
+        if (mail.Kind != MailKind.Procedure)
+        {
+            Line(body);
+            Line(body, "本メールには通信のヘッダ情報のみを記載しており、通信内容は含みません。");
+            Line(body, "This mail carries header information only; it never contains communication content.");
+        }
+
         if (!mail.Rows.IsDefaultOrEmpty)
         {
             Table(body, mail);

@@ -43,6 +43,7 @@ internal static class ConsentCommands
             var range = new ConsentScope.TimeRange(CliParse.Instant("--from", parse.GetValue(from)), CliParse.Instant("--to", parse.GetValue(to)));
             var who = ActorOf("--requester", parse.GetValue(requester), p);
             var due = parse.GetValue(deadline) is { } d ? CliParse.Instant("--deadline", d) : context.Time.GetUtcNow().AddDays(7);
+            RequireRegistered(CliParse.ExistingDataDirectory(parse.GetValue(data)), p);
             using var session = Session.Open(context, parse.GetValue(data));
             var result = session.Service.RequestAsync(who, p, range, PurposeOf(parse.GetValue(kind)), parse.GetValue(purpose)!, due).GetAwaiter().GetResult();
             var request = Check(result);
@@ -230,6 +231,21 @@ internal static class ConsentCommands
 
     private static T Check<T>(ConsentResult<T> result) =>
         result.Succeeded ? result.Value : throw new CliUsageException(result.Refusal);
+
+    /// <summary>A request names a registered participant (the portal refuses the same); nothing is filed otherwise.</summary>
+    private static void RequireRegistered(string dir, ParticipantId participant)
+    {
+        if (!Directory.Exists(Path.Combine(dir, RegistryStore.DirectoryName)))
+        {
+            throw new CliUsageException($"--participant: no participant {participant} is registered (the data directory has no registry).");
+        }
+
+        using var registry = RegistryStore.Open(dir);
+        if (!registry.State.Participants.ContainsKey(participant))
+        {
+            throw new CliUsageException($"--participant: no participant {participant} is registered.");
+        }
+    }
 
     private static ParticipantId Participant(string? text) =>
         ParticipantId.IsValid(text) ? new ParticipantId(text!) : throw new CliUsageException($"--participant must be a participant id such as u-tokyo; got '{text}'.");

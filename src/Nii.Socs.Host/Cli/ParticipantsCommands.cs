@@ -15,6 +15,11 @@ internal static class ParticipantsCommands
         command.Subcommands.Add(Period(context));
         command.Subcommands.Add(TerminationCommand(context));
         command.Subcommands.Add(Validate(context));
+        foreach (var verb in ProcedureCommands.ParticipantVerbs(context))
+        {
+            command.Subcommands.Add(verb);
+        }
+
         return command;
     }
 
@@ -59,7 +64,8 @@ internal static class ParticipantsCommands
     private static Command Validate(CliContext context)
     {
         var file = new Argument<string>("FILE") { Description = "The application as JSON: institutionName, prefixes, contactMails, operators" };
-        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file };
+        var data = new Option<string?>("--data") { Description = "Check overlap against the registry of this data directory (default: against no one)" };
+        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file, data };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
@@ -78,7 +84,15 @@ internal static class ParticipantsCommands
                 throw new CliUsageException($"{path} holds no application.");
             }
 
-            var result = ApplicationValidator.Validate(application, new Dictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>>());
+            IReadOnlyDictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>> others = new Dictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>>();
+            if (parse.GetValue(data) is { } dir && Directory.Exists(Path.Combine(CliParse.ExistingDataDirectory(dir), Core.Storage.RegistryStore.DirectoryName)))
+            {
+                using var registry = Core.Storage.RegistryStore.Open(CliParse.ExistingDataDirectory(dir));
+                var self = ParticipantId.IsValid(application.Participant) ? new ParticipantId(application.Participant!) : (ParticipantId?)null;
+                others = Core.Participants.Procedures.ParticipantProcedures.PrefixesHeldBy(registry.State, self, context.Time.GetUtcNow());
+            }
+
+            var result = ApplicationValidator.Validate(application, others);
             if (!result.IsValid)
             {
                 foreach (var error in result.Errors)
