@@ -314,7 +314,7 @@ internal static class ProcedureCommands
 
                 foreach (var x in state.Exclusions.Values.Where(x => x.Prefixes.Any(p => entry.Prefixes.Any(own => own.Overlaps(p)))).OrderBy(x => x.From))
                 {
-                    o.WriteLine($"exclusion\t{x.Id}\t{string.Join(",", x.Prefixes)}\t{CliParse.Iso(Jst.ToJst(x.From))}\t{(x.EndedAt ?? x.Until) is { } end ? CliParse.Iso(Jst.ToJst(end)) : "open"}\t{x.Reason}");
+                    o.WriteLine($"exclusion\t{x.Id}\t{string.Join(",", x.Prefixes)}\t{CliParse.Iso(Jst.ToJst(x.From))}\t{((x.EndedAt ?? x.Until) is { } end ? CliParse.Iso(Jst.ToJst(end)) : "open")}\t{x.Reason}");
                 }
             }
 
