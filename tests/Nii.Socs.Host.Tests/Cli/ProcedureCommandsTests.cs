@@ -250,4 +250,26 @@ public sealed class ProcedureCommandsTests : IDisposable
         AssertRefused(result, "--participant: no participant nobody is registered");
         Assert.False(Directory.Exists(Path.Combine(_dir, "consent")));
     }
+
+    [Fact]
+    [Trait("Requirement", "R3.3")]
+    public void The_sample_application_and_change_are_accepted_as_documented()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!System.IO.File.Exists(Path.Combine(root, "Nii.Socs.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no repository root above the test binaries");
+        }
+
+        var samples = Path.Combine(root, "samples", "procedures");
+        var apply = Run("participants", "apply", "--data", _dir, "--file", Path.Combine(samples, "APPLICATION.json"));
+        Assert.True(apply.ExitCode == 0, apply.Error);
+        Assert.Equal(0, Run("participants", "approve", "--data", _dir, "--application", Field(apply.Out, "id")).ExitCode);
+        var change = Run("participants", "change", "--data", _dir, "--participant", "example-u", "--file", Path.Combine(samples, "CHANGE.json"));
+        Assert.True(change.ExitCode == 0, change.Error);
+        var show = Run("participants", "show", "--data", _dir, "--participant", "example-u").Out;
+        Assert.Equal("soc@example-u.example.ac.jp,csirt@example-u.example.ac.jp", Field(show, "contacts"));
+        Assert.Contains("operator\tJiro Kato\tkato@example-u.example.ac.jp\tcertificate:true", show, StringComparison.Ordinal);
+        Assert.Equal("203.0.113.0/24,2001:db8:20::/48", Field(show, "prefixes"));
+    }
 }
