@@ -53,6 +53,7 @@ internal static class PortalEndpoints
         var staff = app.MapGroup("/staff").AddEndpointFilter(Authorize(p => p.IsStaff));
         PortalPages.Map(operators, anyone);
         PortalStaffPages.Map(staff);
+        PortalProcedurePages.Map(operators, staff);
 
         var apiAnyone = app.MapGroup("/api").AddEndpointFilter(Authorize(_ => true));
         var apiOperators = app.MapGroup("/api").AddEndpointFilter(Authorize(p => !p.IsStaff));

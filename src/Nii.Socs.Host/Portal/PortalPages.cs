@@ -49,12 +49,12 @@ internal static class PortalPages
         b.Append("<p>Signed in as <strong id=\"who\">").Append(E(p.HistoryActor)).Append("</strong> with certificate <code>").Append(E(p.Thumbprint)).Append("</code>.</p>");
         if (p.IsStaff)
         {
-            b.Append("<p>Organization staff: see <a href=\"/staff\">participants</a>, <a href=\"/staff/requests\">requests</a> and <a href=\"/staff/fault-access\">fault access</a>.</p>");
+            b.Append("<p>Organization staff: see <a href=\"/staff\">participants</a>, <a href=\"/staff/procedures\">procedures</a>, <a href=\"/staff/requests\">requests</a> and <a href=\"/staff/fault-access\">fault access</a>.</p>");
         }
         else if (services.Registry.State.Participants.TryGetValue(p.Participant, out var entry))
         {
             b.Append("<p>Participant <strong>").Append(E(entry.Name)).Append("</strong> (").Append(E(entry.Id.Value)).Append("), monitored prefixes ")
-                .Append(E(string.Join(", ", entry.Prefixes))).Append(".</p>");
+                .Append(E(string.Join(", ", entry.Prefixes))).Append(". See your <a href=\"/participation\">participation</a>: status, period, agreements and procedure history.</p>");
             b.Append("<fieldset><legend>Report compromise (R6.2)</legend><p>If this certificate or its key may be known to someone else, revoke it now. ")
                 .Append("It stops working at once; ask the organization for a new one. Keep the old key: past epoch keys are wrapped to it (R6.3).</p>")
                 .Append("<form method=\"post\" action=\"/compromise\"><label>What happened <input type=\"text\" name=\"note\"></label>")
