@@ -43,11 +43,17 @@ internal static class CliApp
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = TimeSpan.FromSeconds(20),
+                // Inside a service (admin channel) the service owns the signals.
+                ProcessTerminationTimeout = context.Served is null ? TimeSpan.FromSeconds(20) : null,
             };
-            return parse.InvokeAsync(config).GetAwaiter().GetResult();
+            return DataAccess.Dispatch(parse, args, context, () => parse.InvokeAsync(config).GetAwaiter().GetResult());
         }
         catch (CliUsageException ex)
+        {
+            stderr.WriteLine($"socs: {ex.Message}");
+            return BadInput;
+        }
+        catch (Pipeline.DataDirectoryBusyException ex)
         {
             stderr.WriteLine($"socs: {ex.Message}");
             return BadInput;

@@ -17,12 +17,12 @@ internal static class ConsentCommands
     public static Command Create(CliContext context)
     {
         var command = new Command("consent", "Decryption requests and viewing under consent (R7.2, R8.5, R8.6)");
-        command.Subcommands.Add(Request(context));
-        command.Subcommands.Add(Show(context));
-        command.Subcommands.Add(Approve(context));
-        command.Subcommands.Add(Deny(context));
-        command.Subcommands.Add(View(context));
-        command.Subcommands.Add(FaultAccess(context));
+        command.Subcommands.Add(Request(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Show(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Approve(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Deny(context).Uses(DataUse.Served));
+        command.Subcommands.Add(View(context).Uses(DataUse.Served));
+        command.Subcommands.Add(FaultAccess(context).Uses(DataUse.Served));
         return command;
     }
 
@@ -43,8 +43,13 @@ internal static class ConsentCommands
             var range = new ConsentScope.TimeRange(CliParse.Instant("--from", parse.GetValue(from)), CliParse.Instant("--to", parse.GetValue(to)));
             var who = ActorOf("--requester", parse.GetValue(requester), p);
             var due = parse.GetValue(deadline) is { } d ? CliParse.Instant("--deadline", d) : context.Time.GetUtcNow().AddDays(7);
-            RequireRegistered(CliParse.ExistingDataDirectory(parse.GetValue(data)), p);
             using var session = Session.Open(context, parse.GetValue(data));
+            if (!session.Registry.State.Participants.ContainsKey(p))
+            {
+                // The portal refuses the same: a request names a registered participant; nothing is filed otherwise.
+                throw new CliUsageException($"--participant: no participant {p} is registered.");
+            }
+
             var result = session.Service.RequestAsync(who, p, range, PurposeOf(parse.GetValue(kind)), parse.GetValue(purpose)!, due).GetAwaiter().GetResult();
             var request = Check(result);
             context.Out.WriteLine($"request\t{request.Id}");
@@ -232,21 +237,6 @@ internal static class ConsentCommands
     private static T Check<T>(ConsentResult<T> result) =>
         result.Succeeded ? result.Value : throw new CliUsageException(result.Refusal);
 
-    /// <summary>A request names a registered participant (the portal refuses the same); nothing is filed otherwise.</summary>
-    private static void RequireRegistered(string dir, ParticipantId participant)
-    {
-        if (!Directory.Exists(Path.Combine(dir, RegistryStore.DirectoryName)))
-        {
-            throw new CliUsageException($"--participant: no participant {participant} is registered (the data directory has no registry).");
-        }
-
-        using var registry = RegistryStore.Open(dir);
-        if (!registry.State.Participants.ContainsKey(participant))
-        {
-            throw new CliUsageException($"--participant: no participant {participant} is registered.");
-        }
-    }
-
     private static ParticipantId Participant(string? text) =>
         ParticipantId.IsValid(text) ? new ParticipantId(text!) : throw new CliUsageException($"--participant must be a participant id such as u-tokyo; got '{text}'.");
 
@@ -297,55 +287,24 @@ internal static class ConsentCommands
 
     private static string Shorten(string text) => text.Length > 24 ? text[..24] + "…" : text;
 
-    /// <summary>The stores of one data directory, opened for one verb (consent and research malware verbs).</summary>
+    /// <summary>The consent service of one data directory for one verb (consent and research malware verbs): the running
+    /// service's over the admin channel, else opened for the verb (<see cref="DataAccess.Open"/>).</summary>
     internal sealed class Session : IDisposable
     {
-        private readonly DetectionStore _detections;
-        private readonly ConsentStore _consent;
-        private readonly OperationHistoryStore _history;
-        private readonly FileKeyEncryptionKey _kek;
+        private readonly DataLease _lease;
 
-        private Session(string dataDirectory, DetectionStore detections, ConsentStore consent, OperationHistoryStore history, FileKeyEncryptionKey kek, ConsentService service)
-        {
-            DataDirectory = dataDirectory;
-            _detections = detections;
-            _consent = consent;
-            _history = history;
-            _kek = kek;
-            Service = service;
-        }
+        private Session(DataLease lease) => _lease = lease;
 
-        public string DataDirectory { get; }
+        public string DataDirectory => _lease.Data.Directory;
 
-        public ConsentService Service { get; }
+        public ConsentService Service => _lease.Data.ConsentService;
 
-        public DetectionStore Detections => _detections;
+        public DetectionStore Detections => _lease.Data.Detections;
 
-        public static Session Open(CliContext context, string? data)
-        {
-            var dir = CliParse.ExistingDataDirectory(data);
-            var kekFile = CliParse.KekFileFor(dir);
-            if (!File.Exists(kekFile))
-            {
-                throw new CliUsageException($"the host key-encryption key {kekFile} is missing: this is not the data directory of a running service.");
-            }
+        public RegistryStore Registry => _lease.Data.Registry;
 
-            var kek = FileKeyEncryptionKey.Load(kekFile);
-            var detections = DetectionStore.Open(dir, null, context.Time);
-            var consent = ConsentStore.Open(dir);
-            var history = OperationHistoryStore.Open(dir, context.Time);
-            var service = new ConsentService(dir, consent, detections, new FileKeyStore(dir), kek, history, context.Time, GrantKeyCustody.SealedUntilGrantEnds);
-            service.ReleaseEnded();
-            return new Session(dir, detections, consent, history, kek, service);
-        }
+        public static Session Open(CliContext context, string? data) => new(DataAccess.Open(context, data, requireKek: true));
 
-        public void Dispose()
-        {
-            Service.Dispose();
-            _history.Dispose();
-            _consent.Dispose();
-            _detections.Dispose();
-            _kek.Dispose();
-        }
+        public void Dispose() => _lease.Dispose();
     }
 }

@@ -20,7 +20,7 @@ internal static class DemoCommand
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
         var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe };
         command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe), cancellationToken));
-        return command;
+        return command.Uses(DataUse.Owner);
     }
 
     internal static IHost BuildHost(string[] overrides)
@@ -55,6 +55,7 @@ internal static class DemoCommand
         }
 
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
+        using var owner = DemoRun.TakeOwnership(directory);
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
         var run = new DemoRun(context, directory, samples);
         var summary = await run.RunAsync(cancellationToken);
@@ -66,6 +67,7 @@ internal static class DemoCommand
             portalOptions.Staff[summary.Staff!.Thumbprint] = "yamada";
             await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, cancellationToken);
             context.Out.WriteLine($"  portal                {portal.Server.BaseAddress} (mTLS: import a client certificate above, or the staff one {summary.Staff.Pkcs12Path}; CA {Path.Combine(summary.DataDirectory, "pki", "ca.crt.pem")})");
+            await using var admin = AdminChannel.Start(new ServedData(portal.Data, null), TimeProvider.System);
             context.Out.WriteLine("  press Ctrl+C to stop");
             try
             {

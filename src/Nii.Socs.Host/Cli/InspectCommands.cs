@@ -78,7 +78,7 @@ internal static class InspectCommands
 
             return report.Clean ? CliApp.Ok : CliApp.Problem;
         });
-        return command;
+        return command.Uses(DataUse.ReadOnly);
     }
 
     private static void Summarise(TextWriter output, InspectionReport report, string outDir)

@@ -20,8 +20,8 @@ internal static class MailCommands
     public static Command Create(CliContext context)
     {
         var command = new Command("mail", "Notification mail: outbox state and follow-ups (R4.5, R4.6)");
-        command.Subcommands.Add(Outbox(context));
-        command.Subcommands.Add(FollowUp(context));
+        command.Subcommands.Add(Outbox(context).Uses(DataUse.ReadOnly));
+        command.Subcommands.Add(FollowUp(context).Uses(DataUse.Served));
         return command;
     }
 
@@ -89,8 +89,10 @@ internal static class MailCommands
                 }
             }
 
-            using var host = BuildHost(dir, context.Time);
-            var notifier = host.Services.GetRequiredService<Notifier>();
+            // Inside `socs serve` the service's notifier (and outbox) do it; otherwise a notifier on the verb's stores.
+            using var lease = DataAccess.Open(context, dir);
+            using var host = lease.Services?.GetService<Notifier>() is null ? BuildHost(lease, context.Time) : null;
+            var notifier = (host?.Services ?? lease.Services)!.GetRequiredService<Notifier>();
             var text = new FollowUpText(texts[0].Item2!, texts[1].Item2!, texts[2].Item2!);
             var mail = notifier.FollowUpAsync(new ParticipantId(who!), parse.GetValue(sid), text).GetAwaiter().GetResult();
             if (mail is null)
@@ -106,8 +108,9 @@ internal static class MailCommands
         return command;
     }
 
-    private static IHost BuildHost(string dataDirectory, TimeProvider time)
+    private static IHost BuildHost(DataLease lease, TimeProvider time)
     {
+        var dataDirectory = lease.Data.Directory;
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -116,6 +119,8 @@ internal static class MailCommands
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
         builder.Services.AddSocsOptions();
+        builder.Services.AddSingleton<Core.Audit.IOperationHistory>(lease.Data.History);
+        builder.Services.AddSingleton(lease.Data.Registry);
         builder.Services.AddSocsMail();
         var host = builder.Build();
         try

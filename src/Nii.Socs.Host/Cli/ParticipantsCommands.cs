@@ -14,7 +14,7 @@ internal static class ParticipantsCommands
         var command = new Command("participants", "Participants: applications, usage period, termination (R3, R11, R12)");
         command.Subcommands.Add(Period(context));
         command.Subcommands.Add(TerminationCommand(context));
-        command.Subcommands.Add(Validate(context));
+        command.Subcommands.Add(Validate(context).Uses(DataUse.ReadOnly));
         foreach (var verb in ProcedureCommands.ParticipantVerbs(context))
         {
             command.Subcommands.Add(verb);

@@ -14,8 +14,8 @@ internal static class PortalCommands
     public static Command Create(CliContext context)
     {
         var command = new Command("portal", "The service portal with client certificates (R4.7, R6)");
-        command.Subcommands.Add(Issue(context));
-        command.Subcommands.Add(Serve(context));
+        command.Subcommands.Add(Issue(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Serve(context).Uses(DataUse.Owner));
         return command;
     }
 
@@ -54,31 +54,34 @@ internal static class PortalCommands
             }
 
             id = new ParticipantId(participant);
-            using var registry = RegistryStore.Open(data);
-            if (!registry.State.Participants.ContainsKey(id.Value))
-            {
-                throw new CliUsageException($"--participant {participant} is not a registered participant.");
-            }
         }
         else if (string.IsNullOrWhiteSpace(staff))
         {
             throw new CliUsageException("--staff must name the staff member.");
         }
 
-        using var ca = DevelopmentCa.OpenOrCreate(data, context.Time);
-        var issued = ca.IssueClient(name, rsa ? ClientKeyType.Rsa3072 : ClientKeyType.EcP256);
-        await using (var history = OperationHistoryStore.Open(data, context.Time))
+        if (context.Served is null)
         {
-            if (id is { } p)
-            {
-                using var registry = RegistryStore.Open(data);
-                await registry.AppendAsync([new CertificateIssued(context.Time.GetUtcNow(), p, issued.Thumbprint, operatorMail!.Trim())]);
-                await history.AppendAsync("system:cli", "portal.certificate.issued", $"certificates/{p}/{issued.Thumbprint}", $"to {operatorMail!.Trim()}, {(rsa ? "RSA 3072" : "EC P-256")}");
-            }
-            else
-            {
-                await history.AppendAsync("system:cli", "portal.certificate.issued", $"certificates/staff/{issued.Thumbprint}", $"to staff {staff!.Trim()}; add Socs:Portal:Staff:{issued.Thumbprint}={staff.Trim()}");
-            }
+            Directory.CreateDirectory(data);
+        }
+
+        using var lease = DataAccess.Open(context, data);
+        if (id is { } known && !lease.Data.Registry.State.Participants.ContainsKey(known))
+        {
+            throw new CliUsageException($"--participant {participant} is not a registered participant.");
+        }
+
+        using var ca = DevelopmentCa.OpenOrCreate(lease.Data.Directory, context.Time);
+        var issued = ca.IssueClient(name, rsa ? ClientKeyType.Rsa3072 : ClientKeyType.EcP256);
+        var history = lease.Data.History;
+        if (id is { } p)
+        {
+            await lease.Data.Registry.AppendAsync([new CertificateIssued(context.Time.GetUtcNow(), p, issued.Thumbprint, operatorMail!.Trim())]);
+            await history.AppendAsync("system:cli", "portal.certificate.issued", $"certificates/{p}/{issued.Thumbprint}", $"to {operatorMail!.Trim()}, {(rsa ? "RSA 3072" : "EC P-256")}");
+        }
+        else
+        {
+            await history.AppendAsync("system:cli", "portal.certificate.issued", $"certificates/staff/{issued.Thumbprint}", $"to staff {staff!.Trim()}; add Socs:Portal:Staff:{issued.Thumbprint}={staff.Trim()}");
         }
 
         var o = context.Out;
@@ -103,7 +106,7 @@ internal static class PortalCommands
         var address = new Option<string>("--address") { Description = "Listen address", DefaultValueFactory = _ => new PortalOptions().Address };
         var staff = new Option<string[]>("--staff") { Description = "A staff certificate, THUMBPRINT=NAME", AllowMultipleArgumentsPerToken = true };
         var command = new Command("serve", "Serve the portal over HTTPS with client certificates until Ctrl+C") { data, port, address, staff };
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellationToken) =>
         {
             var options = new PortalOptions { Port = parse.GetValue(port), Address = parse.GetValue(address)! };
             foreach (var pair in parse.GetValue(staff) ?? [])
@@ -123,31 +126,18 @@ internal static class PortalCommands
                 throw new CliUsageException(string.Join("; ", failures.Failures));
             }
 
-            return ServeAsync(context, parse.GetValue(data)!, options).GetAwaiter().GetResult();
+            return ServeAsync(context, CliParse.ExistingDataDirectory(parse.GetValue(data)), options, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliContext context, string data, PortalOptions options)
+    private static async Task<int> ServeAsync(CliContext context, string data, PortalOptions options, CancellationToken cancellationToken)
     {
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler handler = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += handler;
-        try
-        {
-            await using var host = await PortalHost.StartAsync(data, options, context.Time);
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"portal: {host.Server.BaseAddress} (client certificate required; CA {Path.Combine(Path.GetFullPath(data), DevelopmentCa.DirectoryName, "ca.crt.pem")}); Ctrl+C stops"));
-            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= handler;
-        }
-
+        // SIGTERM and Ctrl+C cancel the token (CliApp); disposal then closes the stores and signs a checkpoint.
+        await using var host = await PortalHost.StartAsync(data, options, context.Time, cancellationToken);
+        await using var admin = AdminChannel.Start(new ServedData(host.Data, null), context.Time);
+        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"portal: {host.Server.BaseAddress} (client certificate required; CA {Path.Combine(Path.GetFullPath(data), DevelopmentCa.DirectoryName, "ca.crt.pem")}); Ctrl+C stops"));
+        await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         return CliApp.Ok;
     }
 }

@@ -29,24 +29,24 @@ internal static class ProcedureCommands
     /// <summary>The verbs under <c>socs participants</c>.</summary>
     public static IEnumerable<Command> ParticipantVerbs(CliContext context)
     {
-        yield return Apply(context);
-        yield return Approve(context);
-        yield return Refuse(context);
-        yield return Revoke(context);
-        yield return Change(context);
-        yield return Terminate(context);
-        yield return Extension(context);
-        yield return Agreement(context);
-        yield return List(context);
-        yield return Show(context);
+        yield return Apply(context).Uses(DataUse.Served);
+        yield return Approve(context).Uses(DataUse.Served);
+        yield return Refuse(context).Uses(DataUse.Served);
+        yield return Revoke(context).Uses(DataUse.Served);
+        yield return Change(context).Uses(DataUse.Served);
+        yield return Terminate(context).Uses(DataUse.Served);
+        yield return Extension(context).Uses(DataUse.Served);
+        yield return Agreement(context).Uses(DataUse.Served);
+        yield return List(context).Uses(DataUse.ReadOnly);
+        yield return Show(context).Uses(DataUse.ReadOnly);
     }
 
     /// <summary><c>socs exclusions start|end</c> (R5.2 by decision).</summary>
     public static Command Exclusions(CliContext context)
     {
         var command = new Command("exclusions", "Exclude monitored prefixes temporarily by decision, and end it (R5.2)");
-        command.Subcommands.Add(ExclusionStart(context));
-        command.Subcommands.Add(ExclusionEnd(context));
+        command.Subcommands.Add(ExclusionStart(context).Uses(DataUse.Served));
+        command.Subcommands.Add(ExclusionEnd(context).Uses(DataUse.Served));
         return command;
     }
 
@@ -381,17 +381,19 @@ internal static class ProcedureCommands
             throw new CliUsageException($"--staff must name the staff member; got '{staff}'.");
         }
 
-        using var host = BuildHost(dir, context.Time);
-        var calendar = host.Services.GetRequiredService<IOptions<ServiceHoursOptions>>().Value.ToCalendar();
-        var registry = host.Services.GetRequiredService<RegistryStore>();
+        // Inside `socs serve` (admin channel) the service's stores and notifier do it; otherwise the verb's own, under the lock.
+        using var lease = DataAccess.Open(context, dir);
+        using var host = lease.Services?.GetService<Notifier>() is null ? BuildHost(lease, context.Time) : null;
+        var services = (host?.Services ?? lease.Services)!;
+        var calendar = services.GetRequiredService<IOptions<ServiceHoursOptions>>().Value.ToCalendar();
         var procedures = new ParticipantProcedures(calendar);
-        var outcome = decide(procedures, registry.State, new ProcedureReceipt(staff, context.Time.GetUtcNow()));
+        var outcome = decide(procedures, lease.Data.Registry.State, new ProcedureReceipt(staff, context.Time.GetUtcNow()));
         if (!outcome.IsAccepted)
         {
             throw new CliUsageException(outcome.ErrorLine());
         }
 
-        var (mail, sent) = Record(host.Services, outcome, staff).GetAwaiter().GetResult();
+        var (mail, sent) = Record(lease.Data.Registry, lease.Data.History, services.GetRequiredService<Notifier>(), outcome, staff).GetAwaiter().GetResult();
         var o = context.Out;
         o.WriteLine($"ok\t{outcome.Action}\t{outcome.Participant}");
         if (outcome.RecordId is { } id)
@@ -406,11 +408,8 @@ internal static class ProcedureCommands
     }
 
     /// <summary>Appends the events, records the history entry and queues (and tries to send) the mail of an accepted procedure.</summary>
-    internal static async Task<(Core.Notifications.OutboundMail? Mail, int Sent)> Record(IServiceProvider services, ProcedureOutcome outcome, string staff)
+    internal static async Task<(Core.Notifications.OutboundMail? Mail, int Sent)> Record(RegistryStore registry, IOperationHistory history, Notifier notifier, ProcedureOutcome outcome, string staff)
     {
-        var registry = services.GetRequiredService<RegistryStore>();
-        var history = services.GetRequiredService<IOperationHistory>();
-        var notifier = services.GetRequiredService<Notifier>();
         await registry.AppendAsync(outcome.Events);
         await history.AppendAsync($"org:{staff}", outcome.Action, outcome.Subject, outcome.Details);
         var mail = await notifier.ProcedureAsync(outcome.Participant!.Value, outcome.NotifyTo, outcome.Notice!);
@@ -418,9 +417,10 @@ internal static class ProcedureCommands
         return (mail, report.Sent);
     }
 
-    /// <summary>A host with the options, the registry, the history and the notifier of a data directory (as <c>mail follow-up</c> builds).</summary>
-    internal static IHost BuildHost(string dataDirectory, TimeProvider time)
+    /// <summary>A host with the options and a notifier on the verb's own stores (as <c>mail follow-up</c> builds).</summary>
+    internal static IHost BuildHost(DataLease lease, TimeProvider time)
     {
+        var dataDirectory = lease.Data.Directory;
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -429,6 +429,8 @@ internal static class ProcedureCommands
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
         builder.Services.AddSocsOptions();
+        builder.Services.AddSingleton<IOperationHistory>(lease.Data.History);
+        builder.Services.AddSingleton(lease.Data.Registry);
         builder.Services.AddSocsMail();
         var host = builder.Build();
         try

@@ -40,6 +40,7 @@ internal static class ServeCommand
         builder.Services.AddSocsPipeline();
         builder.Services.AddSocsMail();
         builder.Services.AddSocsPortalService();
+        builder.Services.AddHostedService<AdminChannelService>();
         using var host = builder.Build();
         try
         {

@@ -13,10 +13,10 @@ internal static class StoreCommands
     public static IEnumerable<Command> Create(CliContext context)
     {
         var audit = new Command("audit", "The operation history (R6.4)");
-        audit.Subcommands.Add(Verify(context));
+        audit.Subcommands.Add(Verify(context).Uses(DataUse.ReadOnly));
         yield return audit;
         var store = new Command("store", "The detection store");
-        store.Subcommands.Add(Stats(context));
+        store.Subcommands.Add(Stats(context).Uses(DataUse.ReadOnly));
         yield return store;
     }
 
@@ -32,10 +32,8 @@ internal static class StoreCommands
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
             var at = parse.GetValue(now) is { } text ? CliParse.Instant("--now", text) : (DateTimeOffset?)null;
             var dry = parse.GetValue(dryRun);
-            var schedule = ScheduleOf(dir);
-            using var store = DetectionStore.Open(dir, schedule, context.Time);
-            using var history = OperationHistoryStore.Open(dir, context.Time);
-            var sweeper = new RetentionSweeper(store, new WrappedKeyDirectory(dir), history, context.Time);
+            using var lease = DataAccess.Open(context, dir);
+            var sweeper = new RetentionSweeper(lease.Data.Detections, new WrappedKeyDirectory(lease.Data.Directory), lease.Data.History, context.Time);
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
             var verb = dry ? "would delete" : "deleted";
             foreach (var resumed in report.Resumed)
@@ -58,7 +56,7 @@ internal static class StoreCommands
                 $"{(dry ? "dry run" : "swept")} at {CliParse.Iso(Jst.ToJst(report.At))}: {report.Partitions.Count} partition(s), {report.EpochKeys.Count} wrapped key set(s)"));
             return CliApp.Ok;
         });
-        return command;
+        return command.Uses(DataUse.Served);
     }
 
     private static Command Verify(CliContext context)

@@ -195,17 +195,43 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         o.WriteLine($"  operation history     {s.History}");
     }
 
+    /// <summary>Takes the lock of a demo's data directory for a whole demo (run and portal), refusing a directory
+    /// that holds other data before touching it.</summary>
+    /// <exception cref="Pipeline.DataDirectoryBusyException">Another process owns the directory.</exception>
+    public static Pipeline.DataDirectoryLock TakeOwnership(string dataDirectory)
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        RefuseForeign(full);
+        Directory.CreateDirectory(full);
+        return Pipeline.DataDirectoryLock.Acquire(full);
+    }
+
+    private static void RefuseForeign(string full)
+    {
+        if (Directory.Exists(full) && Contents(full).Any() && !File.Exists(Path.Combine(full, Marker)))
+        {
+            throw new CliUsageException($"{full} holds data that is not a demo's; the demo only replaces its own data. Use --data to choose another directory.");
+        }
+    }
+
+    // The run folder (lock, admin socket) stays: its lock is held while the demo replaces the rest.
+    private static IEnumerable<string> Contents(string full) =>
+        Directory.EnumerateFileSystemEntries(full).Where(e => Path.GetFileName(e) != Pipeline.DataDirectoryLock.RunDirectoryName);
+
     private void PrepareDirectory()
     {
         var full = Path.GetFullPath(dataDirectory);
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        using var owner = TakeOwnership(full);
+        foreach (var entry in Contents(full).ToList())
         {
-            if (!File.Exists(Path.Combine(full, Marker)))
+            if (Directory.Exists(entry))
             {
-                throw new CliUsageException($"{full} holds data that is not a demo's; the demo only replaces its own data. Use --data to choose another directory.");
+                Directory.Delete(entry, recursive: true);
             }
-
-            Directory.Delete(full, recursive: true);
+            else
+            {
+                File.Delete(entry);
+            }
         }
 
         var kek = CliParse.KekFileFor(full);

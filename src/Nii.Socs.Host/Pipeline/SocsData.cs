@@ -7,12 +7,16 @@ using Nii.Socs.Core.Storage.Keys;
 namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
+/// <remarks>Opening takes the directory's lock (<see cref="DataDirectoryLock"/>): a second process that opens it gets
+/// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.</remarks>
 internal sealed class SocsData : IAsyncDisposable
 {
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule)
+    private readonly DataDirectoryLock _lock;
+
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held)
     {
+        _lock = held;
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
         Time = time;
         var kekFile = Cli.CliParse.KekFileFor(Directory);
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
@@ -23,7 +27,7 @@ internal sealed class SocsData : IAsyncDisposable
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
-        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, GrantKeyCustody.Memory);
+        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody);
         Retention = retention;
     }
 
@@ -51,8 +55,22 @@ internal sealed class SocsData : IAsyncDisposable
 
     public ConsentService ConsentService { get; }
 
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null) =>
-        new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst);
+    /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store.</summary>
+    /// <exception cref="DataDirectoryBusyException">Another process owns the directory.</exception>
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var held = DataDirectoryLock.Acquire(directory);
+        try
+        {
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -63,5 +81,6 @@ internal sealed class SocsData : IAsyncDisposable
         Detections.Dispose();
         Registry.Dispose();
         Kek.Dispose();
+        _lock.Dispose();
     }
 }

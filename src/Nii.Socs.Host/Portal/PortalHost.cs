@@ -24,6 +24,9 @@ internal sealed class PortalHost : IAsyncDisposable
         Server = server;
     }
 
+    /// <summary>The stores it serves (for the admin channel, <see cref="Cli.AdminChannel"/>).</summary>
+    public SocsData Data => _data;
+
     /// <summary>The running server.</summary>
     public PortalServer Server { get; }
 
@@ -35,10 +38,12 @@ internal sealed class PortalHost : IAsyncDisposable
     /// <returns>The running host.</returns>
     public static async Task<PortalHost> StartAsync(string dataDirectory, PortalOptions options, TimeProvider time, CancellationToken cancellationToken = default)
     {
-        var ca = DevelopmentCa.OpenOrCreate(dataDirectory, time);
+        // The stores first: their lock refuses a directory another process owns before anything is touched.
         var data = SocsData.Open(dataDirectory, time);
+        DevelopmentCa? ca = null;
         try
         {
+            ca = DevelopmentCa.OpenOrCreate(dataDirectory, time);
             var server = await PortalServer.StartAsync(PortalServices.For(data, ca.Certificate, options), ca.ServerCertificate(), cancellationToken);
             await data.History.AppendAsync("system:portal", "portal.started", "portal/server", $"listening on {server.BaseAddress}", cancellationToken);
             return new PortalHost(data, ca, server);
@@ -46,7 +51,7 @@ internal sealed class PortalHost : IAsyncDisposable
         catch
         {
             await data.DisposeAsync();
-            ca.Dispose();
+            ca?.Dispose();
             throw;
         }
     }

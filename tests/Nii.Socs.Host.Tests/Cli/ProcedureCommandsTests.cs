@@ -31,6 +31,8 @@ public sealed class ProcedureCommandsTests : IDisposable
                 Directory.Delete(dir, recursive: true);
             }
         }
+
+        System.IO.File.Delete(_dir + ".kek");
     }
 
     private string File(string name, string json)
@@ -248,7 +250,7 @@ public sealed class ProcedureCommandsTests : IDisposable
         ApplyAndApprove("u-tokyo", "192.0.2.0/24");
         var result = Run("consent", "request", "--data", _dir, "--participant", "nobody", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--purpose", "x", "--requester", "staff:yamada");
         AssertRefused(result, "--participant: no participant nobody is registered");
-        Assert.False(Directory.Exists(Path.Combine(_dir, "consent")));
+        Assert.DoesNotContain(OperationHistoryStore.ReadAll(_dir), e => e.Action.StartsWith("consent.", StringComparison.Ordinal));
     }
 
     [Fact]
