@@ -447,6 +447,20 @@ internal static class ProcedureCommands
         return host;
     }
 
+    /// <summary>The one service calendar (R10) from <c>Socs:ServiceHours:*</c> of <c>appsettings.json</c> and <c>SOCS_</c>
+    /// environment variables, validated like the host's options; for verbs that do not build a host.</summary>
+    internal static ServiceCalendar ConfiguredCalendar()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("SOCS_")
+            .Build();
+        var options = new ServiceHoursOptions();
+        configuration.GetSection(ServiceHoursOptions.SectionName).Bind(options);
+        var result = new ServiceHoursOptionsValidator().Validate(null, options);
+        return result.Failed ? throw new CliUsageException(result.FailureMessage) : options.ToCalendar();
+    }
+
     private static (Option<string> Data, Option<string> Staff) Common() =>
         (CliParse.DataOption(), new Option<string>("--staff") { Description = "The staff member filing it, recorded as org:NAME", DefaultValueFactory = _ => "registrar" });
 
