@@ -4,6 +4,7 @@ using Nii.Socs.Benchmarks.Mail;
 using Nii.Socs.Benchmarks.Portal;
 using Nii.Socs.Benchmarks.Research;
 using Nii.Socs.Benchmarks.Sealing;
+using Nii.Socs.Benchmarks.Serve;
 using Nii.Socs.Benchmarks.Storage;
 
 // Dispatch by area: dotnet run -c Release --project bench/Nii.Socs.Benchmarks -- <area> [flags]
@@ -19,7 +20,8 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "mail": return await MailBench.RunAsync(rest);
     case "inspection": return InspectionBench.Run(rest);
     case "portal": return await PortalBench.RunAsync(rest);
+    case "serve-crash": return await ServeCrashBench.RunAsync(rest);
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, inspection, portal)");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, inspection, portal, serve-crash)");
         return 2;
 }

@@ -10,6 +10,11 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
 {
     private const int MaxVariableDepth = 8;
 
+    /// <summary>The deepest nesting of <c>[</c> lists and <c>!</c> negations in one address or port spec.</summary>
+    /// <remarks>Real rule sets nest three or four levels; the bound keeps a hostile rule from costing memory and stack
+    /// (100,000 nested <c>[</c> once took 17 GB and overflowed the stack).</remarks>
+    internal const int MaxNesting = 32;
+
     private static readonly Dictionary<string, int> s_classPriorities = new(StringComparer.Ordinal)
     {
         // Priorities from Suricata's classification.config.
@@ -40,6 +45,11 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
         {
             error = ex.Message;
             return false;
+        }
+        catch (RuleBoundsException ex)
+        {
+            // Not a rule to skip: a file carrying it is refused whole, so a hostile rule feed cannot be half-loaded.
+            throw new InvalidDataException($"{file}:{line}: {ex.Message}", ex);
         }
     }
 
@@ -86,9 +96,9 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
             "<>" => true,
             _ => throw new RuleSyntaxException($"unknown direction '{header[4]}'; expected -> or <>"),
         };
-        var source = Address(header[2], 0);
+        var source = Address(header[2], 0, 0);
         var sourcePorts = Ports(header[3], 0);
-        var destination = Address(header[5], 0);
+        var destination = Address(header[5], 0, 0);
         var destinationPorts = Ports(header[6], 0);
 
         long? sid = null;
@@ -309,8 +319,13 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
         }
     }
 
-    private AddressMatcher Address(string text, int depth)
+    private AddressMatcher Address(string text, int depth, int nesting)
     {
+        if (nesting > MaxNesting)
+        {
+            throw new RuleBoundsException($"address nesting of '[' and '!' deeper than {MaxNesting} levels");
+        }
+
         if (depth > MaxVariableDepth)
         {
             throw new RuleSyntaxException("address variables refer to each other too deeply (a cycle?)");
@@ -324,7 +339,7 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
 
         if (text[0] == '!')
         {
-            var inner = Address(text[1..], depth);
+            var inner = Address(text[1..], depth, nesting + 1);
             return inner is AnyAddress ? throw new RuleSyntaxException("'!any' matches nothing") : new NotAddress(inner);
         }
 
@@ -342,7 +357,7 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
             }
 
             return variables.TryGetAddress(name, out var value)
-                ? Address(value, depth + 1)
+                ? Address(value, depth + 1, nesting)
                 : throw new RuleSyntaxException($"unknown address variable '${name}'");
         }
 
@@ -360,11 +375,11 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
                 var trimmed = item.Trim();
                 if (trimmed.StartsWith('!'))
                 {
-                    negatives.Add(Address(trimmed[1..], depth));
+                    negatives.Add(Address(trimmed[1..], depth, nesting + 2));
                 }
                 else
                 {
-                    positives.Add(Address(trimmed, depth));
+                    positives.Add(Address(trimmed, depth, nesting + 1));
                 }
             }
 
@@ -385,11 +400,16 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
             return PortMatcher.Any;
         }
 
-        Collect(text, false, depth);
+        Collect(text, false, depth, 0);
         return new PortMatcher([.. positives], [.. negatives]);
 
-        void Collect(string item, bool negated, int level)
+        void Collect(string item, bool negated, int level, int nesting)
         {
+            if (nesting > MaxNesting)
+            {
+                throw new RuleBoundsException($"port nesting of '[' and '!' deeper than {MaxNesting} levels");
+            }
+
             if (level > MaxVariableDepth)
             {
                 throw new RuleSyntaxException("port variables refer to each other too deeply (a cycle?)");
@@ -403,7 +423,7 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
 
             if (item[0] == '!')
             {
-                Collect(item[1..], !negated, level);
+                Collect(item[1..], !negated, level, nesting + 1);
                 return;
             }
 
@@ -425,7 +445,7 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
                     throw new RuleSyntaxException($"unknown port variable '{item}'");
                 }
 
-                Collect(value, negated, level + 1);
+                Collect(value, negated, level + 1, nesting);
                 return;
             }
 
@@ -439,7 +459,7 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
                 // ![a,b] excludes a and b: each item is collected with the list's negation.
                 foreach (var part in SplitList(item[1..^1]))
                 {
-                    Collect(part, negated, level);
+                    Collect(part, negated, level, nesting + 1);
                 }
 
                 return;
@@ -680,3 +700,6 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
 
 /// <summary>A rule the parser rejects; caught inside the parser and turned into a <see cref="RuleError"/>.</summary>
 internal sealed class RuleSyntaxException(string message) : Exception(message);
+
+/// <summary>A rule beyond the parser's bounds: the whole file is refused, not just the rule.</summary>
+internal sealed class RuleBoundsException(string message) : Exception(message);

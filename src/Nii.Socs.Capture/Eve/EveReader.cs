@@ -16,11 +16,17 @@ namespace Nii.Socs.Capture.Eve;
 /// Nii.Socs can use is recorded in <see cref="Errors"/> with its line number and reading goes on.</para>
 /// <para>R2.1: see <see cref="EveAlert"/> for what stays clear; <c>payload</c>, <c>packet</c>,
 /// <c>payload_printable</c>, HTTP bodies and file data are always content.</para>
+/// <para>Bounded input: a line longer than the reader's maximum (<see cref="DefaultMaxLineLength"/> characters unless
+/// given) is skipped, counted in <see cref="LongLines"/> and recorded as an error; it is never held whole, so a 250 MB
+/// line costs no more memory than a 1 MiB one.</para>
 /// </remarks>
 public sealed partial class EveReader
 {
     /// <summary>The most errors kept in <see cref="Errors"/>: 1,000.</summary>
     public const int MaxErrorsKept = 1000;
+
+    /// <summary>The default longest line read, in characters: 1 Mi (Suricata's alerts with payload are a few KiB).</summary>
+    public const int DefaultMaxLineLength = 1 << 20;
 
     private static readonly HashSet<string> s_clearMembers = new(StringComparer.Ordinal)
     {
@@ -30,15 +36,35 @@ public sealed partial class EveReader
 
     private readonly TextReader _reader;
     private readonly List<(long Line, string Reason)> _errors = [];
+    private readonly int _maxLineLength;
+    private readonly char[] _buffer = new char[16 * 1024];
+    private readonly System.Text.StringBuilder _line = new();
+    private int _position;
+    private int _length;
 
     /// <summary>Reads from a text reader (a file or a stream); the reader is not disposed.</summary>
     /// <param name="reader">The EVE text.</param>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
     public EveReader(TextReader reader)
+        : this(reader, DefaultMaxLineLength)
+    {
+    }
+
+    /// <summary>Reads from a text reader with a bound on the line length; the reader is not disposed.</summary>
+    /// <param name="reader">The EVE text.</param>
+    /// <param name="maxLineLength">The longest line read, in characters; longer lines are skipped and counted.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLineLength"/> is below 1.</exception>
+    public EveReader(TextReader reader, int maxLineLength)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 1);
         _reader = reader;
+        _maxLineLength = maxLineLength;
     }
+
+    /// <summary>The number of lines skipped because they were longer than the bound.</summary>
+    public long LongLines { get; private set; }
 
     /// <summary>The number of lines read so far.</summary>
     public long LineNumber { get; private set; }
@@ -58,9 +84,21 @@ public sealed partial class EveReader
     public bool TryReadAlert([NotNullWhen(true)] out EveAlert? alert)
     {
         string? line;
-        while ((line = _reader.ReadLine()) is not null)
+        while ((line = ReadLine(out var tooLong)) is not null)
         {
             LineNumber++;
+            if (tooLong)
+            {
+                LongLines++;
+                ErrorCount++;
+                if (_errors.Count < MaxErrorsKept)
+                {
+                    _errors.Add((LineNumber, $"line longer than {_maxLineLength} characters; skipped"));
+                }
+
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -87,6 +125,63 @@ public sealed partial class EveReader
 
         alert = null;
         return false;
+    }
+
+    /// <summary>The next line without its end (LF or CRLF), or null at the end; a line over the bound is consumed, not kept.</summary>
+    private string? ReadLine(out bool tooLong)
+    {
+        tooLong = false;
+        _line.Clear();
+        var any = false;
+        while (true)
+        {
+            if (_position == _length)
+            {
+                _length = _reader.Read(_buffer, 0, _buffer.Length);
+                _position = 0;
+                if (_length == 0)
+                {
+                    return any ? Finish(ref tooLong) : null;
+                }
+            }
+
+            any = true;
+            var span = _buffer.AsSpan(_position, _length - _position);
+            var end = span.IndexOf('\n');
+            var chunk = end < 0 ? span : span[..end];
+            if (!tooLong)
+            {
+                // One more character is allowed for the CR of a CRLF ending.
+                if (_line.Length + chunk.Length > _maxLineLength + 1)
+                {
+                    tooLong = true;
+                    _line.Clear();
+                }
+                else
+                {
+                    _line.Append(chunk);
+                }
+            }
+
+            _position += chunk.Length;
+            if (end >= 0)
+            {
+                _position++;
+                return Finish(ref tooLong);
+            }
+        }
+    }
+
+    private string Finish(ref bool tooLong)
+    {
+        if (!tooLong && _line.Length > 0 && _line[^1] == '\r')
+        {
+            _line.Length--;
+        }
+
+        // One over without a CR is still too long.
+        tooLong |= _line.Length > _maxLineLength;
+        return tooLong ? string.Empty : _line.ToString();
     }
 
     /// <summary>Parses one EVE line.</summary>

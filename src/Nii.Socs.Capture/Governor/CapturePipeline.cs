@@ -15,9 +15,11 @@ namespace Nii.Socs.Capture.Governor;
 /// <para>The reading side dissects each frame (R2.1), drops it unless its source or destination
 /// is in scope (R5.1) and not excluded (R5.2), copies it into a pooled buffer and hands it to
 /// detection through a bounded <see cref="Channel{T}"/> of <see cref="LoadGovernorOptions.QueueCapacity"/>
-/// frames. The channel waits when full (files: nothing is lost) or drops and counts
-/// (<see cref="LoadGovernorOptions.DropWhenFull"/>, live capture). Memory is bounded by the queue
-/// capacity times the largest frame, whatever the input rate.</para>
+/// frames. Load shedding (R5.2) applies to live capture only (<see cref="CaptureReader.IsLive"/>):
+/// a file reader always waits at a full queue and the governor never excludes its prefixes, so
+/// every in-scope frame of a file is examined. A live reader may drop and count at a full queue
+/// (<see cref="LoadGovernorOptions.DropWhenFull"/>) and its busiest prefixes may be excluded.
+/// Memory is bounded by the queue capacity times the largest frame, whatever the input rate.</para>
 /// <para>A detection names the participants of the non-excluded prefixes holding its source or
 /// destination: traffic between u-tokyo and kyoto-u concerns both.</para>
 /// </remarks>
@@ -55,10 +57,17 @@ public sealed class CapturePipeline
     /// <returns>The run's summary.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    public async Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, CancellationToken cancellationToken = default)
+    /// <remarks>R5.2: frames are shed under load only when <see cref="CaptureReader.IsLive"/>; a file is read at the pace of detection.</remarks>
+    public Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(onDetection);
+        return RunAsync(reader, onDetection, reader.IsLive, cancellationToken);
+    }
+
+    /// <summary>As the public overload, with shedding chosen by the caller (tests drive the governor with a file).</summary>
+    internal async Task<CaptureSummary> RunAsync(CaptureReader reader, Action<CaptureDetection> onDetection, bool shed, CancellationToken cancellationToken)
+    {
         var started = _time.GetTimestamp();
         var summary = new CaptureSummary();
         var governor = new LoadGovernor(_scope, _options, _time);
@@ -70,7 +79,7 @@ public sealed class CapturePipeline
         });
         var matcher = new RuleMatcher(_rules);
         var detections = Task.Run(() => DetectAsync(channel.Reader, matcher, summary, onDetection, cancellationToken), cancellationToken);
-        var producer = new Producer(this, reader, governor, summary, channel.Reader);
+        var producer = new Producer(this, reader, shed ? governor : null, summary, channel.Reader);
         try
         {
             while (producer.TryNext(out var work))
@@ -80,7 +89,7 @@ public sealed class CapturePipeline
                     continue;
                 }
 
-                if (_options.DropWhenFull)
+                if (shed && _options.DropWhenFull)
                 {
                     ArrayPool<byte>.Shared.Return(work.Buffer);
                     summary.DroppedQueueFull++;
@@ -199,7 +208,8 @@ public sealed class CapturePipeline
     private readonly record struct Work(byte[] Buffer, int Length, PacketHeader Header, DateTimeOffset Timestamp, int WireLength, long Frame, int Source, int Destination);
 
     /// <summary>The reading side: the only code that touches frame spans, so it stays synchronous.</summary>
-    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor governor, CaptureSummary summary, ChannelReader<Work> queue)
+    /// <remarks>Without a governor (a file) nothing is excluded: the channel's back-pressure paces the reader.</remarks>
+    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor? governor, CaptureSummary summary, ChannelReader<Work> queue)
     {
         private long _frame;
 
@@ -232,24 +242,7 @@ public sealed class CapturePipeline
                 }
 
                 summary.InScope++;
-                governor.Account(source, frame.CapturedLength);
-                if (destination != source)
-                {
-                    governor.Account(destination, frame.CapturedLength);
-                }
-
-                governor.Observe(queue.Count);
-                if (source >= 0 && governor.IsExcluded(source))
-                {
-                    source = -1;
-                }
-
-                if (destination >= 0 && governor.IsExcluded(destination))
-                {
-                    destination = -1;
-                }
-
-                if (source < 0 && destination < 0)
+                if (governor is not null && Shed(governor, ref source, ref destination, frame.CapturedLength))
                 {
                     summary.Excluded++;
                     continue;
@@ -263,6 +256,29 @@ public sealed class CapturePipeline
 
             work = default;
             return false;
+        }
+
+        /// <summary>Accounts a live frame to the governor; true when both its prefixes are excluded (R5.2).</summary>
+        private bool Shed(LoadGovernor governor, ref int source, ref int destination, int length)
+        {
+            governor.Account(source, length);
+            if (destination != source)
+            {
+                governor.Account(destination, length);
+            }
+
+            governor.Observe(queue.Count);
+            if (source >= 0 && governor.IsExcluded(source))
+            {
+                source = -1;
+            }
+
+            if (destination >= 0 && governor.IsExcluded(destination))
+            {
+                destination = -1;
+            }
+
+            return source < 0 && destination < 0;
         }
     }
 }

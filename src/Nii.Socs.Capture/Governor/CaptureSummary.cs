@@ -28,10 +28,10 @@ public sealed class CaptureSummary
     /// <summary>Malformed frames by reason.</summary>
     public IReadOnlyDictionary<Malformation, long> MalformedByReason => MalformedCounts;
 
-    /// <summary>In-scope frames dropped because their prefixes were excluded under load (R5.2).</summary>
+    /// <summary>In-scope live frames dropped because their prefixes were excluded under load (R5.2); always 0 for a file.</summary>
     public long Excluded { get; internal set; }
 
-    /// <summary>Frames dropped at a full queue (only with <see cref="LoadGovernorOptions.DropWhenFull"/>).</summary>
+    /// <summary>Live frames dropped at a full queue (only with <see cref="LoadGovernorOptions.DropWhenFull"/>); always 0 for a file.</summary>
     public long DroppedQueueFull { get; internal set; }
 
     /// <summary>Detections produced.</summary>

@@ -7,6 +7,8 @@ namespace Nii.Socs.Capture.Governor;
 /// further <see cref="Sustain"/>, until the queue is at or below <see cref="LowWaterMark"/>; then
 /// every exclusion ends. Example with the defaults: a queue of 4,096 that holds ≥ 3,277 items for
 /// one second loses its busiest prefix; it is back once the queue holds ≤ 2,048.
+/// <para>Shedding applies to live capture only (<see cref="Readers.CaptureReader.IsLive"/>): a file is
+/// never shed, whatever these settings say; its reader waits for detection.</para>
 /// </remarks>
 public sealed class LoadGovernorOptions
 {
@@ -29,8 +31,8 @@ public sealed class LoadGovernorOptions
     /// <value>The default is one second (R5.2).</value>
     public TimeSpan Sustain { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Whether a frame arriving at a full queue is dropped (live capture) rather than waited for (files).</summary>
-    /// <value>The default is false: reading a file waits, nothing is lost (R5.2). Every drop is counted.</value>
+    /// <summary>Whether a live frame arriving at a full queue is dropped rather than waited for; files always wait.</summary>
+    /// <value>The default is false: live capture waits too (the kernel buffer absorbs bursts). Every drop is counted (R5.2).</value>
     public bool DropWhenFull { get; set; }
 
     /// <summary>Checks the settings.</summary>

@@ -31,6 +31,11 @@ public abstract class CaptureReader : IDisposable
     /// <summary>The number of frames returned so far.</summary>
     public long FramesRead { get; private protected set; }
 
+    /// <summary>Whether frames arrive live from an interface (they cannot wait) rather than from a file (it can).</summary>
+    /// <value>False for pcap and pcapng files; true for <see cref="LiveCaptureReader"/>.</value>
+    /// <remarks>R5.2: only live traffic is ever shed under load; a file reader waits for detection, so every in-scope frame of a file is examined.</remarks>
+    public virtual bool IsLive => false;
+
     /// <summary>The number of blocks or records skipped because they were malformed (pcapng) or unknown.</summary>
     public long SkippedBlocks { get; private protected set; }
 

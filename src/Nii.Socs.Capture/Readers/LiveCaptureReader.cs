@@ -68,6 +68,10 @@ public sealed class LiveCaptureReader : CaptureReader
     /// <value>The default is null.</value>
     public TimeSpan? WindowLength { get; set; }
 
+    /// <inheritdoc />
+    /// <value>Always true: live frames cannot wait, so the load governor may shed them (R5.2).</value>
+    public override bool IsLive => true;
+
     /// <summary>Begins a read window (see <see cref="WindowLength"/>).</summary>
     public void BeginWindow() => _windowStart = System.Diagnostics.Stopwatch.GetTimestamp();
 

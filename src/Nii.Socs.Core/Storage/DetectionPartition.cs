@@ -18,6 +18,9 @@ internal sealed class DetectionPartition : IDisposable
     private readonly Lock _gate = new();
     private readonly List<IndexEntry> _sorted = [];
     private readonly HashSet<long> _epochs = [];
+
+    // Every id committed or enqueued: a record whose id is already here is not stored again (re-ingestion after a crash).
+    private readonly HashSet<Guid> _ids = [];
     private readonly FileStream _sidecar;
     private readonly FasterLogHandle _log;
     private long _indexedUntil;
@@ -69,15 +72,28 @@ internal sealed class DetectionPartition : IDisposable
         }
     }
 
-    /// <summary>Enqueues encoded records; returns the tail address the commit must reach.</summary>
-    public long Enqueue(IEnumerable<byte[]> encoded)
+    /// <summary>Enqueues encoded records whose id the partition does not hold yet; returns the tail address the commit must reach and how many were enqueued.</summary>
+    /// <remarks>The check and the reservation of an id are one step under the lock, so two concurrent appends of one id store it once.</remarks>
+    public (long Until, int Enqueued) Enqueue(IEnumerable<(Guid Id, byte[] Bytes)> encoded)
     {
-        foreach (var bytes in encoded)
+        var fresh = new List<byte[]>();
+        lock (_gate)
+        {
+            foreach (var (id, bytes) in encoded)
+            {
+                if (_ids.Add(id))
+                {
+                    fresh.Add(bytes);
+                }
+            }
+        }
+
+        foreach (var bytes in fresh)
         {
             _log.Log.Enqueue(bytes);
         }
 
-        return _log.Log.TailAddress;
+        return (_log.Log.TailAddress, fresh.Count);
     }
 
     public Task EnsureCommittedAsync(long untilAddress, CancellationToken cancellationToken) =>
@@ -280,6 +296,7 @@ internal sealed class DetectionPartition : IDisposable
     private void Insert(IndexEntry e)
     {
         _epochs.Add(e.Epoch);
+        _ids.Add(e.Id);
         var count = _sorted.Count;
         if (count == 0 || IndexEntry.CompareKey(_sorted[count - 1].Ticks, _sorted[count - 1].Id, e.Ticks, e.Id) <= 0)
         {

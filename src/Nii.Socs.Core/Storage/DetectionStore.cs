@@ -15,6 +15,8 @@ namespace Nii.Socs.Core.Storage;
 /// each partition's sorted sidecar index; so "newest 100" costs the same with 3 or 30 months stored.</para>
 /// <para>Edge case: a record acquired 2026-11-30T20:00Z goes to partition <c>2026-12</c> (JST).</para>
 /// <para>A record whose partition is already past its expiry (R7.3) is not stored: it would only be deleted again.</para>
+/// <para>A record whose id its partition already holds is not stored again, so re-ingesting a file after a crash
+/// duplicates nothing. Edge case: an append that waits for a commit the crash prevented is simply repeated.</para>
 /// </remarks>
 public sealed class DetectionStore : IDisposable
 {
@@ -86,7 +88,8 @@ public sealed class DetectionStore : IDisposable
     /// <summary>Stores records and returns once every stored one is committed.</summary>
     /// <param name="records">The records; they may span participants and months.</param>
     /// <param name="cancellationToken">Cancels waiting (records may still become durable).</param>
-    /// <returns>How many were stored; the others were already past their retention expiry (R7.3).</returns>
+    /// <returns>How many were stored; the others were already past their retention expiry (R7.3), or their id is
+    /// already in the store (the same detection ingested again, e.g. after a crash: see <see cref="DetectionId.FromSource"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="records"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
     public async Task<int> AppendAsync(IReadOnlyList<DetectionRecord> records, CancellationToken cancellationToken = default)
@@ -95,7 +98,7 @@ public sealed class DetectionStore : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var now = _time.GetUtcNow();
         var schedule = Schedule;
-        var groups = new Dictionary<(ParticipantId, JstMonth), List<byte[]>>();
+        var groups = new Dictionary<(ParticipantId, JstMonth), List<(Guid, byte[])>>();
         var stored = 0;
         foreach (var record in records)
         {
@@ -111,15 +114,15 @@ public sealed class DetectionStore : IDisposable
                 groups.Add(key, list);
             }
 
-            list.Add(DetectionCodec.Encode(record));
-            stored++;
+            list.Add((record.Id.Value, DetectionCodec.Encode(record)));
         }
 
         var commits = new List<Task>(groups.Count);
         foreach (var ((participant, month), encoded) in groups)
         {
             var partition = GetOrOpen(participant, month, create: true)!;
-            var until = partition.Enqueue(encoded);
+            var (until, enqueued) = partition.Enqueue(encoded);
+            stored += enqueued;
             commits.Add(partition.EnsureCommittedAsync(until, cancellationToken));
         }
 

@@ -58,6 +58,36 @@ internal sealed class FasterLogHandle : IDisposable
         }
     }
 
+    /// <summary>Opens an existing log to read its last commit, changing nothing on disk: FASTER's read-only mode, for
+    /// readers beside the process that owns the log (<c>audit verify</c> while the service runs; issue #15).</summary>
+    /// <param name="directory">The directory that holds only this log.</param>
+    public static FasterLogHandle OpenReadOnly(string directory)
+    {
+        var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        try
+        {
+            var settings = new FasterLogSettings
+            {
+                LogDevice = device,
+                LogCommitDir = directory,
+                PageSizeBits = 20,
+                MemorySizeBits = 22,
+                SegmentSizeBits = 28,
+                ReadOnlyMode = true,
+                RemoveOutdatedCommits = false,
+                AutoRefreshSafeTailAddress = false,
+            };
+            var log = new FasterLog(settings);
+            log.RecoverReadOnly();
+            return new FasterLogHandle(directory, device, log, null);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Waits until the log is committed at least up to <paramref name="untilAddress"/>, committing as needed.</summary>
     public async Task EnsureCommittedAsync(long untilAddress, CancellationToken cancellationToken)
     {

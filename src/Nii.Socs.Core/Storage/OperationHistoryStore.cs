@@ -277,7 +277,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
         }
 
         var verifier = new OperationHistoryVerifier(checkpoints, publicKey.Value.Key);
-        using var log = FasterLogHandle.Open(logDirectory);
+        using var log = FasterLogHandle.OpenReadOnly(logDirectory);
         try
         {
             foreach (var (_, bytes) in ScanRaw(log))
@@ -320,7 +320,7 @@ public sealed class OperationHistoryStore : IOperationHistory, IAsyncDisposable,
             return [];
         }
 
-        using var log = FasterLogHandle.Open(logDirectory);
+        using var log = FasterLogHandle.OpenReadOnly(logDirectory);
         return ScanRaw(log).Select(e => StoredOperationEntry.Decode(e.Bytes)).ToList();
     }
 

@@ -35,9 +35,10 @@ internal static class CaptureCommands
                 throw new CliUsageException($"--limit must be at least 1; got {max}.");
             }
 
-            using var reader = OpenCapture(parse.GetValue(file)!);
+            using var reader = OpenCapture(parse.GetValue(file)!, out var stream);
             var number = 0L;
             var line = new StringBuilder();
+            using var progress = CaptureProgress.Start(context, stream.Length, () => stream.Position, () => reader.FramesRead);
             while ((max is null || number < max) && reader.TryReadFrame(out var frame))
             {
                 number++;
@@ -77,7 +78,17 @@ internal static class CaptureCommands
                 throw new CliUsageException($"--rules: '{ruleFile}' does not exist.");
             }
 
-            var ruleSet = RuleSet.Load(ruleFile, RuleVariables.ForScope(scope));
+            RuleSet ruleSet;
+            try
+            {
+                ruleSet = RuleSet.Load(ruleFile, RuleVariables.ForScope(scope));
+            }
+            catch (InvalidDataException ex)
+            {
+                // Beyond the parser's bounds (size, nesting): the file is refused whole.
+                throw new CliUsageException($"--rules: {ex.Message}");
+            }
+
             foreach (var error in ruleSet.Errors)
             {
                 context.Error.WriteLine($"socs: rule skipped: {error}");
@@ -91,7 +102,11 @@ internal static class CaptureCommands
             {
                 using var text = new StreamReader(path);
                 var eve = new EveReader(text);
-                summary = pipeline.RunEve(eve, detections.Add);
+                using (CaptureProgress.Start(context, text.BaseStream.Length, () => text.BaseStream.Position, () => eve.LineNumber))
+                {
+                    summary = pipeline.RunEve(eve, detections.Add);
+                }
+
                 foreach (var (line, reason) in eve.Errors)
                 {
                     context.Error.WriteLine($"socs: {path}:{line}: {reason}");
@@ -99,8 +114,11 @@ internal static class CaptureCommands
             }
             else
             {
-                using var reader = OpenCapture(path);
-                summary = pipeline.RunAsync(reader, detections.Add).GetAwaiter().GetResult();
+                using var reader = OpenCapture(path, out var stream);
+                using (CaptureProgress.Start(context, stream.Length, () => stream.Position, () => reader.FramesRead))
+                {
+                    summary = pipeline.RunAsync(reader, detections.Add).GetAwaiter().GetResult();
+                }
             }
 
             if (parse.GetValue(json))
@@ -270,14 +288,14 @@ internal static class CaptureCommands
         return ScopeIndex.Create(assignments);
     }
 
-    private static CaptureReader OpenCapture(string path)
+    private static CaptureReader OpenCapture(string path, out FileStream stream)
     {
         if (!File.Exists(path))
         {
             throw new CliUsageException($"'{path}' does not exist.");
         }
 
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         return CaptureReader.TryOpen(stream, out var reader, out var failure)
             ? reader
             : throw new CliUsageException($"'{path}' is not a pcap or pcapng capture ({CaptureReader.Describe(failure)}).");

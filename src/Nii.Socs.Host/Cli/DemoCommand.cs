@@ -18,22 +18,33 @@ internal static class DemoCommand
         var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Retention:Months=2)", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
-        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe), cancellationToken));
+        var config = ServeCommand.ConfigOption();
+        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, config };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe), parse.GetValue(config), cancellationToken));
         return command.Uses(DataUse.Owner);
     }
 
-    internal static IHost BuildHost(string[] overrides)
+    internal static IHost BuildHost(string[] overrides, string? configFile = null)
     {
         // The same configuration sources and validated options as `socs serve`; the demo prints, it does not log.
-        var builder = ServeCommand.CreateBuilder(overrides, TimeProvider.System);
+        var builder = ServeCommand.CreateBuilder(overrides, TimeProvider.System, configFile);
         builder.Logging.ClearProviders();
         return builder.Build();
     }
 
-    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, bool noServe, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, bool noServe, string? configFile, CancellationToken cancellationToken)
     {
-        using var host = BuildHost(overrides);
+        using var host = BuildHost(overrides, configFile);
+        if (Configuration.SocsConfiguration.Failures(host.Services) is { Count: > 0 } invalid)
+        {
+            foreach (var failure in invalid)
+            {
+                context.Error.WriteLine($"socs: {failure}");
+            }
+
+            return CliApp.BadInput;
+        }
+
         try
         {
             host.Start();
@@ -57,7 +68,7 @@ internal static class DemoCommand
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
         using var owner = DemoRun.TakeOwnership(directory);
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var run = new DemoRun(context, directory, samples);
+        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
         if (!noServe)

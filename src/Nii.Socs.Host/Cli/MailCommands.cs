@@ -112,10 +112,7 @@ internal static class MailCommands
     {
         var dataDirectory = lease.Data.Directory;
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables("SOCS_")
-            .AddInMemoryCollection([new($"{DataOptions.SectionName}:Directory", dataDirectory)]);
+        builder.Configuration.AddSocsSources(null, [new($"{DataOptions.SectionName}:Directory", dataDirectory)]);
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(time);
         builder.Services.AddSocsOptions();

@@ -16,32 +16,57 @@ internal static class ServeCommand
     public static Command Create(CliContext context)
     {
         var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Data:Directory=/srv/socs)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("serve", "Run the service: capture ingestion, key rotation, retention, portal and mail, from configuration") { set };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], cancellationToken));
+        var config = ConfigOption();
+        var command = new Command("serve", "Run the service: capture ingestion, key rotation, retention, portal and mail, from configuration") { set, config };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(config), cancellationToken));
         return command;
     }
 
-    internal static HostApplicationBuilder CreateBuilder(string[] overrides, TimeProvider time)
+    /// <summary><c>--config FILE</c>: a settings file anywhere, over <c>appsettings.json</c>, under the environment and <c>--set</c>.</summary>
+    internal static Option<string?> ConfigOption() => new("--config") { Description = "A JSON settings file (over appsettings.json; environment variables and --set override it)" };
+
+    internal static HostApplicationBuilder CreateBuilder(string[] overrides, TimeProvider time, string? configFile = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables("SOCS_")
-            .AddInMemoryCollection(overrides.Select(DemoCommand.ParseOverride));
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Configuration.AddSocsSources(configFile, overrides.Select(DemoCommand.ParseOverride));
+
+        // The Logging section: levels and filters, and Logging:Console:FormatterName=json for one JSON object a line.
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        if (string.Equals(builder.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddJsonConsole(o => o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
         builder.Services.AddSingleton(time);
         builder.Services.AddSocsOptions();
         return builder;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string[] overrides, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? configFile, CancellationToken cancellationToken)
     {
-        var builder = CreateBuilder(overrides, context.Time);
+        var builder = CreateBuilder(overrides, context.Time, configFile);
         builder.Services.AddSocsPipeline();
         builder.Services.AddSocsMail();
         builder.Services.AddSocsPortalService();
         builder.Services.AddHostedService<AdminChannelService>();
+        builder.Services.AddHostedService<HealthService>();
+        // Under systemd (Type=notify): READY=1 once started, STOPPING=1 on SIGTERM, journald log format.
+        builder.Services.AddSystemd();
         using var host = builder.Build();
+        if (SocsConfiguration.Failures(host.Services) is { Count: > 0 } invalid)
+        {
+            foreach (var failure in invalid)
+            {
+                context.Error.WriteLine($"socs: {failure}");
+            }
+
+            return CliApp.BadInput;
+        }
+
         try
         {
             await host.StartAsync(cancellationToken);

@@ -16,7 +16,7 @@ internal static class StoreCommands
         audit.Subcommands.Add(Verify(context).Uses(DataUse.ReadOnly));
         yield return audit;
         var store = new Command("store", "The detection store");
-        store.Subcommands.Add(Stats(context).Uses(DataUse.ReadOnly));
+        store.Subcommands.Add(Stats(context).Uses(DataUse.Served));
         yield return store;
     }
 
@@ -79,8 +79,13 @@ internal static class StoreCommands
         command.SetAction(parse =>
         {
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
-            var schedule = ScheduleOf(dir);
-            using var store = DetectionStore.Open(dir, schedule, context.Time);
+
+            // Beside a running service this runs inside it (admin channel) on its open store: opening a partition
+            // rewrites its index sidecar, which only the owner may do.
+            using var lease = context.Served is null ? null : DataAccess.Open(context, dir);
+            var schedule = lease is null ? ScheduleOf(dir) : lease.Data.Registry.State.RetentionSchedule(lease.Data.Retention);
+            using var own = lease is null ? DetectionStore.Open(dir, schedule, context.Time) : null;
+            var store = lease?.Data.Detections ?? own!;
             var partitions = store.Partitions();
             context.Out.WriteLine("participant  month    records  bytes  expires");
             long records = 0, bytes = 0;

@@ -8,6 +8,9 @@ internal sealed class CaptureOptions
     public const string SectionName = "Socs:Capture";
 
     /// <summary>A directory watched for sensor files (pcap, pcapng, EVE JSON); each is ingested once, then moved to <c>processed/</c>.</summary>
+    /// <remarks>Only complete files are taken: write a file elsewhere on the same file system and rename it in, or give it a
+    /// <c>.part</c> suffix while writing (names ending in <c>.part</c> or starting with <c>.</c> are ignored). A file is
+    /// taken only once its size and modification time are the same at two looks one <see cref="PollInterval"/> apart.</remarks>
     /// <value>The default is <c>data/incoming</c>.</value>
     public string IncomingDirectory { get; set; } = Path.Combine("data", "incoming");
 
@@ -26,6 +29,10 @@ internal sealed class CaptureOptions
     /// <summary>How often the incoming directory is looked at.</summary>
     /// <value>The default is 5 seconds.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest EVE JSON line read, in characters; a longer line is skipped, counted and never held whole.</summary>
+    /// <value>The default is 1,048,576 (1 MiB).</value>
+    public int MaxEveLineLength { get; set; } = Capture.Eve.EveReader.DefaultMaxLineLength;
 }
 
 internal sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
@@ -46,6 +53,11 @@ internal sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
         if (options.PollInterval < TimeSpan.FromMilliseconds(100) || options.PollInterval > TimeSpan.FromHours(1))
         {
             builder.AddError($"{CaptureOptions.SectionName}:PollInterval must be between 00:00:00.1 and 01:00:00 (was {options.PollInterval})");
+        }
+
+        if (options.MaxEveLineLength is < 1024 or > 256 << 20)
+        {
+            builder.AddError($"{CaptureOptions.SectionName}:MaxEveLineLength must be between 1024 and {256 << 20} (was {options.MaxEveLineLength})");
         }
 
         return builder.Build();

@@ -1,6 +1,9 @@
+using System.Collections;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nii.Socs.Capture.Governor;
 using Nii.Socs.Host.Mail;
 
 namespace Nii.Socs.Host.Configuration;
@@ -15,8 +18,88 @@ internal static class SocsConfiguration
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
         Add<PortalOptions, PortalOptionsValidator>(services, PortalOptions.SectionName);
         Add<CaptureOptions, CaptureOptionsValidator>(services, CaptureOptions.SectionName);
+        Add<LoadGovernorOptions, LoadGovernorOptionsValidator>(services, LoadGovernorOptions.SectionName);
         Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
+        Add<HealthOptions, HealthOptionsValidator>(services, HealthOptions.SectionName);
         return services;
+    }
+
+    /// <summary>The configuration sources of the host, lowest precedence first: <c>appsettings.json</c> beside the
+    /// executable, <c>--config FILE</c>, environment variables <c>SOCS_Socs__Section__Key</c> (the old form) and
+    /// <c>SOCS_Section__Key</c> (also <c>SOCS_Logging__…</c>), then <c>--set Key=Value</c>.</summary>
+    /// <exception cref="Cli.CliUsageException">The <c>--config</c> file does not exist.</exception>
+    public static IConfigurationBuilder AddSocsSources(this IConfigurationBuilder configuration, string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides)
+    {
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new Cli.CliUsageException($"--config must be an existing settings file; got '{configFile}'.");
+            }
+
+            configuration.AddJsonFile(full, optional: false);
+        }
+
+        configuration.AddEnvironmentVariables("SOCS_");
+        configuration.AddInMemoryCollection(EnvironmentSettings(Environment.GetEnvironmentVariables()));
+        return configuration.AddInMemoryCollection(overrides);
+    }
+
+    /// <summary><c>SOCS_Section__Key=V</c> as <c>Socs:Section:Key</c> (and <c>SOCS_Logging__…</c> as <c>Logging:…</c>); the old
+    /// form <c>SOCS_Socs__Section__Key</c> comes through the environment-variable provider unchanged.</summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> EnvironmentSettings(IDictionary variables)
+    {
+        foreach (DictionaryEntry variable in variables)
+        {
+            if (variable.Key is not string name || !name.StartsWith("SOCS_", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var key = name["SOCS_".Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+            var first = key.Split(ConfigurationPath.KeyDelimiter)[0];
+            if (first.Equals("Socs", StringComparison.OrdinalIgnoreCase) || first.Equals("Logging", StringComparison.OrdinalIgnoreCase) || !key.Contains(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            yield return new("Socs" + ConfigurationPath.KeyDelimiter + key, variable.Value as string);
+        }
+    }
+
+    /// <summary>Every invalid setting of every <c>Socs:*</c> section, one line each (empty when all are valid); checked
+    /// before anything is opened, so a refused start changes nothing.</summary>
+    public static List<string> Failures(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        Check<DataOptions>(services, failures);
+        Check<RetentionOptions>(services, failures);
+        Check<ServiceHoursOptions>(services, failures);
+        Check<PortalOptions>(services, failures);
+        Check<CaptureOptions>(services, failures);
+        Check<MailOptions>(services, failures);
+        Check<HealthOptions>(services, failures);
+        return failures;
+    }
+
+    private static void Check<TOptions>(IServiceProvider services, List<string> failures)
+        where TOptions : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<TOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // The binder refuses a value of the wrong type before validation runs; its message names key and type.
+            failures.Add(ex.Message.Split('\n')[0].TrimEnd('\r'));
+        }
     }
 
     private static void Add<TOptions, TValidator>(IServiceCollection services, string section)

@@ -21,7 +21,7 @@ using Nii.Socs.Core.Storage.Outbox;
 namespace Nii.Socs.Host.Demo;
 
 /// <summary><c>socs demo</c>: the whole service on the embedded default, on a simulated clock (DESIGN §8).</summary>
-internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory)
+internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor)
 {
     /// <summary>The demo starts just after the bundled capture: Tuesday 2026-12-01 09:00 JST.</summary>
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
@@ -95,7 +95,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
             // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
             var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
-            var ingestor = new Ingestor(data, rules, new LoadGovernorOptions());
+            var ingestor = new Ingestor(data, rules, governor);
             var ingest = await ingestor.IngestAsync(
                 Path.Combine(samplesDirectory, "captures", "demo.pcap"),
                 async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct).ConfigureAwait(false),

@@ -17,7 +17,8 @@ internal sealed partial class MailNotifierService(Notifier notifier, IOptions<Ma
             try
             {
                 await notifier.CloseDueDigestsAsync(stoppingToken);
-                await notifier.SendDueAsync(stoppingToken);
+                var report = await notifier.SendDueAsync(stoppingToken);
+                Pipeline.SocsMetrics.Sent(report.Sent, report.Failed);
                 await notifier.WaitForWorkAsync(poll, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -21,6 +21,8 @@ internal readonly record struct SendReport(int Sent, int Failed);
 /// failure is appended to the operation history (R6.4): <c>mail.sent</c>, <c>mail.digest.sent</c>,
 /// <c>mail.followup.sent</c>, <c>mail.failed</c>; a follow-up written by staff is also recorded as
 /// <c>mail.followup.queued</c> under the staff member's name.
+/// <para>Idempotent per detection: a detection already in a queued mail or a digest is not planned again, so a file
+/// ingested again after a crash (same ids, <see cref="DetectionId.FromSource"/>) mails nothing twice.</para>
 /// </remarks>
 internal sealed partial class Notifier : IDisposable
 {
@@ -36,6 +38,10 @@ internal sealed partial class Notifier : IDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    // Every detection already in a queued mail or waiting for a digest (read from the outbox log on start): a detection
+    // offered again, because its file was ingested again after a crash, is not mailed twice. Guarded by _plan.
+    private readonly HashSet<DetectionId> _planned;
+
     public Notifier(MailOutbox outbox, NotificationPlanner planner, MimeMailRenderer renderer, IMailTransport transport, IOperationHistory history, Func<ParticipantId, ImmutableArray<string>> contacts, TimeProvider time, ILogger<Notifier> logger)
     {
         _outbox = outbox;
@@ -46,6 +52,7 @@ internal sealed partial class Notifier : IDisposable
         _contacts = contacts;
         _time = time;
         _logger = logger;
+        _planned = PlannedIn(outbox.Events());
     }
 
     public NotificationPlanner Planner { get; }
@@ -72,8 +79,10 @@ internal sealed partial class Notifier : IDisposable
             var now = _time.GetUtcNow();
             var digests = Planner.PlanDueDigests(_outbox.State, now);
             var state = await _outbox.AppendAsync(digests, cancellationToken);
-            plan = Planner.PlanDetections(state, detections, _contacts, now);
+            var fresh = detections.Where(d => !_planned.Contains(d.Id)).ToList();
+            plan = Planner.PlanDetections(state, fresh, _contacts, now);
             await _outbox.AppendAsync(plan.Events, cancellationToken);
+            _planned.UnionWith(PlannedIn(plan.Events));
         }
         finally
         {
@@ -240,6 +249,26 @@ internal sealed partial class Notifier : IDisposable
         {
             // Already awake: another caller released it first.
         }
+    }
+
+    private static HashSet<DetectionId> PlannedIn(IEnumerable<OutboxEvent> events)
+    {
+        var ids = new HashSet<DetectionId>();
+        foreach (var e in events)
+        {
+            var rows = e switch
+            {
+                MailQueued q => q.Mail.Rows,
+                RowsDeferred d => d.Rows,
+                _ => ImmutableArray<NotificationRow>.Empty,
+            };
+            foreach (var row in rows)
+            {
+                ids.Add(row.Id);
+            }
+        }
+
+        return ids;
     }
 
     private static string Details(OutboundMail mail) => string.Create(

@@ -15,8 +15,12 @@ namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>capture → scope → detect → seal → store: one capture or EVE file into the detection store (R2.1, R4.2, R5, R7.1).</summary>
 /// <remarks>Content is sealed with the participant's current epoch key; the record's JST month (R7.3)
-/// is that of its observation. Records are acknowledged (stored) in batches after their commit.</remarks>
-internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions governor)
+/// is that of its observation. Records are acknowledged (stored) in batches after their commit.
+/// <para>A file's records get ids derived from the file (<see cref="SourceIdentity"/>), so ingesting it again, after a
+/// crash or by mistake, stores nothing twice (the store skips ids it holds) and mails nothing twice (the notifier
+/// skips detections already planned). Live traffic gets fresh ids. A file is never shed (R5.2): see
+/// <see cref="CapturePipeline"/>.</para></remarks>
+internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions governor, int maxEveLineLength = EveReader.DefaultMaxLineLength)
 {
     private const int BatchSize = 256;
 
@@ -29,27 +33,28 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     /// <summary>Ingests one capture (pcap, pcapng) or EVE JSON file.</summary>
     public async Task<IngestResult> IngestAsync(string path, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default)
     {
+        var identity = SourceIdentity.OfFile(path);
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".eve", StringComparison.OrdinalIgnoreCase))
         {
             using var text = new StreamReader(path);
-            return await RunAsync((pipeline, onDetection) => Task.FromResult(pipeline.RunEve(new EveReader(text), onDetection)), $"capture/{Path.GetFileName(path)}", "capture.file.ingested", onStored, cancellationToken).ConfigureAwait(false);
+            return await RunAsync((pipeline, onDetection) => Task.FromResult(pipeline.RunEve(new EveReader(text, maxEveLineLength), onDetection)), identity, $"capture/{Path.GetFileName(path)}", "capture.file.ingested", onStored, cancellationToken).ConfigureAwait(false);
         }
 
         using var reader = CaptureReader.OpenFile(path);
-        return await IngestAsync(reader, $"capture/{Path.GetFileName(path)}", "capture.file.ingested", onStored, cancellationToken).ConfigureAwait(false);
+        return await RunAsync((pipeline, onDetection) => pipeline.RunAsync(reader, onDetection, cancellationToken), identity, $"capture/{Path.GetFileName(path)}", "capture.file.ingested", onStored, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Ingests what a reader yields until it has no more (end of file, or a live reader's idle timeout).</summary>
+    /// <summary>Ingests what a reader yields until it has no more (end of file, or a live reader's idle timeout); records get fresh ids.</summary>
     public Task<IngestResult> IngestAsync(CaptureReader reader, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default) =>
-        RunAsync((pipeline, onDetection) => pipeline.RunAsync(reader, onDetection, cancellationToken), subject, action, onStored, cancellationToken);
+        RunAsync((pipeline, onDetection) => pipeline.RunAsync(reader, onDetection, cancellationToken), null, subject, action, onStored, cancellationToken);
 
-    private async Task<IngestResult> RunAsync(Func<CapturePipeline, Action<CaptureDetection>, Task<CaptureSummary>> run, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    private async Task<IngestResult> RunAsync(Func<CapturePipeline, Action<CaptureDetection>, Task<CaptureSummary>> run, SourceIdentity? identity, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
         var scope = ScopeOf(data.Registry.State, data.Time.GetUtcNow());
         var pipeline = new CapturePipeline(scope, rules, governor, data.Time);
         var channel = Channel.CreateBounded<CaptureDetection>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        var stored = new List<DetectionRecord>();
-        var consumer = Task.Run(() => ConsumeAsync(channel.Reader, stored, onStored, cancellationToken), cancellationToken);
+        var stored = new Stored();
+        var consumer = Task.Run(() => ConsumeAsync(channel.Reader, identity, stored, onStored, cancellationToken), cancellationToken);
         CaptureSummary summary;
         try
         {
@@ -77,21 +82,22 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
                 "system:capture",
                 action,
                 subject,
-                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.Count} malformed={summary.Malformed} excluded={summary.Excluded}"),
+                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.New} duplicates={stored.Records.Count - stored.New} malformed={summary.Malformed} excluded={summary.Excluded}{(identity is null ? string.Empty : $" source={identity}")}"),
                 cancellationToken).ConfigureAwait(false);
         }
 
-        return new IngestResult(summary, stored);
+        return new IngestResult(summary, stored.Records, stored.New);
     }
 
-    private async Task ConsumeAsync(ChannelReader<CaptureDetection> reader, List<DetectionRecord> stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    private async Task ConsumeAsync(ChannelReader<CaptureDetection> reader, SourceIdentity? identity, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
         var batch = new List<DetectionRecord>(BatchSize);
         await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             foreach (var participant in detection.Participants)
             {
-                batch.Add(await SealAsync(detection, participant, cancellationToken).ConfigureAwait(false));
+                var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
+                batch.Add(await SealAsync(detection, participant, id, cancellationToken).ConfigureAwait(false));
             }
 
             if (batch.Count >= BatchSize)
@@ -103,11 +109,10 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DetectionRecord> SealAsync(CaptureDetection detection, ParticipantId participant, CancellationToken cancellationToken)
+    private async Task<DetectionRecord> SealAsync(CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
     {
         await KeyEpochs.EnsureCurrentAsync(data, participant, cancellationToken).ConfigureAwait(false);
         var key = data.Ring.Current(participant);
-        var id = DetectionId.New(detection.Header.ObservedAt);
         var sealedContent = detection.Content.IsEmpty
             ? ReadOnlyMemory<byte>.Empty
             : ContentSealer.Default.Seal(key, SealingContext.For(key.Epoch, id, detection.Header), detection.Content.Span);
@@ -123,7 +128,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         };
     }
 
-    private async Task FlushAsync(List<DetectionRecord> batch, List<DetectionRecord> stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    private async Task FlushAsync(List<DetectionRecord> batch, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
@@ -132,12 +137,22 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
         var records = batch.ToArray();
         batch.Clear();
-        await data.Detections.AppendAsync(records, cancellationToken).ConfigureAwait(false);
-        stored.AddRange(records);
+        stored.New += await data.Detections.AppendAsync(records, cancellationToken).ConfigureAwait(false);
+        stored.Records.AddRange(records);
+
+        // Records already stored by an interrupted earlier run are offered again: the notifier mails only those it has
+        // not planned yet, so a crash between the store's commit and the outbox's loses no mail and doubles none.
         if (onStored is not null)
         {
             await onStored(records, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private sealed class Stored
+    {
+        public List<DetectionRecord> Records { get; } = [];
+
+        public int New { get; set; }
     }
 
     private async Task RecordExclusionsAsync(IReadOnlyList<ScopeExclusion> exclusions, CancellationToken cancellationToken)
@@ -157,4 +172,8 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     }
 }
 
-internal sealed record IngestResult(CaptureSummary Summary, IReadOnlyList<DetectionRecord> Stored);
+/// <summary>What an ingestion stored.</summary>
+/// <param name="Summary">The pipeline's summary.</param>
+/// <param name="Stored">Every record the store holds for the input (stored now or by an earlier, interrupted run).</param>
+/// <param name="NewlyStored">How many of them this run stored.</param>
+internal sealed record IngestResult(CaptureSummary Summary, IReadOnlyList<DetectionRecord> Stored, int NewlyStored);

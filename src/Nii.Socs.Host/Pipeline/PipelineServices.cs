@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Nii.Socs.Capture.Detection;
 using Nii.Socs.Capture.Governor;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Storage;
@@ -58,6 +57,7 @@ internal sealed class KeyRotationService(SocsData data, TimeProvider time, ILogg
                 {
                     if (rotation.Created)
                     {
+                        SocsMetrics.Rotated();
                         PipelineServices.LogRotation(logger, rotation.Current.Participant.Value, rotation.Current.Index, rotation.Destroyed.Count);
                     }
                 }
@@ -77,9 +77,25 @@ internal sealed class KeyRotationService(SocsData data, TimeProvider time, ILogg
     }
 }
 
-/// <summary>Ingests every capture or EVE file dropped into the incoming directory, once (R4.1, R4.4).</summary>
-internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOptions> options, TimeProvider time, ILogger<CaptureDirectoryService> logger, IServiceProvider services) : BackgroundService
+/// <summary>Ingests every complete capture or EVE file dropped into the incoming directory, once (R4.1, R4.4).</summary>
+/// <remarks>
+/// Only complete files are taken (docs/operations.md): names ending in <c>.part</c> or starting with <c>.</c> are
+/// being written and are ignored, and a file is taken only when its size and modification time are unchanged since the
+/// previous look, one poll interval earlier. A file is moved to <c>processed/</c> only after every record is stored; if
+/// the service stops or crashes meanwhile it stays in <c>incoming/</c> and is ingested again from the start, which stores
+/// and mails nothing twice (ids derive from the file, <see cref="SourceIdentity"/>).
+/// </remarks>
+internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOptions> options, IOptions<LoadGovernorOptions> governor, TimeProvider time, ILogger<CaptureDirectoryService> logger, IServiceProvider services) : BackgroundService
 {
+    /// <summary>The suffix of a file still being written into the incoming directory.</summary>
+    public const string PartialSuffix = ".part";
+
+    private readonly Dictionary<string, (long Length, DateTime Written)> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a name in the incoming directory is a file being written (ignored until renamed).</summary>
+    public static bool IsPartial(string fileName) =>
+        fileName.StartsWith('.') || fileName.EndsWith(PartialSuffix, StringComparison.OrdinalIgnoreCase);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -88,20 +104,28 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
         var failed = Path.Combine(incoming, "failed");
         Directory.CreateDirectory(processed);
         Directory.CreateDirectory(failed);
+        var rules = new RuleCache(data, logger);
         while (!stoppingToken.IsCancellationRequested)
         {
-            foreach (var file in Directory.EnumerateFiles(incoming).Order(StringComparer.Ordinal).ToList())
+            foreach (var file in Stable(incoming))
             {
+                var ruleSet = await rules.CurrentAsync(o.RulesFile, stoppingToken);
+                if (ruleSet is null)
+                {
+                    // No rule file has ever loaded: leave the captures where they are until one does.
+                    break;
+                }
+
                 try
                 {
-                    var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
                     var notifier = services.GetService<Mail.Notifier>();
-                    var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
+                    var result = await new Ingestor(data, ruleSet, governor.Value, o.MaxEveLineLength).IngestAsync(
                         file,
                         notifier is null ? null : async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct),
                         stoppingToken);
                     File.Move(file, Path.Combine(processed, Path.GetFileName(file)), overwrite: true);
-                    PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.Stored.Count);
+                    SocsMetrics.Ingested(Path.Combine(processed, Path.GetFileName(file)), result.Summary, result.NewlyStored, time.GetUtcNow());
+                    PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.NewlyStored);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -114,6 +138,45 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
 
             await Task.Delay(o.PollInterval, time, stoppingToken);
         }
+    }
+
+    /// <summary>The complete files: not partial by name, and the same size and modification time as at the previous look.</summary>
+    private List<string> Stable(string incoming)
+    {
+        var stable = new List<string>();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(incoming).Order(StringComparer.Ordinal))
+        {
+            if (IsPartial(Path.GetFileName(file)))
+            {
+                continue;
+            }
+
+            var info = new FileInfo(file);
+            if (!info.Exists)
+            {
+                continue;
+            }
+
+            present.Add(file);
+            var now = (info.Length, info.LastWriteTimeUtc);
+            if (_seen.TryGetValue(file, out var before) && before == now)
+            {
+                stable.Add(file);
+                _seen.Remove(file);
+            }
+            else
+            {
+                _seen[file] = now;
+            }
+        }
+
+        foreach (var gone in _seen.Keys.Where(k => !present.Contains(k)).ToList())
+        {
+            _seen.Remove(gone);
+        }
+
+        return stable;
     }
 }
 
@@ -128,6 +191,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
             try
             {
                 var report = await sweeper.SweepAsync(null, false, stoppingToken);
+                SocsMetrics.Swept();
                 if (report.Partitions.Count + report.EpochKeys.Count > 0)
                 {
                     PipelineServices.LogSwept(logger, report.Partitions.Count, report.EpochKeys.Count);
@@ -146,7 +210,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
 /// <summary>Captures live from a network interface through libpcap, when <c>Socs:Capture:Interface</c> is set (R4.4).</summary>
 /// <remarks>Frames are taken in windows that end after a second without traffic or two seconds of it, so
 /// detections are sealed and stored promptly; each window with traffic is one history entry.</remarks>
-internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions> options, ILogger<LiveCaptureService> logger, IServiceProvider services) : BackgroundService
+internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions> options, IOptions<LoadGovernorOptions> governor, ILogger<LiveCaptureService> logger, IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -166,14 +230,21 @@ internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions>
 
         // A window ends after 1 s without traffic or after 2 s of it, so continuous traffic is still sealed and stored promptly.
         reader.WindowLength = TimeSpan.FromSeconds(2);
+        var rules = new RuleCache(data, logger);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 reader.BeginWindow();
-                var rules = RuleSet.Load(o.RulesFile, RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
+                var ruleSet = await rules.CurrentAsync(o.RulesFile, stoppingToken);
+                if (ruleSet is null)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                    continue;
+                }
+
                 var notifier = services.GetService<Mail.Notifier>();
-                var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(
+                var result = await new Ingestor(data, ruleSet, governor.Value, o.MaxEveLineLength).IngestAsync(
                     reader,
                     $"capture/live/{o.Interface}",
                     "capture.live.window",
@@ -181,7 +252,8 @@ internal sealed class LiveCaptureService(SocsData data, IOptions<CaptureOptions>
                     stoppingToken);
                 if (result.Summary.FramesRead > 0)
                 {
-                    PipelineServices.LogIngested(logger, o.Interface!, result.Summary.FramesRead, result.Stored.Count);
+                    SocsMetrics.Captured(result.Summary, result.NewlyStored, data.Time.GetUtcNow());
+                    PipelineServices.LogIngested(logger, o.Interface!, result.Summary.FramesRead, result.NewlyStored);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

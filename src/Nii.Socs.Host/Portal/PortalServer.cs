@@ -55,6 +55,11 @@ internal sealed class PortalServer : IAsyncDisposable
         });
         builder.Services.AddSocsPortal(services);
         var app = builder.Build();
+        app.Use((http, next) =>
+        {
+            Pipeline.SocsMetrics.PortalRequest();
+            return next(http);
+        });
         app.MapSocsPortal();
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()

@@ -68,4 +68,45 @@ public class EveReaderTests
         Assert.Equal([2L, 5], reader.Errors.Select(e => e.Line));
         Assert.StartsWith("not JSON", reader.Errors[0].Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    [Trait("Requirement", "R4.2")]
+    public void A_line_over_the_bound_is_skipped_and_counted_without_being_held_whole()
+    {
+        // 64 MiB of one line between two alerts, streamed: the reader must never hold it.
+        var huge = new string('x', 64 << 20);
+        var text = Alert() + "\n{\"event_type\":\"alert\",\"payload\":\"" + huge + "\"}\r\n" + Alert() + "\r\n";
+        using var input = new StringReader(text);
+        var reader = new EveReader(input);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var alerts = 0;
+        while (reader.TryReadAlert(out _))
+        {
+            alerts++;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(2, alerts);
+        Assert.Equal(1, reader.LongLines);
+        Assert.Equal(3, reader.LineNumber);
+        Assert.Equal([2L], reader.Errors.Select(e => e.Line));
+        Assert.Contains("longer than 1048576 characters", reader.Errors[0].Reason, StringComparison.Ordinal);
+        Assert.True(allocated < 16 << 20, $"allocated {allocated >> 20} MiB for a 64 MiB line");
+    }
+
+    [Theory]
+    [InlineData(10, "0123456789", false)]
+    [InlineData(10, "0123456789\r", false)]
+    [InlineData(10, "0123456789a", true)]
+    [InlineData(10, "01234567890\r", true)]
+    [Trait("Requirement", "R4.2")]
+    public void The_bound_counts_characters_without_the_line_end(int bound, string line, bool skipped)
+    {
+        using var input = new StringReader(line + "\n" + line);
+        var reader = new EveReader(input, bound);
+        Assert.False(reader.TryReadAlert(out _));
+        Assert.Equal(2, reader.LineNumber);
+        Assert.Equal(skipped ? 2 : 0, reader.LongLines);
+        Assert.Equal(2, reader.ErrorCount);
+    }
 }

@@ -55,7 +55,7 @@ public class CapturePipelineTests
             {
                 gate.Wait(TimeSpan.FromSeconds(10));
             }
-        });
+        }, shed: true, CancellationToken.None);
         var summary = await WaitForReaderThenRelease(run, gate);
         Assert.True(summary.DroppedQueueFull > 0);
         Assert.True(summary.Detections < summary.InScope);
@@ -84,7 +84,7 @@ public class CapturePipelineTests
             {
                 gate.Wait(TimeSpan.FromSeconds(3));
             }
-        });
+        }, shed: true, CancellationToken.None);
 
         var first = summary.Exclusions[0];
         Assert.Equal(("u-tokyo", "192.0.2.0/24"), (first.Participant.Value, first.Prefixes.Single().ToString()));
@@ -92,6 +92,37 @@ public class CapturePipelineTests
         Assert.Contains("busiest prefix excluded", first.Reason, StringComparison.Ordinal);
         Assert.True(summary.Excluded > 0);
         Assert.Equal(summary.InScope, summary.Detections + summary.Excluded);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R5.2")]
+    public async Task A_file_is_never_shed_a_stalled_detector_makes_the_reader_wait_and_every_in_scope_frame_is_examined()
+    {
+        var root = TempDirectory.RepositoryRoot();
+        var scope = ScopeIndex.Create(ScopeFile.Parse(File.ReadAllText(Path.Combine(root, "samples", "prefixes.txt")), out _));
+        var rules = RuleSet.Parse("alert ip any any -> any any (sid:1;)", "all.rules", RuleVariables.ForScope(scope));
+
+        // The same settings and clock that make the governor exclude a prefix for a live reader, with drop mode on.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 20, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = TimeSpan.FromSeconds(1) };
+        var options = new LoadGovernorOptions { QueueCapacity = 2, HighWaterMark = 0.5, LowWaterMark = 0.0, Sustain = TimeSpan.FromSeconds(1), DropWhenFull = true };
+        var pipeline = new CapturePipeline(scope, rules, options, time);
+        var seen = 0;
+        using var reader = CaptureReader.OpenFile(Path.Combine(root, "samples", "captures", "demo.pcap"));
+        Assert.False(reader.IsLive);
+        var summary = await pipeline.RunAsync(reader, _ =>
+        {
+            // Every tenth detection stalls the detector: the queue is full for many (fake) seconds.
+            if (Interlocked.Increment(ref seen) % 10 == 1)
+            {
+                Task.Delay(20).Wait();
+            }
+        });
+
+        Assert.Empty(summary.Exclusions);
+        Assert.Equal(0, summary.Excluded);
+        Assert.Equal(0, summary.DroppedQueueFull);
+        Assert.True(summary.InScope > 0);
+        Assert.Equal(summary.InScope, summary.Detections);
     }
 
     private static async Task<CaptureSummary> WaitForReaderThenRelease(Task<CaptureSummary> run, ManualResetEventSlim gate)

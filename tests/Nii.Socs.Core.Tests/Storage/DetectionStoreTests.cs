@@ -42,6 +42,31 @@ public sealed class DetectionStoreTests
     }
 
     [Fact]
+    [Trait("Requirement", "R4.4")]
+    public async Task A_record_whose_id_is_already_stored_is_not_stored_again_within_a_call_across_calls_and_after_reopen()
+    {
+        using var dir = new TempDir();
+        var source = new byte[] { 1, 2, 3 };
+        var records = Enumerable.Range(0, 40)
+            .Select(i => Record(UTokyo, T0.AddSeconds(i), content: [(byte)i], id: DetectionId.FromSource(T0.AddSeconds(i), [.. source, (byte)i]).Value))
+            .ToList();
+        using (var store = DetectionStore.Open(dir.Path, time: Clock()))
+        {
+            Assert.Equal(20, await store.AppendAsync([.. records.Take(20), .. records.Take(20)]));
+            var concurrent = await Task.WhenAll(store.AppendAsync(records), store.AppendAsync(records));
+            Assert.Equal(20, concurrent.Sum());
+        }
+
+        using (var store = DetectionStore.Open(dir.Path, time: Clock()))
+        {
+            Assert.Equal(0, await store.AppendAsync(records));
+            Assert.Equal(40, store.Stats(UTokyo, JstMonth.Of(T0))!.Records);
+            var page = await store.QueryAsync(new DetectionQuery { Participant = UTokyo, From = T0.AddDays(-1), To = T0.AddDays(1) });
+            Assert.Equal(records.Select(r => r.Id).OrderBy(i => i.Value), page.Records.Select(r => r.Id).OrderBy(i => i.Value));
+        }
+    }
+
+    [Fact]
     public async Task Record_observed_late_utc_on_the_last_day_goes_to_the_next_JST_month()
     {
         using var dir = new TempDir();

@@ -87,6 +87,68 @@ public sealed class OneOwnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task Audit_verify_beside_a_writer_reads_committed_state_and_changes_nothing()
+    {
+        await using var history = OperationHistoryStore.Open(Data, TimeProvider.System, checkpointInterval: 7);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await history.AppendAsync("system:test", "test.appended", $"entries/{n++}", "beside a reader");
+            }
+
+            return n;
+        });
+
+        while (history.Count < 3)
+        {
+            await Task.Delay(10);
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            var before = Snapshot();
+            var verified = OperationHistoryStore.Verify(Data);
+            Assert.True(verified is HistoryVerification.Intact, verified.ToString());
+            Assert.NotEmpty(OperationHistoryStore.ReadAll(Data));
+            // The reader removed nothing (only the writer replaces its outdated commit records).
+            Assert.All(before, f => Assert.True(File.Exists(f.Key) || f.Key.Contains("log-commits", StringComparison.Ordinal), f.Key));
+        }
+
+        await stop.CancelAsync();
+        var written = await writer;
+        await history.DisposeAsync();
+        Assert.True(OperationHistoryStore.Verify(Data) is HistoryVerification.Intact);
+        Assert.Equal(written, OperationHistoryStore.ReadAll(Data).Count);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public void A_copy_of_a_stopped_data_directory_restores_elsewhere_without_the_KEK_and_verifies()
+    {
+        PrepareDemo();
+        var restored = Path.Combine(_root, "restored");
+        foreach (var file in Directory.EnumerateFiles(Data, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Data, file);
+            Assert.False(relative.EndsWith(".kek", StringComparison.Ordinal), "the key-encryption key must not be inside the data directory");
+            if (relative.StartsWith("run" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                continue; // lock, owner pid and socket belong to the running process, not to the data
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(restored, relative))!);
+            File.Copy(file, Path.Combine(restored, relative));
+        }
+
+        Assert.Equal(Cli.Cli.Run("audit", "verify", "--data", Data).Out, Cli.Cli.Run("audit", "verify", "--data", restored).Out);
+        Assert.Equal(Cli.Cli.Run("store", "stats", "--data", Data).Out, Cli.Cli.Run("store", "stats", "--data", restored).Out);
+    }
+
+    [Fact]
     public void The_lock_is_counted_within_a_process_and_released_with_the_last_hold()
     {
         Directory.CreateDirectory(Data);
@@ -100,6 +162,37 @@ public sealed class OneOwnerTests : IDisposable
         Assert.False(DataDirectoryLock.HeldHere(Data));
         var other = SocsProcess.Run(_root, "retention", "sweep", "--data", Data, "--dry-run");
         Assert.True(other.Code == 0, other.Error);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task Serve_runs_sweep_certificate_issue_follow_up_and_stats_for_another_process_on_its_own_stores()
+    {
+        PrepareDemo();
+        using var serve = SocsProcess.Start(_root, "serve", "--set", "Socs:Data:Directory=data", "--set", "Socs:Portal:Port=0", "--set", "Socs:Capture:IncomingDirectory=data/incoming");
+        await serve.WaitForOutputAsync("Application started", TimeSpan.FromSeconds(60));
+
+        var sweep = SocsProcess.Run(_root, "retention", "sweep", "--data", "data", "--dry-run");
+        Assert.True(sweep.Code == 0, sweep.Error);
+        Assert.Contains("dry run at ", sweep.Out, StringComparison.Ordinal);
+        var issue = SocsProcess.Run(_root, "portal", "issue", "--data", "data", "--name", "staff-suzuki", "--staff", "suzuki");
+        Assert.True(issue.Code == 0, issue.Error);
+        Assert.True(File.Exists(Path.Combine(Data, "pki", "operators", "staff-suzuki.p12")));
+        var followUp = SocsProcess.Run(_root, "mail", "follow-up", "--data", "data", "--participant", "u-tokyo", "--sid", "1000001", "--knowledge", "A traversal probe.", "--countermeasures", "Patch the server.", "--staff", "yamada");
+        Assert.True(followUp.Code == 0, followUp.Error);
+        Assert.Contains("queued #8", followUp.Out, StringComparison.Ordinal);
+        var stats = SocsProcess.Run(_root, "store", "stats", "--data", "data");
+        Assert.True(stats.Code == 0, stats.Error);
+        Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
+
+        Assert.NotNull(serve.Signal("TERM", TimeSpan.FromSeconds(10)));
+        var verified = OperationHistoryStore.Verify(Data);
+        Assert.True(verified is HistoryVerification.Intact, verified.ToString());
+        var entries = OperationHistoryStore.ReadAll(Data);
+        Assert.Contains(entries, e => e.Action == "portal.certificate.issued" && e.Details.Contains("suzuki", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Action == "mail.followup.queued" && e.Actor == "org:yamada");
+        Assert.Equal(entries[^1].Sequence, LastCheckpointSequence(Data));
+        Assert.StartsWith("queued 8, sent 8, pending 0", Cli.Cli.Run("mail", "outbox", "--data", Data).Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,6 +232,9 @@ public sealed class OneOwnerTests : IDisposable
     {
         Directory.Delete(_root, recursive: true);
     }
+
+    private Dictionary<string, long> Snapshot() =>
+        Directory.EnumerateFiles(Path.Combine(Data, "audit"), "*", SearchOption.AllDirectories).ToDictionary(f => f, f => new FileInfo(f).Length);
 
     internal static long LastCheckpointSequence(string data)
     {

@@ -31,7 +31,9 @@ internal sealed class SocsProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static SocsProcess Start(string workingDirectory, params string[] args)
+    public static SocsProcess Start(string workingDirectory, params string[] args) => Start(new Dictionary<string, string>(), workingDirectory, args);
+
+    public static SocsProcess Start(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -47,13 +49,20 @@ internal sealed class SocsProcess : IDisposable
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new SocsProcess(Process.Start(start)!);
     }
 
     /// <summary>Runs <c>socs</c> to the end (at most a minute) and returns its exit code and output.</summary>
-    public static (int Code, string Out, string Error) Run(string workingDirectory, params string[] args)
+    public static (int Code, string Out, string Error) Run(string workingDirectory, params string[] args) => Run(new Dictionary<string, string>(), workingDirectory, args);
+
+    public static (int Code, string Out, string Error) Run(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args)
     {
-        using var p = Start(workingDirectory, args);
+        using var p = Start(environment, workingDirectory, args);
         Assert.True(p._process.WaitForExit(60_000), "socs did not finish within a minute");
         p._process.WaitForExit();
         return (p.ExitCode, p.Out, p.Error);

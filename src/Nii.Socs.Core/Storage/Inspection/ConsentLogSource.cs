@@ -28,7 +28,7 @@ public sealed class ConsentLogSource : IConsentEventSource
             yield break;
         }
 
-        using var log = FasterLogHandle.Open(_directory);
+        using var log = FasterLogHandle.OpenReadOnly(_directory);
         using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
         while (iterator.GetNext(out var bytes, out var length, out _))
         {

@@ -79,7 +79,7 @@ public static class StoredInspection
         try
         {
             var verifier = publicKey is { } k ? new OperationHistoryVerifier(checkpoints, k.Key) : null;
-            using var log = FasterLogHandle.Open(logDirectory);
+            using var log = FasterLogHandle.OpenReadOnly(logDirectory);
             try
             {
                 using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
@@ -124,10 +124,12 @@ public static class StoredInspection
             return;
         }
 
-        using var registry = RegistryStore.Open(root);
-        foreach (var e in registry.Events())
+        // Read-only: the inspection may run beside the service that owns the registry (issue #15).
+        using var log = FasterLogHandle.OpenReadOnly(Path.Combine(root, RegistryStore.DirectoryName));
+        using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
+        while (iterator.GetNext(out var bytes, out var length, out _))
         {
-            builder.AddRegistryEvent(e);
+            builder.AddRegistryEvent(RegistryEventCodec.Decode(bytes.AsMemory(0, length)));
         }
     }
 
