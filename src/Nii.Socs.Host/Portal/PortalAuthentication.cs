@@ -55,7 +55,8 @@ internal static class PortalAuthentication
                 return null;
             }
 
-            if (certificate.Status != CertificateStatus.Active || participant.TerminatedFrom is { } end && today >= end)
+            // R12.1, R12.2, R11.2: the portal stops from the day a termination, revocation or expiry is in effect.
+            if (certificate.Status != CertificateStatus.Active || Core.Participants.Procedures.ParticipantProcedures.IsEnded(participant.StatusOn(today)))
             {
                 return null;
             }

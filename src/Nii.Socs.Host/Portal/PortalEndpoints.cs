@@ -57,6 +57,7 @@ internal static class PortalEndpoints
         anyone.MapGet("/lang/{code}", PortalText.Switch).WithName("language");
         PortalPages.Map(operators, anyone);
         PortalStaffPages.Map(staff);
+        PortalProcedurePages.Map(operators, staff);
 
         var apiAnyone = app.MapGroup("/api").AddEndpointFilter(Authorize(_ => true));
         var apiOperators = app.MapGroup("/api").AddEndpointFilter(Authorize(p => !p.IsStaff));

@@ -52,12 +52,12 @@ internal static class PortalPages
         b.Append("<p>").Append(E(T("Signed in as"))).Append(" <strong id=\"who\">").Append(E(p.HistoryActor)).Append("</strong> · ").Append(E(T("with certificate"))).Append(" <code>").Append(E(p.Thumbprint)).Append("</code></p>");
         if (p.IsStaff)
         {
-            b.Append("<p>").Append(E(T("Organization staff: see the participants, requests and fault access pages."))).Append("</p>");
+            b.Append("<p>").Append(E(T("Organization staff: see the participants, requests and fault access pages."))).Append(" <a href=\"/staff/procedures\">").Append(E(T("Procedures"))).Append("</a></p>");
         }
         else if (services.Registry.State.Participants.TryGetValue(p.Participant, out var entry))
         {
             b.Append("<p>").Append(E(T("Participant"))).Append(": <strong>").Append(E(entry.Name)).Append("</strong> (").Append(E(entry.Id.Value)).Append("), ").Append(E(T("monitored prefixes"))).Append(": ")
-                .Append(E(string.Join(", ", entry.Prefixes))).Append("</p>");
+                .Append(E(string.Join(", ", entry.Prefixes))).Append(". ").Append(E(T("See your participation: status, period, agreements and procedure history."))).Append(" <a href=\"/participation\">").Append(E(T("Participation"))).Append("</a></p>");
             b.Append("<fieldset><legend>").Append(E(T("Report compromise (R6.2)"))).Append("</legend><p>")
                 .Append(E(T("If this certificate or its key may be known to someone else, revoke it now. It stops working at once; ask the organization for a new one. Keep the old key: past epoch keys are wrapped to it (R6.3).")))
                 .Append("</p><form method=\"post\" action=\"/compromise\"><label>").Append(E(T("What happened"))).Append(" <input type=\"text\" name=\"note\"></label>")

@@ -30,6 +30,13 @@ internal sealed record PortalServices(
 {
     private PortalRefusals? _refusals;
 
+    /// <summary>The one service calendar (R10) the procedure forms use.</summary>
+    /// <value>The default is <see cref="Core.Time.ServiceCalendar.Default"/>; <c>socs serve</c> builds it from <c>Socs:ServiceHours:*</c>.</value>
+    public Core.Time.ServiceCalendar Calendar { get; init; } = Core.Time.ServiceCalendar.Default;
+
+    /// <summary>The notifier that mails procedures to the participant's contacts (R3.2); null when the host has none.</summary>
+    public Mail.Notifier? Mailer { get; init; }
+
     /// <summary>The history as the append-only interface every action writes to.</summary>
     public IOperationHistory Audit => History;
 

@@ -159,6 +159,31 @@ public class InspectionBuilderTests
     }
 
     [Fact]
+    [Trait("Requirement", "R10.1")]
+    public void Staff_requests_and_fault_accesses_outside_service_hours_are_counted()
+    {
+        // Tuesday 2026-03-03 10:00 JST is inside service hours; Saturday 2026-03-07 10:00 and Tuesday 18:00 are not.
+        var inside = Jst.At(new DateOnly(2026, 3, 3), new TimeOnly(10, 0));
+        var saturday = Jst.At(new DateOnly(2026, 3, 7), new TimeOnly(10, 0));
+        var evening = Jst.At(new DateOnly(2026, 3, 3), new TimeOnly(18, 0));
+        ConsentEvent Request(DateTimeOffset at, Actor who) => new ConsentEvent.Requested(new DecryptionRequest(
+            new RequestId(Guid.NewGuid()), who, s_tokyo, new ConsentScope.RecordList([DetectionId.New(at.AddHours(-1))]), Purpose.Investigation, "look", at, at.AddDays(3)));
+        var report = Inspect(
+            [
+                Request(inside, Actor.Staff("a")),
+                Request(saturday, Actor.Staff("b")),
+                Request(evening, Actor.Operator(s_tokyo, "sato")),
+                new ConsentEvent.FaultAccessed(DetectionId.New(inside), s_tokyo, Actor.Staff("oncall"), "disk fault", "INC-1", inside.AddMinutes(5)),
+                new ConsentEvent.FaultAccessed(DetectionId.New(evening), s_tokyo, Actor.Staff("oncall"), "disk fault", "INC-2", evening),
+            ],
+            []);
+
+        Assert.Equal(1, report.Consent.StaffRequestsOutsideServiceHours);
+        Assert.Equal(1, report.Consent.FaultAccessesOutsideServiceHours);
+        Assert.Equal([false, true], report.Consent.FaultAccesses.Select(f => f.OutsideServiceHours));
+    }
+
+    [Fact]
     public void Exclusions_are_coverage_gaps_of_the_participants_whose_prefixes_they_touch()
     {
         var start = Jst.At(new DateOnly(2026, 3, 3));

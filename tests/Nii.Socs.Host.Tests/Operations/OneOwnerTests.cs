@@ -185,7 +185,8 @@ public sealed class OneOwnerTests : IDisposable
         Assert.Empty(Directory.GetFiles(Data, "*.key.pem", SearchOption.AllDirectories));
         var followUp = SocsProcess.Run(_root, "mail", "follow-up", "--data", "data", "--participant", "u-tokyo", "--sid", "1000001", "--knowledge", "A traversal probe.", "--countermeasures", "Patch the server.", "--staff", "yamada");
         Assert.True(followUp.Code == 0, followUp.Error);
-        Assert.Contains("queued #8", followUp.Out, StringComparison.Ordinal);
+        // The demo queued 11 mails: 7 detection mails and 4 procedure mails (two applications, two approvals).
+        Assert.Contains("queued #12", followUp.Out, StringComparison.Ordinal);
         var stats = SocsProcess.Run(_root, "store", "stats", "--data", "data");
         Assert.True(stats.Code == 0, stats.Error);
         Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
@@ -197,7 +198,7 @@ public sealed class OneOwnerTests : IDisposable
         Assert.Contains(entries, e => e.Action == "portal.staff.certificate.issued" && e.Subject == "staff/suzuki");
         Assert.Contains(entries, e => e.Action == "mail.followup.queued" && e.Actor == "org:yamada");
         Assert.Equal(entries[^1].Sequence, LastCheckpointSequence(Data));
-        Assert.StartsWith("queued 8, sent 8, pending 0", Cli.Cli.Run("mail", "outbox", "--data", Data).Out, StringComparison.Ordinal);
+        Assert.StartsWith("queued 12, sent 12, pending 0", Cli.Cli.Run("mail", "outbox", "--data", Data).Out, StringComparison.Ordinal);
     }
 
     [Fact]
