@@ -178,7 +178,7 @@ public sealed class OneOwnerTests : IDisposable
         Assert.True(sweep.Code == 0, sweep.Error);
         Assert.Contains("dry run at ", sweep.Out, StringComparison.Ordinal);
         Assert.Equal(0, SocsProcess.Run(_root, "participant", "keygen", "--out", "suzuki", "--name", "staff-suzuki").Code);
-        var issue = SocsProcess.Run(_root, "certificates", "staff", "--data", "data", "--name", "suzuki", "--csr", "suzuki/staff-suzuki.csr.pem", "--out", "suzuki/staff-suzuki.received.pem");
+        var issue = SocsProcess.Run(_root, "certificates", "enrol-staff", "--data", "data", "--name", "suzuki", "--csr", "suzuki/staff-suzuki.csr.pem", "--out", "suzuki/staff-suzuki.received.pem");
         Assert.True(issue.Code == 0, issue.Error);
         Assert.True(File.Exists(Path.Combine(_root, "suzuki", "staff-suzuki.received.pem")));
         Assert.Empty(Directory.GetFiles(Data, "*.key.pem", SearchOption.AllDirectories));
