@@ -178,10 +178,10 @@ public sealed class OneOwnerTests : IDisposable
         var sweep = SocsProcess.Run(_root, "retention", "sweep", "--data", "data", "--dry-run");
         Assert.True(sweep.Code == 0, sweep.Error);
         Assert.Contains("dry run at ", sweep.Out, StringComparison.Ordinal);
-        Assert.Equal(0, SocsProcess.Run(_root, "participant", "keygen", "--out", "suzuki", "--name", "staff-suzuki").Code);
-        var issue = SocsProcess.Run(_root, "certificates", "staff", "--data", "data", "--name", "suzuki", "--csr", "suzuki/staff-suzuki.csr.pem", "--out", "suzuki/staff-suzuki.received.pem");
+        Assert.Equal(0, SocsProcess.Run(_root, "participant", "keygen", "--out", "suzuki-keys", "--name", "staff-suzuki").Code);
+        var issue = SocsProcess.Run(_root, "certificates", "enrol-staff", "--data", "data", "--name", "suzuki", "--csr", "suzuki-keys/staff-suzuki.csr.pem", "--out", "suzuki-keys/staff-suzuki.received.pem");
         Assert.True(issue.Code == 0, issue.Error);
-        Assert.True(File.Exists(Path.Combine(_root, "suzuki", "staff-suzuki.received.pem")));
+        Assert.True(File.Exists(Path.Combine(_root, "suzuki-keys", "staff-suzuki.received.pem")));
         Assert.Empty(Directory.GetFiles(Data, "*.key.pem", SearchOption.AllDirectories));
         var followUp = SocsProcess.Run(_root, "mail", "follow-up", "--data", "data", "--participant", "u-tokyo", "--sid", "1000001", "--knowledge", "A traversal probe.", "--countermeasures", "Patch the server.", "--staff", "yamada");
         Assert.True(followUp.Code == 0, followUp.Error);
