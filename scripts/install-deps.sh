@@ -4,9 +4,10 @@
 set -euo pipefail
 
 # libpcap0.8: live capture (SharpPcap); tshark, tcpdump: cross-checks and the capture benchmark;
-# openssl: the participant-side unwrap interop test; chromium: the portal's browser tests.
+# openssl: the participant-side unwrap interop test; chromium: the portal's browser tests;
+# fonts-ipafont-gothic: Japanese glyphs in the browser tests' screenshots (the portal is Japanese first).
 packages=(libpcap0.8 tshark tcpdump openssl)
-if [ "${SOCS_DEPS:-test}" = "test" ]; then packages+=(chromium); fi
+if [ "${SOCS_DEPS:-test}" = "test" ]; then packages+=(chromium fonts-ipafont-gothic); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,329 +1,224 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Nii.Socs.Capture.Detection;
-using Nii.Socs.Capture.Dissection;
+using Nii.Socs.Capture.Governor;
 using Nii.Socs.Capture.Readers;
-using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Scope;
 
 namespace Nii.Socs.Benchmarks.Capture;
 
 /// <summary>
-/// capture area: frames/s of read + dissect + scope over a generated capture with 10,000 prefixes, side by side
-/// with tcpdump -r FILE -w /dev/null and a BPF 'net A or net B …' filter; rule matching with 1,000 rules against
-/// a naive per-rule matcher. Hand-timed with Stopwatch (2-core shared box); every figure is printed with its
-/// reference from the same run.
-/// Options: --size-mb N (default 200), --1gb, --prefixes N (default 10000), --bpf-nets N (default 1000).
+/// capture area. Generates a realistic capture (<see cref="CaptureCorpus"/>, fixed seed), then times whole commands
+/// as alternating rounds (warm-up discarded; median and min–max of every figure; ratios taken per round):
+/// <c>cat</c>, <c>tcpdump -r FILE -w /dev/null</c> (no filter), the fair peer (libpcap reading the file, running a
+/// raw BPF program that binary-searches the merged prefix ranges through <c>pcap_offline_filter</c> and writing the
+/// matches with <c>pcap_dump</c>, as <c>tcpdump -w</c> does; <c>peer.c</c>, compiled here with gcc), and
+/// <c>socs capture scan</c> with the rules and with none. Then rule matching in-process against a per-rule matcher.
+/// Options: --size 100m|1g|N (bytes, default 100m), --rounds N (default 7), --prefixes N (default 10000),
+/// --rules N (default 100, demo rules included), --part all|commands|rules.
 /// </summary>
 internal static partial class CaptureBench
 {
+    private const int Seed = 20261201;
+    private static readonly string[] LibpcapPaths = ["/lib/x86_64-linux-gnu/libpcap.so.0.8", "/usr/lib/x86_64-linux-gnu/libpcap.so.0.8", "/usr/lib/libpcap.so.0.8"];
+
     public static partial int Run(string[] args)
     {
-        var sizeMb = Option(args, "--size-mb", 200);
-        if (args.Contains("--1gb"))
+        var size = Size(Value(args, "--size") ?? "100m");
+        var rounds = int.Parse(Value(args, "--rounds") ?? "7", CultureInfo.InvariantCulture);
+        var prefixCount = int.Parse(Value(args, "--prefixes") ?? "10000", CultureInfo.InvariantCulture);
+        var ruleCount = int.Parse(Value(args, "--rules") ?? "100", CultureInfo.InvariantCulture);
+        var part = Value(args, "--part") ?? "all";
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; load average at start: {LoadAverage()}");
+        var corpus = new CaptureCorpus(Seed, prefixCount);
+        var status = 0;
+        if (part is "all" or "commands")
         {
-            sizeMb = 1024;
+            status = Commands(corpus, size, rounds, ruleCount, args.Contains("--keep"));
         }
 
-        var prefixCount = Option(args, "--prefixes", 10_000);
-        var bpfNets = Option(args, "--bpf-nets", 1000);
-        var random = new Random(20261130);
-        var prefixes = Prefixes(random, prefixCount);
+        if (status == 0 && part is "all" or "rules")
+        {
+            RuleBench(corpus);
+        }
+
+        Console.WriteLine($"load average at end: {LoadAverage()}");
+        return status;
+    }
+
+    private static int Commands(CaptureCorpus corpus, long size, int rounds, int ruleCount, bool keep)
+    {
+        var root = RepositoryRoot();
         var directory = Directory.CreateTempSubdirectory("socs-capture-bench-");
         try
         {
-            var path = Path.Combine(directory.FullName, "bench.pcap");
-            var written = Stopwatch.StartNew();
-            var frames = Generate(path, random, prefixes, sizeMb * 1024L * 1024);
-            Console.WriteLine($"generated {path}: {frames:N0} frames, {new FileInfo(path).Length / 1048576.0:N0} MiB in {written.Elapsed.TotalSeconds:N1} s");
-
-            var full = ScopeIndex.Create(prefixes);
-            var small = ScopeIndex.Create(prefixes.Take(bpfNets));
-            ReadDissectScope(path, full); // warm-up: JIT and page cache
-            var ours = Best(() => ReadDissectScope(path, full));
-            var oursSmall = Best(() => ReadDissectScope(path, small));
-            var readOnly = ReadOnly(path);
-            LookupBench(random);
-            Console.WriteLine();
-            Console.WriteLine("== read + dissect + scope (R2.1, R5.1) ==");
-            Report("read only (reference)", readOnly.Frames, readOnly.Seconds);
-            Report($"socs, {full.Count:N0} prefixes", ours.Frames, ours.Seconds, $"{ours.InScope:N0} in scope");
-            Report($"socs, {small.Count:N0} prefixes", oursSmall.Frames, oursSmall.Seconds, $"{oursSmall.InScope:N0} in scope");
-
-            var filter = string.Join(" or ", prefixes.Take(bpfNets).Select(p => $"net {p.Prefix}"));
-            var filterFile = Path.Combine(directory.FullName, "filter.bpf");
-            File.WriteAllText(filterFile, filter);
-            var compile = Time("tcpdump", "-O", "-d", "-F", filterFile);
-            var tcpdump = Time("tcpdump", "-O", "-r", path, "-w", "/dev/null", "-F", filterFile);
-            var tcpdumpNoFilter = Time("tcpdump", "-r", path, "-w", "/dev/null");
-            if (tcpdump is null || compile is null || tcpdumpNoFilter is null)
+            var dir = directory.FullName;
+            var capture = Path.Combine(dir, "bench.pcap");
+            var quarter = Path.Combine(dir, "quarter.pcap");
+            var empty = Path.Combine(dir, "empty.pcap");
+            var prefixes = Path.Combine(dir, "prefixes.txt");
+            var rules = Path.Combine(dir, "bench.rules");
+            var noRules = Path.Combine(dir, "none.rules");
+            File.WriteAllText(prefixes, corpus.PrefixFile());
+            var demo = File.ReadAllText(Path.Combine(root, "samples", "rules", "demo.rules"));
+            var demoCount = demo.Split('\n').Count(l => l.StartsWith("alert", StringComparison.Ordinal));
+            File.WriteAllText(rules, demo + corpus.Rules(Math.Max(ruleCount - demoCount, 0)));
+            File.WriteAllText(noRules, "# no rules\n");
+            var watch = Stopwatch.StartNew();
+            var (frames, quarterFrames) = corpus.Write(capture, quarter, size, Math.Max(ruleCount - demoCount, 0));
+            using (var stream = File.Create(empty))
+            using (new PcapWriter(stream, LinkType.Ethernet))
             {
-                Console.WriteLine("tcpdump failed or is missing: no comparison (install it with scripts/install-deps.sh)");
+            }
+
+            var bytes = new FileInfo(capture).Length;
+            Console.WriteLine($"generated {bytes / 1e6:N0} MB, {frames:N0} frames (quarter file {quarterFrames:N0}), {corpus.Prefixes.Length:N0} prefixes, {ruleCount} rules, in {watch.Elapsed.TotalSeconds:N1} s (seed {Seed})");
+
+            var peer = Path.Combine(dir, "peer");
+            if (!Compile(Path.Combine(root, "bench", "Nii.Socs.Benchmarks", "Capture", "peer.c"), peer))
+            {
                 return 1;
             }
 
-            var filtering = Math.Max(tcpdump.Value - compile.Value, 0.001);
-            Report("tcpdump -r -w /dev/null, no filter", frames, tcpdumpNoFilter.Value);
-            Report($"tcpdump -O, {bpfNets:N0} nets (incl. {compile:N1} s compile)", frames, tcpdump.Value);
-            Report($"tcpdump -O, {bpfNets:N0} nets, filtering only", frames, filtering);
-            Console.WriteLine($"ratio socs({full.Count:N0} prefixes) / tcpdump({bpfNets:N0} nets, filtering only): {filtering / ours.Seconds:N1}x faster");
-            Console.WriteLine($"ratio socs({full.Count:N0}) / socs({small.Count:N0}) time: {ours.Seconds / oursSmall.Seconds:N2} (1.0 = prefix count does not matter)");
-            Console.WriteLine("note: tcpdump's optimiser (without -O) needs ~20 s for 500 nets and minutes for 1,000; -O skips it, and 10,000 nets crash its compiler.");
+            var program = Path.Combine(dir, "scope.bpf");
+            File.WriteAllBytes(program, RangeBpf.Build(corpus.Prefixes, out var instructions));
+            var (v4, v6) = RangeBpf.Ranges(corpus.Prefixes);
+            Console.WriteLine($"BPF peer: {instructions:N0} instructions, binary search over {v4.Count:N0} IPv4 and {v6.Count:N0} IPv6 merged ranges");
+            var socs = Path.Combine(AppContext.BaseDirectory, "socs.dll");
+
+            // Same answer first: the peer's matches are socs' in-scope frames.
+            var peerOut = Output(peer, "filter", capture, program, "/dev/null");
+            var socsOut = Output("dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", rules);
+            var matched = long.Parse(peerOut.Split(' ')[^1], CultureInfo.InvariantCulture);
+            var inScope = Summary(socsOut, "in scope");
+            Console.WriteLine($"peer matched {matched:N0} frames; socs: {inScope:N0} in scope, {Summary(socsOut, "detections"):N0} detections, {Summary(socsOut, "excluded under load"):N0} excluded under load -> {(matched == inScope ? "same frames" : "DIFFERENT")}");
+            if (matched != inScope)
+            {
+                return 1;
+            }
+
+            var bench = new CommandBench(peer, dir);
+            bench.Add("cat FILE > /dev/null", "cat", capture);
+            bench.Add("tcpdump -r FILE -w /dev/null", "tcpdump", "-r", capture, "-w", "/dev/null");
+            bench.Add("libpcap + range BPF, -w /dev/null", peer, "filter", capture, program, "/dev/null");
+            bench.Add($"socs capture scan, {ruleCount} rules", "dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", rules);
+            bench.Add("socs capture scan, no rules", "dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", noRules);
+            bench.Add("socs capture scan, empty capture", "dotnet", socs, "capture", "scan", empty, "--prefixes", prefixes, "--rules", noRules);
+            Console.WriteLine($"{rounds} rounds of {bench.Count} commands (order rotating), after one warm-up round:");
+            bench.Run(rounds);
 
             Console.WriteLine();
-            Console.WriteLine("== rule matching (R4.2, R4.3) ==");
-            RuleBench(random);
+            Console.WriteLine($"== whole commands on {bytes / 1e6:N0} MB (median (min–max) of {rounds}) ==");
+            Console.WriteLine($"{"command",-40} {"wall s",-24} {"GB/s",-22} {"CPU s",-22} peak RSS MiB");
+            foreach (var name in bench.Names)
+            {
+                var samples = bench[name];
+                Console.WriteLine(
+                    $"{name,-40} {CommandBench.Format(CommandBench.Stats(samples.Select(s => s.Wall)), "0.000"),-24} " +
+                    $"{CommandBench.Format(CommandBench.Stats(samples.Select(s => bytes / s.Wall / 1e9)), "0.00"),-22} " +
+                    $"{CommandBench.Format(CommandBench.Stats(samples.Select(s => s.Cpu)), "0.00"),-22} " +
+                    $"{CommandBench.Format(CommandBench.Stats(samples.Select(s => s.PeakRssKib / 1024.0)), "0")}");
+            }
+
+            var ours = bench[$"socs capture scan, {ruleCount} rules"];
+            var bare = bench["socs capture scan, no rules"];
+            var start = bench["socs capture scan, empty capture"];
+            var bpf = bench["libpcap + range BPF, -w /dev/null"];
+            var tcpdump = bench["tcpdump -r FILE -w /dev/null"];
+            Console.WriteLine();
+            Console.WriteLine("== ratios, per round (speed of socs / speed of the reference; ≥ 1 means socs is faster) ==");
+            Ratio($"socs {ruleCount} rules vs libpcap + range BPF", bpf, ours);
+            Ratio("socs no rules vs libpcap + range BPF", bpf, bare);
+            Ratio($"socs {ruleCount} rules vs tcpdump -w, no filter", tcpdump, ours);
+            var perFrame = CommandBench.Stats(Enumerable.Range(0, rounds).Select(i => (bare[i].Wall - start[i].Wall) / inScope * 1e6));
+            var perFrameCpu = CommandBench.Stats(Enumerable.Range(0, rounds).Select(i => (bare[i].Cpu - start[i].Cpu) / inScope * 1e6));
+            Console.WriteLine($"socs no rules, per in-scope frame (wall − empty-capture wall) / {inScope:N0}: {CommandBench.Format(perFrame, "0.000")} µs; CPU: {CommandBench.Format(perFrameCpu, "0.000")} µs");
+            Console.WriteLine($"socs {ruleCount} rules, CPU / wall (cores in use): {CommandBench.Format(CommandBench.Stats(ours.Select(s => s.Cpu / s.Wall)), "0.00")}");
+
+            var quarterRss = new List<double>();
+            var fullRss = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                quarterRss.Add(bench.Once("quarter", ["dotnet", socs, "capture", "scan", quarter, "--prefixes", prefixes, "--rules", rules]).PeakRssKib / 1024.0);
+                fullRss.Add(bench.Once("full", ["dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", rules]).PeakRssKib / 1024.0);
+            }
+
+            InProcess(capture, prefixes, rounds);
+            Console.WriteLine($"socs {ruleCount} rules, peak RSS MiB: quarter file ({quarterFrames:N0} frames) {CommandBench.Format(CommandBench.Stats(quarterRss), "0")}, whole file ({frames:N0} frames) {CommandBench.Format(CommandBench.Stats(fullRss), "0")}");
             return 0;
         }
         finally
         {
-            directory.Delete(recursive: true);
+            if (keep)
+            {
+                Console.WriteLine($"kept {directory.FullName}");
+            }
+            else
+            {
+                directory.Delete(recursive: true);
+            }
         }
     }
 
-    private static void RuleBench(Random random)
+    /// <summary>The pipeline in this process, warm (after one run), no rules: CPU time of the whole process per in-scope frame.</summary>
+    private static void InProcess(string capture, string prefixes, int rounds)
     {
-        var payloads = Enumerable.Range(0, 20_000).Select(_ => Payload(random)).ToArray();
-        var words = Enumerable.Range(0, 2000).Select(_ => Word(random, random.Next(6, 13))).ToArray();
-        for (var i = 0; i < payloads.Length; i += 100)
+        var scope = ScopeIndex.Create(ScopeFile.Parse(File.ReadAllText(prefixes), out _));
+        var none = RuleSet.Parse(string.Empty, "none.rules", RuleVariables.ForScope(scope));
+        var pipeline = new CapturePipeline(scope, none, new LoadGovernorOptions(), TimeProvider.System);
+        double Once(out long inScope)
         {
-            var word = Encoding.ASCII.GetBytes(words[random.Next(words.Length)]);
-            word.CopyTo(payloads[i], random.Next(payloads[i].Length - word.Length));
+            using var process = Process.GetCurrentProcess();
+            var before = process.TotalProcessorTime;
+            using var reader = CaptureReader.OpenFile(capture);
+            var summary = pipeline.RunAsync(reader, _ => { }).GetAwaiter().GetResult();
+            process.Refresh();
+            inScope = summary.InScope;
+            return (process.TotalProcessorTime - before).TotalSeconds;
         }
 
-        var frame = FrameBuilder.Tcp(IPAddress.Parse("203.0.113.7"), IPAddress.Parse("192.0.2.10"), 51000, 80, 0x18, []);
-        var header = Dissector.Dissect(LinkType.Raw, frame);
-        var bytes = payloads.Sum(p => (long)p.Length);
-        var rates = new List<double>();
-        foreach (var count in new[] { 10, 1000 })
-        {
-            var text = new StringBuilder();
-            for (var sid = 1; sid <= count; sid++)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"alert tcp any any -> any any (msg:\"r{sid}\"; content:\"{words[sid % words.Length]}\";");
-                if (sid % 3 == 0)
-                {
-                    text.Append(" nocase;");
-                }
-
-                if (sid % 4 == 0)
-                {
-                    text.Append(CultureInfo.InvariantCulture, $" content:\"{words[(sid * 7) % words.Length][..4]}\"; distance:0; within:200;");
-                }
-
-                if (sid % 10 == 0)
-                {
-                    text.Append(" pcre:\"/[a-z]{3}=[0-9]+/i\";");
-                }
-
-                text.Append(CultureInfo.InvariantCulture, $" sid:{sid};)\n");
-            }
-
-            var set = RuleSet.Parse(text.ToString(), "bench.rules", RuleVariables.ForScope(ScopeIndex.Empty));
-            var matcher = new RuleMatcher(set);
-            var hits = new List<Rule>();
-            long found = 0;
-            // Warm-up: one full pass, so tiered JIT has settled before timing.
-            foreach (var p in payloads)
-            {
-                matcher.Match(header, p, hits);
-            }
-
-            var watch = Stopwatch.StartNew();
-            for (var round = 0; round < 3; round++)
-            {
-                foreach (var p in payloads)
-                {
-                    found += matcher.Match(header, p, hits);
-                }
-            }
-
-            var seconds = watch.Elapsed.TotalSeconds;
-            rates.Add(3 * payloads.Length / seconds);
-            Console.WriteLine($"{count,5} rules, prefilter: {3 * payloads.Length / seconds,12:N0} packets/s {3 * bytes / seconds / 1048576,8:N1} MiB/s  ({found / 3:N0} hits per pass, {matcher.PatternCount:N0} patterns)");
-
-            // Reference in the same run: every rule verified on every packet, no prefilter.
-            var scratchMatcher = new RuleMatcher(RuleSet.Parse(string.Empty, "none", RuleVariables.ForScope(ScopeIndex.Empty)));
-            var sample = payloads.Take(count >= 1000 ? 500 : 5000).ToArray();
-            var naive = Stopwatch.StartNew();
-            long naiveHits = 0;
-            var scratch = new MatchScratch();
-            foreach (var p in sample)
-            {
-                scratch.StartPacket();
-                foreach (var rule in set.Rules)
-                {
-                    if (rule.MatchesHeader(header) && rule.MatchesContent(p, scratch))
-                    {
-                        naiveHits++;
-                    }
-                }
-            }
-
-            var naiveRate = sample.Length / naive.Elapsed.TotalSeconds;
-            Console.WriteLine($"{count,5} rules, naive per-rule (reference): {naiveRate,12:N0} packets/s  -> prefilter is {3 * payloads.Length / seconds / naiveRate:N1}x faster");
-            GC.KeepAlive(scratchMatcher);
-        }
-
-        Console.WriteLine($"cost per packet, 1,000 rules / 10 rules: {rates[0] / rates[1]:N2} (naive would be ~100)");
-    }
-
-    private static (long Frames, long InScope, double Seconds) Best(Func<(long Frames, long InScope, double Seconds)> run)
-    {
-        var best = run();
-        for (var i = 0; i < 2; i++)
-        {
-            var next = run();
-            if (next.Seconds < best.Seconds)
-            {
-                best = next;
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>Scope lookups alone, every address inside some prefix, at 10, 1,000 and 10,000 prefixes.</summary>
-    private static void LookupBench(Random random)
-    {
-        Console.WriteLine();
-        Console.WriteLine("== scope lookup alone (R5.1), addresses inside prefixes ==");
-        double? first = null;
-        foreach (var count in new[] { 10, 1000, 10_000 })
-        {
-            var prefixes = Prefixes(random, count);
-            var index = ScopeIndex.Create(prefixes);
-            var addresses = Enumerable.Range(0, 1 << 20).Select(i => (uint)(IPPrefix.ToBits(Address(random, prefixes[i % prefixes.Length].Prefix)).Bits)).ToArray();
-            long hits = 0;
-            foreach (var a in addresses)
-            {
-                hits += index.LookupIPv4(a) >= 0 ? 1 : 0;
-            }
-
-            var watch = Stopwatch.StartNew();
-            for (var round = 0; round < 10; round++)
-            {
-                foreach (var a in addresses)
-                {
-                    hits += index.LookupIPv4(a) >= 0 ? 1 : 0;
-                }
-            }
-
-            var rate = 10.0 * addresses.Length / watch.Elapsed.TotalSeconds;
-            first ??= rate;
-            Console.WriteLine($"{count,6:N0} prefixes: {rate,14:N0} lookups/s  time per lookup vs 10 prefixes: {first.Value / rate:N2}  ({hits:N0} hits)");
-        }
-    }
-
-    private static (long Frames, long InScope, double Seconds) ReadDissectScope(string path, ScopeIndex scope)
-    {
-        var watch = Stopwatch.StartNew();
+        Once(out _);
+        var samples = new List<double>();
         long frames = 0;
-        long inScope = 0;
-        using var reader = CaptureReader.OpenFile(path);
-        while (reader.TryReadFrame(out var frame))
+        for (var i = 0; i < rounds; i++)
         {
-            frames++;
-            var header = Dissector.Dissect(frame.LinkType, frame.Data);
-            if (header.IsIP && (scope.Lookup(header.IsIPv6, header.SourceBits) >= 0 || scope.Lookup(header.IsIPv6, header.DestinationBits) >= 0))
-            {
-                inScope++;
-            }
+            samples.Add(Once(out frames));
         }
 
-        return (frames, inScope, watch.Elapsed.TotalSeconds);
+        Console.WriteLine($"pipeline in-process, warm, no rules (read + dissect + scope + governor), process CPU per in-scope frame: {CommandBench.Format(CommandBench.Stats(samples.Select(s => s / frames * 1e6)), "0.000")} µs");
     }
 
-    private static (long Frames, double Seconds) ReadOnly(string path)
+    private static void Ratio(string name, IReadOnlyList<CommandBench.Sample> reference, IReadOnlyList<CommandBench.Sample> ours)
     {
-        var watch = Stopwatch.StartNew();
-        long frames = 0;
-        using var reader = CaptureReader.OpenFile(path);
-        while (reader.TryReadFrame(out _))
-        {
-            frames++;
-        }
-
-        return (frames, watch.Elapsed.TotalSeconds);
+        // Wall time is what the goal is about; CPU time (user + system) is what a loaded machine distorts least.
+        var ratios = reference.Zip(ours, (r, o) => r.Wall / o.Wall);
+        var cpu = reference.Zip(ours, (r, o) => r.Cpu / o.Cpu);
+        Console.WriteLine($"{name,-48} wall {CommandBench.Format(CommandBench.Stats(ratios), "0.00"),-20} CPU time {CommandBench.Format(CommandBench.Stats(cpu), "0.00")}");
     }
 
-    private static long Generate(string path, Random random, ScopeAssignment[] prefixes, long size)
+    private static bool Compile(string source, string output)
     {
-        // A pool of distinct frames (half in scope), written round-robin with increasing timestamps.
-        var pool = new byte[4096][];
-        for (var i = 0; i < pool.Length; i++)
+        var library = LibpcapPaths.FirstOrDefault(File.Exists);
+        if (library is null)
         {
-            var inside = Address(random, prefixes[random.Next(prefixes.Length)].Prefix);
-            var outside = new IPAddress(BitConverter.GetBytes(random.Next() | 0x0100_0000));
-            var (source, destination) = (i % 4) switch
-            {
-                0 => (outside, inside),
-                1 => (inside, outside),
-                _ => (outside, new IPAddress(BitConverter.GetBytes(random.Next() | 0x0100_0000))),
-            };
-            var payload = new byte[random.Next(0, 1400)];
-            random.NextBytes(payload);
-            var ip = i % 3 == 0
-                ? FrameBuilder.Udp(source, destination, (ushort)random.Next(1024, 65535), 53, payload)
-                : FrameBuilder.Tcp(source, destination, (ushort)random.Next(1024, 65535), 443, 0x18, payload, optionWords: 3);
-            pool[i] = FrameBuilder.Ethernet(ip);
+            Console.WriteLine("libpcap.so.0.8 is missing (scripts/install-deps.sh installs libpcap0.8): no comparison");
+            return false;
         }
 
-        var start = new DateTimeOffset(2026, 11, 30, 20, 0, 0, TimeSpan.Zero);
-        using var stream = new BufferedStream(File.Create(path), 1 << 20);
-        using var writer = new PcapWriter(stream, LinkType.Ethernet);
-        long frames = 0;
-        long written = 24;
-        while (written < size)
+        try
         {
-            var frame = pool[frames % pool.Length];
-            writer.WriteFrame(start.AddTicks(frames * 100), frame);
-            written += 16 + frame.Length;
-            frames++;
+            Output("gcc", "-O2", "-o", output, source, library);
+            return true;
         }
-
-        return frames;
-    }
-
-    private static ScopeAssignment[] Prefixes(Random random, int count)
-    {
-        var participants = Enumerable.Range(0, 800).Select(i => new ParticipantId($"p{i:D4}")).ToArray();
-        var result = new ScopeAssignment[count];
-        for (var i = 0; i < count; i++)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            var length = random.Next(16, 29);
-            var bits = (uint)random.Next() | ((uint)random.Next(0, 2) << 31);
-            result[i] = new ScopeAssignment(participants[i % participants.Length], IPPrefix.FromBits(false, bits, length));
+            Console.WriteLine($"gcc could not build the peer: {e.Message}");
+            return false;
         }
-
-        return result;
     }
 
-    private static IPAddress Address(Random random, IPPrefix prefix)
-    {
-        var host = (uint)random.Next() & (uint)((1L << (32 - prefix.Length)) - 1);
-        return IPPrefix.ToAddress(false, prefix.Bits | host);
-    }
-
-    private static byte[] Payload(Random random)
-    {
-        var length = random.Next(200, 1400);
-        var bytes = new byte[length];
-        const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 =&/?.\r\n";
-        for (var i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)Alphabet[random.Next(Alphabet.Length)];
-        }
-
-        return bytes;
-    }
-
-    private static string Word(Random random, int length) =>
-        new([.. Enumerable.Range(0, length).Select(_ => (char)('a' + random.Next(26)))]);
-
-    private static double? Time(string program, params string[] arguments)
+    private static string Output(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -331,33 +226,46 @@ internal static partial class CaptureBench
             start.ArgumentList.Add(a);
         }
 
-        var watch = Stopwatch.StartNew();
-        try
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
         {
-            using var process = Process.Start(start);
-            if (process is null)
-            {
-                return null;
-            }
+            throw new InvalidOperationException($"{program} exited with {process.ExitCode}: {error.Result}");
+        }
 
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            Task.WaitAll(output, error);
-            return process.ExitCode == 0 ? watch.Elapsed.TotalSeconds : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
+        return output.Result;
     }
 
-    private static void Report(string name, long frames, double seconds, string extra = "") =>
-        Console.WriteLine($"{name,-52} {frames / seconds,14:N0} frames/s  {seconds,7:N2} s  {extra}");
+    private static long Summary(string text, string label) =>
+        text.Split('\n').Select(l => l.Split('\t')).Where(f => f.Length >= 2 && f[0] == label)
+            .Select(f => long.Parse(f[1].Split(' ')[0], CultureInfo.InvariantCulture)).Single();
 
-    private static int Option(string[] args, string name, int fallback)
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Nii.Socs.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository (Nii.Socs.sln not found above it).");
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static long Size(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        var scale = t.EndsWith('g') ? 1_000_000_000L : t.EndsWith('m') ? 1_000_000L : 1L;
+        return long.Parse(scale == 1 ? t : t[..^1], CultureInfo.InvariantCulture) * scale;
+    }
+
+    private static string? Value(string[] args, string name)
     {
         var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 }

@@ -12,7 +12,9 @@ namespace Nii.Socs.Benchmarks.Storage;
 /// <summary>
 /// Hand-timed storage benchmark (a Stopwatch runner, so a run stays within a couple of minutes on a shared 2-core box).
 /// Part 1: append throughput of 1 KiB-content detection records through DetectionStore (group commit per batch)
-/// against raw FasterLog Enqueue + CommitAsync of the same encoded bytes and a plain FileStream write + fsync per batch.
+/// against raw FasterLog Enqueue + CommitAsync of the same encoded bytes with the store's own FasterLog settings, and a
+/// plain FileStream write + fsync per batch; --rounds alternating rounds (order rotating), medians with min–max, ratios
+/// per round. Options: --records N (default 50,000; 1,000,000 for the issue's size), --batch, --rounds, --query-records.
 /// Part 2: "newest 100" query latency over N records spread over 3 JST months, against 100 raw FasterLog reads.
 /// </summary>
 public static class StorageBench
@@ -25,11 +27,12 @@ public static class StorageBench
         var queryCount = Flag(args, "--query-records", 1_000_000);
         var batch = Flag(args, "--batch", 256);
         var months = Flag(args, "--months", 3);
+        var rounds = Flag(args, "--rounds", 5);
         var root = Directory.CreateTempSubdirectory("socs-bench-storage-").FullName;
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storage bench: {appendCount} appends of 1 KiB content in batches of {batch}; query over {queryCount} records in {months} months"));
-            await AppendAsync(root, appendCount, batch);
+            await AppendAsync(root, appendCount, batch, rounds);
             await QueryAsync(root, queryCount, months);
             return 0;
         }
@@ -39,7 +42,7 @@ public static class StorageBench
         }
     }
 
-    private static async Task AppendAsync(string root, int count, int batch)
+    private static async Task AppendAsync(string root, int count, int batch, int rounds)
     {
         var start = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
         var records = Enumerable.Range(0, count).Select(i => Record(start.AddMilliseconds(i), 1024, i)).ToList();
@@ -51,17 +54,46 @@ public static class StorageBench
         await RawAppend(Path.Combine(root, "warm-raw"), encoded.Take(batch * 2).ToList(), batch);
         FileAppend(Path.Combine(root, "warm-file"), encoded.Take(batch * 2).ToList(), batch);
 
-        var store = await StoreAppend(Path.Combine(root, "store"), records, batch);
-        var raw = await RawAppend(Path.Combine(root, "raw"), encoded, batch);
-        var file = FileAppend(Path.Combine(root, "file"), encoded, batch);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"append  {"path",-40} {"records/s",12} {"MiB/s",8} {"ratio vs raw FasterLog",24}"));
+        // Alternating rounds, the order rotating, each path on a fresh directory deleted after it.
+        var store = new List<double>();
+        var raw = new List<double>();
+        var file = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                var dir = Path.Combine(root, $"round-{round}-{k}");
+                switch ((k + round) % 3)
+                {
+                    case 0: store.Add((await StoreAppend(dir, records, batch)).TotalSeconds); break;
+                    case 1: raw.Add((await RawAppend(dir, encoded, batch)).TotalSeconds); break;
+                    default: file.Add(FileAppend(dir, encoded, batch).TotalSeconds); break;
+                }
+
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"append  {"path",-52} {"records/s, median (min–max) of " + rounds,-40} {"ratio vs raw FasterLog, per round",-30}"));
         Report("DetectionStore.AppendAsync (encode+commit+index)", store);
-        Report("raw FasterLog Enqueue + CommitAsync", raw);
+        Report("raw FasterLog Enqueue + CommitAsync, same settings", raw);
         Report("FileStream Write + Flush(true)", file);
 
-        void Report(string name, TimeSpan elapsed) => Console.WriteLine(string.Create(
-            CultureInfo.InvariantCulture,
-            $"append  {name,-40} {count / elapsed.TotalSeconds,12:F0} {bytes / elapsed.TotalSeconds / 1048576,8:F1} {raw.TotalSeconds / elapsed.TotalSeconds,24:F2}"));
+        void Report(string name, List<double> seconds)
+        {
+            var rate = Stats(seconds.Select(s => count / s));
+            var ratio = Stats(seconds.Zip(raw, (s, r) => r / s));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"append  {name,-52} {$"{rate.Median:F0} ({rate.Min:F0}–{rate.Max:F0})",-40} {$"{ratio.Median:F2} ({ratio.Min:F2}–{ratio.Max:F2})",-30}"));
+        }
+    }
+
+    private static (double Median, double Min, double Max) Stats(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        var median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        return (median, sorted[0], sorted[^1]);
     }
 
     private static async Task<TimeSpan> StoreAppend(string data, List<DetectionRecord> records, int batch)
@@ -79,8 +111,19 @@ public static class StorageBench
     private static async Task<TimeSpan> RawAppend(string dir, List<byte[]> encoded, int batch)
     {
         Directory.CreateDirectory(dir);
-        using var device = Devices.CreateLogDevice(Path.Combine(dir, "log"), preallocateFile: false);
-        using var log = new FasterLog(new FasterLogSettings { LogDevice = device, LogCommitDir = dir, PageSizeBits = 20, MemorySizeBits = 22, SegmentSizeBits = 28 });
+        // The settings of the store's own logs (Core/Storage/FasterLogHandle.cs), so only the store's own work differs.
+        using var device = Devices.CreateLogDevice(Path.Combine(dir, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        using var log = new FasterLog(new FasterLogSettings
+        {
+            LogDevice = device,
+            LogCommitDir = dir,
+            PageSizeBits = 20,
+            MemorySizeBits = 22,
+            SegmentSizeBits = 28,
+            TryRecoverLatest = true,
+            RemoveOutdatedCommits = true,
+            AutoRefreshSafeTailAddress = false,
+        });
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < encoded.Count; i += batch)
         {

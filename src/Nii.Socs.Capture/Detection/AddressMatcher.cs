@@ -78,6 +78,9 @@ internal sealed class PortMatcher
 
     public bool IsAny { get; }
 
+    /// <summary>Equal for equal port sets: groups rules in the prefilter.</summary>
+    public string Key => IsAny ? "any" : string.Join(',', _positives) + "!" + string.Join(',', _negatives);
+
     public bool Matches(bool hasPorts, int port)
     {
         if (IsAny)

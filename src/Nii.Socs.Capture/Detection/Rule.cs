@@ -80,6 +80,35 @@ public sealed class Rule
     /// <returns>The text.</returns>
     public override string ToString() => $"{Sid} \"{Message}\"";
 
+    /// <summary>Equal for rules whose protocol, ports, direction and flow are the same: one header group of the prefilter.</summary>
+    internal string TransportKey => field ??= $"{Protocol}|{SourcePorts.Key}|{DestinationPorts.Key}|{Bidirectional}|{Flow}";
+
+    /// <summary>The part of <see cref="MatchesHeader"/> that ignores addresses: the same for every rule of a header group.
+    /// True whenever <see cref="MatchesHeader"/> is.</summary>
+    internal bool MatchesTransport(in PacketHeader header)
+    {
+        switch (Protocol)
+        {
+            case RuleProtocol.Tcp when header.Protocol != 6:
+            case RuleProtocol.Udp when header.Protocol != 17:
+            case RuleProtocol.Icmp when header.Protocol is not (1 or 58):
+                return false;
+        }
+
+        if (Flow != FlowFlags.None && !FlowMatches(header))
+        {
+            return false;
+        }
+
+        if (SourcePorts.Matches(header.HasPorts, header.SourcePort) && DestinationPorts.Matches(header.HasPorts, header.DestinationPort))
+        {
+            return true;
+        }
+
+        return Bidirectional
+            && SourcePorts.Matches(header.HasPorts, header.DestinationPort) && DestinationPorts.Matches(header.HasPorts, header.SourcePort);
+    }
+
     internal bool MatchesHeader(in PacketHeader header)
     {
         if (!header.IsIP)

@@ -1,67 +1,73 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
 using Nii.Socs.Capture.Dissection;
 
 namespace Nii.Socs.Capture.Detection;
 
 /// <summary>Matches a packet against every rule at once through a multi-pattern prefilter (R4.2, R4.3).</summary>
 /// <remarks>
-/// <para>Each rule contributes one "fast pattern" (its <c>fast_pattern</c> content, else its longest
-/// positive content) to one Aho–Corasick automaton. A packet's content is scanned once; only the
-/// rules whose fast pattern occurs, plus the few rules with no positive content, are verified in
-/// full. So the cost grows with the traffic and the number of candidate rules, not with rules ×
-/// packets: in <c>bench/</c>, 1,000 rules cost a small multiple of 10 rules.</para>
+/// <para>Rules are grouped by what their header says of the transport (protocol, ports, direction,
+/// flow): a packet only considers the groups its header can match, so a response from port 80 never
+/// looks for the patterns of rules about requests to port 80. Each rule contributes one "fast
+/// pattern": its <c>fast_pattern</c> content, else its rarest positive content by a static byte
+/// frequency table (<see cref="FastPatternRarity"/>), so common tokens such as <c>HTTP/1.1</c> or
+/// <c>Host:</c> do not make a rule a candidate on every packet. The fast patterns of the applicable
+/// groups are found in one vectorised pass (<see cref="SearchValues{T}"/> of strings, case-insensitive,
+/// over the content widened to Latin-1 characters); only rules whose fast pattern occurs, plus the
+/// rules with no positive content, are verified in full, in load order.</para>
 /// <para>A matcher keeps scratch state: use one per thread. A matching <c>pass</c> rule suppresses
 /// every other hit of the packet.</para>
 /// </remarks>
 public sealed class RuleMatcher
 {
+    /// <summary>Up to this many fast patterns per header-group combination, one <see cref="SearchValues{T}"/> pass.</summary>
+    internal const int DefaultSearchValuesLimit = 48;
+
     private readonly Rule[] _rules;
-    private readonly AhoCorasick _automaton;
-    private readonly int[][] _rulesOfPattern;
-    private readonly int[] _alwaysChecked;
-    private readonly int[] _patternStamps;
+    private readonly Group[] _groups;
+    private readonly Dictionary<string, Prefilter> _prefilters = new(StringComparer.Ordinal);
     private readonly int[] _ruleStamps;
-    private readonly List<int> _patterns = [];
+    private readonly List<int> _applicable = [];
     private readonly List<int> _candidates = [];
+    private readonly StringBuilder _key = new();
     private readonly MatchScratch _scratch = new();
+    private readonly int _patternCount;
+    private readonly int _searchValuesLimit;
+    private char[] _text = new char[2048];
     private int _stamp;
 
     /// <summary>Builds the prefilter over a rule set.</summary>
     /// <param name="rules">The rules.</param>
     /// <exception cref="ArgumentNullException"><paramref name="rules"/> is null.</exception>
     public RuleMatcher(RuleSet rules)
+        : this(rules, DefaultSearchValuesLimit)
+    {
+    }
+
+    /// <summary>Builds the prefilter, choosing the window bitmap above <paramref name="searchValuesLimit"/> patterns (tests pass 0).</summary>
+    internal RuleMatcher(RuleSet rules, int searchValuesLimit)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        _searchValuesLimit = searchValuesLimit;
         _rules = [.. rules.Rules];
-        var patternIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var patterns = new List<byte[]>();
-        var rulesOf = new List<List<int>>();
-        var always = new List<int>();
+        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var order = new List<string>();
         for (var r = 0; r < _rules.Length; r++)
         {
-            var fast = _rules[r].FastPattern;
-            if (fast is null)
+            var key = _rules[r].TransportKey;
+            if (!groups.TryGetValue(key, out var members))
             {
-                always.Add(r);
-                continue;
+                members = [];
+                groups.Add(key, members);
+                order.Add(key);
             }
 
-            var folded = fast.Folded;
-            var key = Convert.ToHexString(folded);
-            if (!patternIds.TryGetValue(key, out var id))
-            {
-                id = patterns.Count;
-                patternIds.Add(key, id);
-                patterns.Add(folded);
-                rulesOf.Add([]);
-            }
-
-            rulesOf[id].Add(r);
+            members.Add(r);
         }
 
-        _automaton = new AhoCorasick(patterns);
-        _rulesOfPattern = rulesOf.Select(l => l.ToArray()).ToArray();
-        _alwaysChecked = [.. always];
-        _patternStamps = new int[patterns.Count];
+        _groups = [.. order.Select(k => new Group(_rules[groups[k][0]], [.. groups[k]]))];
+        _patternCount = _rules.Where(r => r.FastPattern is { Pattern.Length: > 0 }).Select(r => Convert.ToHexString(r.FastPattern!.Folded)).Distinct().Count();
         _ruleStamps = new int[_rules.Length];
     }
 
@@ -72,7 +78,13 @@ public sealed class RuleMatcher
     public long PcreTimeouts => _scratch.PcreTimeouts;
 
     /// <summary>The number of distinct fast patterns in the prefilter.</summary>
-    public int PatternCount => _patternStamps.Length;
+    public int PatternCount => _patternCount;
+
+    /// <summary>The number of header groups (rules with the same protocol, ports, direction and flow).</summary>
+    internal int GroupCount => _groups.Length;
+
+    /// <summary>Rules verified in full so far (candidates of the prefilter), for the benchmark.</summary>
+    internal long Verified { get; private set; }
 
     /// <summary>Finds the rules a packet matches.</summary>
     /// <param name="header">The packet's dissected header.</param>
@@ -80,40 +92,59 @@ public sealed class RuleMatcher
     /// <param name="hits">Cleared, then filled with the matching rules in load order.</param>
     /// <returns>The number of hits.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="hits"/> is null.</exception>
-    /// <remarks>R4.2, R4.3. Allocation-free unless a candidate rule has a <c>pcre</c>.</remarks>
+    /// <remarks>R4.2, R4.3. Allocation-free unless a candidate rule has a <c>pcre</c> (or a new combination of header groups is seen).</remarks>
     public int Match(in PacketHeader header, ReadOnlySpan<byte> content, List<Rule> hits)
     {
         ArgumentNullException.ThrowIfNull(hits);
         hits.Clear();
-        if (!header.IsIP)
+        if (!header.IsIP || _rules.Length == 0)
         {
             return 0;
         }
 
+        _applicable.Clear();
+        for (var g = 0; g < _groups.Length; g++)
+        {
+            if (_groups[g].Representative.MatchesTransport(header))
+            {
+                _applicable.Add(g);
+            }
+        }
+
+        if (_applicable.Count == 0)
+        {
+            return 0;
+        }
+
+        var prefilter = PrefilterFor(_applicable);
         if (++_stamp == int.MaxValue)
         {
-            Array.Clear(_patternStamps);
             Array.Clear(_ruleStamps);
             _stamp = 1;
         }
 
-        _patterns.Clear();
         _candidates.Clear();
-        _automaton.Scan(content, _patternStamps, _stamp, _patterns);
-        foreach (var pattern in _patterns)
+        if (content.Length >= prefilter.ShortestPattern)
         {
-            foreach (var rule in _rulesOfPattern[pattern])
+            if (prefilter.Values is not null)
             {
-                if (_ruleStamps[rule] != _stamp)
-                {
-                    _ruleStamps[rule] = _stamp;
-                    _candidates.Add(rule);
-                }
+                Scan(prefilter, content);
+            }
+
+            if (prefilter.Anchors is not null)
+            {
+                ScanAnchors(prefilter, content);
             }
         }
 
-        _candidates.AddRange(_alwaysChecked);
+        if (_candidates.Count == 0 && prefilter.Always.Length == 0)
+        {
+            return 0;
+        }
+
+        _candidates.AddRange(prefilter.Always);
         _candidates.Sort();
+        Verified += _candidates.Count;
         _scratch.StartPacket();
         var passed = false;
         foreach (var index in _candidates)
@@ -137,5 +168,246 @@ public sealed class RuleMatcher
         }
 
         return hits.Count;
+    }
+
+    private void Scan(Prefilter prefilter, ReadOnlySpan<byte> content)
+    {
+        if (_text.Length < content.Length)
+        {
+            _text = new char[Math.Max(content.Length, _text.Length * 2)];
+        }
+
+        // Latin-1 maps each byte to the char of the same value: positions in the text are positions in the content.
+        var text = _text.AsSpan(0, Encoding.Latin1.GetChars(content, _text));
+        var values = prefilter.Values!;
+        var at = 0;
+        while (at < text.Length)
+        {
+            var found = text[at..].IndexOfAny(values);
+            if (found < 0)
+            {
+                break;
+            }
+
+            var position = at + found;
+            Confirm(prefilter, content, position);
+            at = position + 1;
+        }
+    }
+
+    /// <summary>
+    /// The many-pattern pass: every <see cref="Prefilter.Step"/>-th 4-byte window of the content is looked up in a bitmap
+    /// of the 4-byte windows that start within the first <see cref="Prefilter.Step"/> bytes of each pattern, so every
+    /// occurrence of a pattern is seen at one sampled window; the cost per byte does not grow with the pattern count.
+    /// </summary>
+    private void ScanAnchors(Prefilter prefilter, ReadOnlySpan<byte> content)
+    {
+        var bitmap = prefilter.Anchors!;
+        var step = prefilter.Step;
+        for (var at = 0; at + 4 <= content.Length; at += step)
+        {
+            var window = BinaryPrimitives.ReadUInt32LittleEndian(content[at..]) | Prefilter.FoldMask;
+            var hash = Prefilter.Hash(window);
+            if ((bitmap[hash >> 6] & (1UL << (int)hash)) == 0 || !prefilter.AnchorEntries!.TryGetValue(window, out var entries))
+            {
+                continue;
+            }
+
+            foreach (var (pattern, offset) in entries)
+            {
+                var position = at - offset;
+                var folded = prefilter.Patterns[pattern];
+                if (position >= 0 && position + folded.Length <= content.Length && FoldedEquals(content.Slice(position, folded.Length), folded))
+                {
+                    AddRulesOf(prefilter, pattern);
+                }
+            }
+        }
+    }
+
+    private void AddRulesOf(Prefilter prefilter, int pattern)
+    {
+        foreach (var rule in prefilter.RulesOfPattern[pattern])
+        {
+            if (_ruleStamps[rule] != _stamp)
+            {
+                _ruleStamps[rule] = _stamp;
+                _candidates.Add(rule);
+            }
+        }
+    }
+
+    /// <summary>Adds the rules of every fast pattern that starts at <paramref name="position"/> (ASCII letters folded).</summary>
+    private void Confirm(Prefilter prefilter, ReadOnlySpan<byte> content, int position)
+    {
+        var first = ContentMatch.Fold(content[position]);
+        var second = position + 1 < content.Length ? ContentMatch.Fold(content[position + 1]) : -1;
+        foreach (var p in prefilter.ByFirstByte[first])
+        {
+            var pattern = prefilter.Patterns[p];
+            if (pattern.Length > 1 && pattern[1] != second)
+            {
+                continue;
+            }
+
+            if (position + pattern.Length > content.Length || !FoldedEquals(content.Slice(position, pattern.Length), pattern))
+            {
+                continue;
+            }
+
+            AddRulesOf(prefilter, p);
+        }
+    }
+
+    private static bool FoldedEquals(ReadOnlySpan<byte> text, byte[] folded)
+    {
+        for (var i = 0; i < folded.Length; i++)
+        {
+            if (ContentMatch.Fold(text[i]) != folded[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private Prefilter PrefilterFor(List<int> applicable)
+    {
+        _key.Clear();
+        foreach (var g in applicable)
+        {
+            _key.Append(g).Append(',');
+        }
+
+        // One lookup per packet; the key is built in a reused builder and only materialised for a new combination.
+        var lookup = _prefilters.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> buffer = _key.Length <= 256 ? stackalloc char[_key.Length] : new char[_key.Length];
+        _key.CopyTo(0, buffer, _key.Length);
+        if (lookup.TryGetValue(buffer, out var prefilter))
+        {
+            return prefilter;
+        }
+
+        prefilter = new Prefilter(_rules, applicable.SelectMany(g => _groups[g].Rules).Order().ToArray(), _searchValuesLimit);
+        _prefilters.Add(_key.ToString(), prefilter);
+        return prefilter;
+    }
+
+    private sealed record Group(Rule Representative, int[] Rules);
+
+    /// <summary>The fast patterns of one combination of header groups, searched in one pass.</summary>
+    /// <remarks>Up to <see cref="DefaultSearchValuesLimit"/> patterns: one <see cref="SearchValues{T}"/> pass (vectorised for few
+    /// patterns). More: patterns of 4 bytes or more through the sampled 4-byte window bitmap (<see cref="ScanAnchors"/>),
+    /// shorter ones through <see cref="SearchValues{T}"/>.</remarks>
+    private sealed class Prefilter
+    {
+        public const uint FoldMask = 0x20202020;
+        private const int HashBits = 20;
+        private const int MaxStep = 13;
+        public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
+        {
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            var patterns = new List<byte[]>();
+            var rulesOf = new List<List<int>>();
+            var always = new List<int>();
+            foreach (var r in members)
+            {
+                var fast = rules[r].FastPattern;
+                if (fast is null || fast.Pattern.Length == 0)
+                {
+                    always.Add(r);
+                    continue;
+                }
+
+                var folded = fast.Folded;
+                var key = Encoding.Latin1.GetString(folded);
+                if (!ids.TryGetValue(key, out var id))
+                {
+                    id = patterns.Count;
+                    ids.Add(key, id);
+                    patterns.Add(folded);
+                    rulesOf.Add([]);
+                }
+
+                rulesOf[id].Add(r);
+            }
+
+            Patterns = [.. patterns];
+            RulesOfPattern = [.. rulesOf.Select(l => l.ToArray())];
+            Always = [.. always];
+            ShortestPattern = patterns.Count == 0 ? int.MaxValue : patterns.Min(p => p.Length);
+            var keys = ids.Keys.ToArray();
+            if (patterns.Count <= searchValuesLimit)
+            {
+                Values = patterns.Count == 0 ? null : SearchValues.Create(keys, StringComparison.OrdinalIgnoreCase);
+            }
+            else if (patterns.All(p => p.Length < 4))
+            {
+                Values = SearchValues.Create(keys, StringComparison.OrdinalIgnoreCase);
+            }
+            else
+            {
+                var shortOnes = keys.Where(k => k.Length < 4).ToArray();
+                Values = shortOnes.Length == 0 ? null : SearchValues.Create(shortOnes, StringComparison.OrdinalIgnoreCase);
+                var shortestLong = patterns.Where(p => p.Length >= 4).Min(p => p.Length);
+                Step = Math.Min(shortestLong, MaxStep) - 4 + 1;
+                Anchors = new ulong[1 << (HashBits - 6)];
+                var entries = new Dictionary<uint, List<(int, int)>>();
+                for (var p = 0; p < patterns.Count; p++)
+                {
+                    if (patterns[p].Length < 4)
+                    {
+                        continue;
+                    }
+
+                    // Every window starting in the first Step bytes: an occurrence is always sampled at one of them.
+                    for (var offset = 0; offset < Step; offset++)
+                    {
+                        var window = BinaryPrimitives.ReadUInt32LittleEndian(patterns[p].AsSpan(offset)) | FoldMask;
+                        var hash = Hash(window);
+                        Anchors[hash >> 6] |= 1UL << (int)hash;
+                        if (!entries.TryGetValue(window, out var list))
+                        {
+                            entries.Add(window, list = []);
+                        }
+
+                        list.Add((p, offset));
+                    }
+                }
+
+                AnchorEntries = entries.ToDictionary(e => e.Key, e => e.Value.ToArray());
+            }
+
+            var byFirst = new List<int>[256];
+            for (var p = 0; p < patterns.Count; p++)
+            {
+                (byFirst[patterns[p][0]] ??= []).Add(p);
+            }
+
+            ByFirstByte = [.. byFirst.Select(l => l?.ToArray() ?? [])];
+        }
+
+        public byte[][] Patterns { get; }
+
+        public int[][] RulesOfPattern { get; }
+
+        public int[] Always { get; }
+
+        public int ShortestPattern { get; }
+
+        public SearchValues<string>? Values { get; }
+
+        public int[][] ByFirstByte { get; }
+
+        /// <summary>The bitmap of hashed 4-byte windows (ASCII letters folded by OR-ing 0x20 into every byte); null below the limit.</summary>
+        public ulong[]? Anchors { get; }
+
+        public Dictionary<uint, (int Pattern, int Offset)[]>? AnchorEntries { get; }
+
+        /// <summary>The distance between sampled windows: (shortest long pattern, at most 13) − 3.</summary>
+        public int Step { get; } = 1;
+
+        public static uint Hash(uint window) => unchecked(window * 0x9E3779B1u) >> (32 - HashBits);
     }
 }

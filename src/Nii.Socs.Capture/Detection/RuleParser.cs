@@ -193,7 +193,7 @@ internal sealed class RuleParser(RuleVariables variables, TimeSpan pcreTimeout)
         }
 
         var positives = contents.Where(c => !c.Negated).ToList();
-        var fast = positives.FirstOrDefault(c => c.FastPattern) ?? positives.OrderByDescending(c => c.Pattern.Length).FirstOrDefault();
+        var fast = positives.FirstOrDefault(c => c.FastPattern) ?? FastPatternRarity.Rarest(positives);
         return new Rule
         {
             Sid = sid.Value,

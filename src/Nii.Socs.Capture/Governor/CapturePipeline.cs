@@ -1,4 +1,5 @@
-using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Nii.Socs.Capture.Detection;
 using Nii.Socs.Capture.Dissection;
@@ -13,13 +14,17 @@ namespace Nii.Socs.Capture.Governor;
 /// <summary>Read → dissect → scope → (bounded queue, load governor) → detect: one capture run (R2.1, R4.2, R5.1, R5.2).</summary>
 /// <remarks>
 /// <para>The reading side dissects each frame (R2.1), drops it unless its source or destination
-/// is in scope (R5.1) and not excluded (R5.2), copies it into a pooled buffer and hands it to
-/// detection through a bounded <see cref="Channel{T}"/> of <see cref="LoadGovernorOptions.QueueCapacity"/>
-/// frames. Load shedding (R5.2) applies to live capture only (<see cref="CaptureReader.IsLive"/>):
+/// is in scope (R5.1) and not excluded (R5.2), and copies it into the current batch: frames back to
+/// back in one reused buffer (256 frames at the default capacity). Full batches go to the detection
+/// task, on the other core, through a bounded <see cref="Channel{T}"/> holding
+/// <see cref="LoadGovernorOptions.QueueCapacity"/> frames' worth of batches: one hand-off per batch,
+/// not per frame. Load shedding (R5.2) applies to live capture only (<see cref="CaptureReader.IsLive"/>):
 /// a file reader always waits at a full queue and the governor never excludes its prefixes, so
-/// every in-scope frame of a file is examined. A live reader may drop and count at a full queue
-/// (<see cref="LoadGovernorOptions.DropWhenFull"/>) and its busiest prefixes may be excluded.
-/// Memory is bounded by the queue capacity times the largest frame, whatever the input rate.</para>
+/// every in-scope frame of a file is examined. A live reader may drop a batch at a full queue and
+/// count its frames (<see cref="LoadGovernorOptions.DropWhenFull"/>) and its busiest prefixes may be
+/// excluded; the governor sees the queue depth in frames once per batch. With no rules nothing is
+/// handed over. Memory is bounded by the queue capacity times the largest frame, whatever the input
+/// rate or file size.</para>
 /// <para>A detection names the participants of the non-excluded prefixes holding its source or
 /// destination: traffic between u-tokyo and kyoto-u concerns both.</para>
 /// </remarks>
@@ -71,32 +76,41 @@ public sealed class CapturePipeline
         var started = _time.GetTimestamp();
         var summary = new CaptureSummary();
         var governor = new LoadGovernor(_scope, _options, _time);
-        var channel = Channel.CreateBounded<Work>(new BoundedChannelOptions(_options.QueueCapacity)
+        var batchFrames = BatchFrames(_options.QueueCapacity);
+        var channel = Channel.CreateBounded<FrameBatch>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity / batchFrames))
         {
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         var matcher = new RuleMatcher(_rules);
-        var detections = Task.Run(() => DetectAsync(channel.Reader, matcher, summary, onDetection, cancellationToken), cancellationToken);
-        var producer = new Producer(this, reader, shed ? governor : null, summary, channel.Reader);
+        var free = new ConcurrentQueue<FrameBatch>();
+
+        // With no rules nothing can be detected: in-scope frames are counted and not handed over at all.
+        var detect = matcher.Rules.Count > 0;
+        var detections = detect
+            ? Task.Run(() => DetectAsync(channel.Reader, free, matcher, summary, onDetection, cancellationToken), cancellationToken)
+            : Task.CompletedTask;
+        var producer = new Producer(this, reader, shed ? governor : null, summary, channel.Reader, free, batchFrames, detect);
         try
         {
-            while (producer.TryNext(out var work))
+            while (producer.TryNextBatch(out var batch))
             {
-                if (channel.Writer.TryWrite(work))
+                cancellationToken.ThrowIfCancellationRequested();
+                if (channel.Writer.TryWrite(batch))
                 {
                     continue;
                 }
 
                 if (shed && _options.DropWhenFull)
                 {
-                    ArrayPool<byte>.Shared.Return(work.Buffer);
-                    summary.DroppedQueueFull++;
+                    summary.DroppedQueueFull += batch.Count;
+                    batch.Clear();
+                    free.Enqueue(batch);
                 }
                 else
                 {
-                    await channel.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+                    await channel.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -170,25 +184,33 @@ public sealed class CapturePipeline
             .DistinctBy(p => p.Value).OrderBy(p => p.Value, StringComparer.Ordinal).ToArray();
     }
 
-    private async Task DetectAsync(ChannelReader<Work> queue, RuleMatcher matcher, CaptureSummary summary, Action<CaptureDetection> onDetection, CancellationToken cancellationToken)
+    /// <summary>Frames per hand-off: 256 at the default capacity, fewer for small queues so the governor still sees depth.</summary>
+    internal static int BatchFrames(int queueCapacity) => Math.Clamp(queueCapacity / 16, 1, 256);
+
+    private async Task DetectAsync(ChannelReader<FrameBatch> queue, ConcurrentQueue<FrameBatch> free, RuleMatcher matcher, CaptureSummary summary, Action<CaptureDetection> onDetection, CancellationToken cancellationToken)
     {
         var hits = new List<Rule>();
-        await foreach (var work in queue.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var batch in queue.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                Detect(work, matcher, hits, summary, onDetection);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    Detect(batch, i, matcher, hits, summary, onDetection);
+                }
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(work.Buffer);
+                batch.Clear();
+                free.Enqueue(batch);
             }
         }
     }
 
-    private void Detect(in Work work, RuleMatcher matcher, List<Rule> hits, CaptureSummary summary, Action<CaptureDetection> onDetection)
+    private void Detect(FrameBatch batch, int index, RuleMatcher matcher, List<Rule> hits, CaptureSummary summary, Action<CaptureDetection> onDetection)
     {
-        var frame = work.Buffer.AsSpan(0, work.Length);
+        ref readonly var work = ref batch.Entries[index];
+        var frame = batch.Data.AsSpan(work.Offset, work.Length);
         var content = frame[work.Header.HeaderLength..];
         if (matcher.Match(work.Header, content, hits) == 0)
         {
@@ -205,17 +227,73 @@ public sealed class CapturePipeline
         }
     }
 
-    private readonly record struct Work(byte[] Buffer, int Length, PacketHeader Header, DateTimeOffset Timestamp, int WireLength, long Frame, int Source, int Destination);
+    private struct Work
+    {
+        public int Offset;
+        public int Length;
+        public PacketHeader Header;
+        public DateTimeOffset Timestamp;
+        public int WireLength;
+        public long Frame;
+        public int Source;
+        public int Destination;
+    }
+
+    /// <summary>In-scope frames copied back to back into one buffer: one queue hand-off per batch, buffers reused.</summary>
+    private sealed class FrameBatch(int frames)
+    {
+        public byte[] Data { get; private set; } = new byte[Math.Max(frames * 2048, 1 << 16)];
+
+        public Work[] Entries { get; } = new Work[frames];
+
+        public int Count { get; private set; }
+
+        public int Used { get; private set; }
+
+        /// <summary>Whether the batch has no room for another frame of a common size.</summary>
+        public bool IsFull => Count == Entries.Length || Used > Data.Length - 2048;
+
+        public void Add(ReadOnlySpan<byte> frame, in PacketHeader header, DateTimeOffset timestamp, int wireLength, long number, int source, int destination)
+        {
+            if (Used + frame.Length > Data.Length)
+            {
+                var bigger = new byte[Math.Max(Data.Length * 2, Used + frame.Length)];
+                Data.AsSpan(0, Used).CopyTo(bigger);
+                Data = bigger;
+            }
+
+            frame.CopyTo(Data.AsSpan(Used));
+            ref var entry = ref Entries[Count++];
+            entry.Offset = Used;
+            entry.Length = frame.Length;
+            entry.Header = header;
+            entry.Timestamp = timestamp;
+            entry.WireLength = wireLength;
+            entry.Frame = number;
+            entry.Source = source;
+            entry.Destination = destination;
+            Used += frame.Length;
+        }
+
+        public void Clear()
+        {
+            Count = 0;
+            Used = 0;
+        }
+    }
 
     /// <summary>The reading side: the only code that touches frame spans, so it stays synchronous.</summary>
     /// <remarks>Without a governor (a file) nothing is excluded: the channel's back-pressure paces the reader.</remarks>
-    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor? governor, CaptureSummary summary, ChannelReader<Work> queue)
+    private sealed class Producer(CapturePipeline pipeline, CaptureReader reader, LoadGovernor? governor, CaptureSummary summary, ChannelReader<FrameBatch> queue, ConcurrentQueue<FrameBatch> free, int batchFrames, bool detect)
     {
         private long _frame;
+        private int _sinceObserved;
 
-        public bool TryNext(out Work work)
+        /// <summary>The next batch of in-scope frames: full, or the last one when the capture ends; false when none is left.</summary>
+        public bool TryNextBatch([NotNullWhen(true)] out FrameBatch? batch)
         {
             var scope = pipeline._scope;
+            FrameBatch? current = null;
             while (reader.TryReadFrame(out var frame))
             {
                 _frame++;
@@ -248,14 +326,22 @@ public sealed class CapturePipeline
                     continue;
                 }
 
-                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(frame.CapturedLength, 1));
-                frame.Data.CopyTo(buffer);
-                work = new Work(buffer, frame.CapturedLength, header, frame.Timestamp, frame.WireLength, _frame, source, destination);
-                return true;
+                if (!detect)
+                {
+                    continue;
+                }
+
+                current ??= free.TryDequeue(out var reused) ? reused : new FrameBatch(batchFrames);
+                current.Add(frame.Data, header, frame.Timestamp, frame.WireLength, _frame, source, destination);
+                if (current.IsFull)
+                {
+                    batch = current;
+                    return true;
+                }
             }
 
-            work = default;
-            return false;
+            batch = current;
+            return current is not null;
         }
 
         /// <summary>Accounts a live frame to the governor; true when both its prefixes are excluded (R5.2).</summary>
@@ -267,7 +353,13 @@ public sealed class CapturePipeline
                 governor.Account(destination, length);
             }
 
-            governor.Observe(queue.Count);
+            // The queue depth in frames, reported once per batch's worth of in-scope frames.
+            if (++_sinceObserved >= batchFrames)
+            {
+                _sinceObserved = 0;
+                governor.Observe(queue.Count * batchFrames);
+            }
+
             if (source >= 0 && governor.IsExcluded(source))
             {
                 source = -1;

@@ -17,7 +17,7 @@ public abstract class CaptureReader : IDisposable
     /// <summary>The largest record or block accepted: 16 MiB.</summary>
     public const int MaxRecordLength = 16 << 20;
 
-    private const long UnixEpochTicks = 621_355_968_000_000_000L;
+    private protected const long UnixEpochTicks = 621_355_968_000_000_000L;
     private const long MaxUnixSeconds = 253_402_300_799L;
     private bool _disposed;
 

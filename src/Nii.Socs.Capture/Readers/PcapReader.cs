@@ -75,7 +75,10 @@ internal sealed class PcapReader : CaptureReader
 
         var data = _window.Peek(16 + (int)captured)[16..];
         _window.Advance(16 + (int)captured);
-        var timestamp = FromUnix(((ulong)seconds * _unitsPerSecond) + fraction, _unitsPerSecond);
+        // 32-bit seconds are always in range: ticks come from one multiplication or division (as FromUnix computes them).
+        var units = ((ulong)seconds * _unitsPerSecond) + fraction;
+        var ticks = _unitsPerSecond == 1_000_000UL ? units * 10 : units / 100;
+        var timestamp = new DateTimeOffset(UnixEpochTicks + (long)ticks, TimeSpan.Zero);
         frame = new CaptureFrame(LinkType, timestamp, (int)Math.Min(original, int.MaxValue), 0, data);
         FramesRead++;
         return true;

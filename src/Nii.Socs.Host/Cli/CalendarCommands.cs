@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Time;
 
 namespace Nii.Socs.Host.Cli;
@@ -18,7 +19,8 @@ internal static class CalendarCommands
     {
         var from = new Option<string>("--from") { Description = "First date, yyyy-MM-dd", Required = true };
         var to = new Option<string>("--to") { Description = "Last date, yyyy-MM-dd", Required = true };
-        var command = new Command("holidays", "Japanese national holidays, one per line: date<TAB>name") { from, to };
+        var json = CliOutput.JsonOption();
+        var command = new Command("holidays", "Japanese national holidays, one per line: date<TAB>name") { from, to, json };
         command.SetAction(parse =>
         {
             var first = CliParse.Date("--from", parse.GetValue(from));
@@ -28,6 +30,15 @@ internal static class CalendarCommands
             if (last < first)
             {
                 throw new CliUsageException($"--to ({CliParse.Iso(last)}) is before --from ({CliParse.Iso(first)}).");
+            }
+
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["holidays"] = new JsonArray([.. JapaneseHolidays.Between(first, last).Select(h => (JsonNode)new JsonObject { ["date"] = CliParse.Iso(h.Date), ["name"] = h.Name })]),
+                });
+                return CliApp.Ok;
             }
 
             foreach (var holiday in JapaneseHolidays.Between(first, last))
@@ -43,7 +54,8 @@ internal static class CalendarCommands
     private static Command ServiceWindowCommand(CliContext context)
     {
         var at = new Option<string>("--at") { Description = "The instant (ISO 8601 with offset); now when omitted" };
-        var command = new Command("service-window", "Whether an instant is in service hours, and the next service window") { at };
+        var json = CliOutput.JsonOption();
+        var command = new Command("service-window", "Whether an instant is in service hours, and the next service window") { at, json };
         command.SetAction(parse =>
         {
             var text = parse.GetValue(at);
@@ -52,6 +64,19 @@ internal static class CalendarCommands
             var calendar = ServiceCalendar.Default;
             var inHours = calendar.IsInServiceHours(instant);
             var next = calendar.NextWindowAfter(instant);
+            if (parse.GetValue(json))
+            {
+                var now = inHours ? calendar.WindowAtOrAfter(instant) : (ServiceWindow?)null;
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["at"] = CliOutput.Json(instant),
+                    ["in_service_hours"] = inHours,
+                    ["current_window"] = now is { } c ? new JsonObject { ["start"] = CliOutput.Json(c.Start), ["end"] = CliOutput.Json(c.End) } : null,
+                    ["next_window"] = new JsonObject { ["start"] = CliOutput.Json(next.Start), ["end"] = CliOutput.Json(next.End) },
+                });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"at\t{CliParse.Iso(Jst.ToJst(instant))}");
             context.Out.WriteLine($"in_service_hours\t{(inHours ? "yes" : "no")}");
             if (inHours)

@@ -26,7 +26,8 @@ internal static class CaptureCommands
     {
         var file = new Argument<string>("FILE") { Description = "A pcap or pcapng file" };
         var limit = new Option<int?>("--limit") { Description = "Print at most N frames" };
-        var command = new Command("inspect", "One tab-separated line per frame: frame time_utc src dst proto sport dport header_bytes content_bytes note") { file, limit };
+        var json = CliOutput.JsonOption("Print JSON: {\"frames\": [{frame, time_utc, src, dst, proto, sport, dport, header_bytes, content_bytes, note}]}");
+        var command = new Command("inspect", "One tab-separated line per frame: frame time_utc src dst proto sport dport header_bytes content_bytes note") { file, limit, json };
         command.SetAction(parse =>
         {
             var max = parse.GetValue(limit);
@@ -38,11 +39,30 @@ internal static class CaptureCommands
             using var reader = OpenCapture(parse.GetValue(file)!, out var stream);
             var number = 0L;
             var line = new StringBuilder();
+            var frames = parse.GetValue(json) ? new System.Text.Json.Nodes.JsonArray() : null;
             using var progress = CaptureProgress.Start(context, stream.Length, () => stream.Position, () => reader.FramesRead);
             while ((max is null || number < max) && reader.TryReadFrame(out var frame))
             {
                 number++;
                 var header = Dissector.Dissect(frame.LinkType, frame.Data);
+                if (frames is not null)
+                {
+                    frames.Add(new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["frame"] = number,
+                        ["time_utc"] = Utc(frame.Timestamp),
+                        ["src"] = header.SourceAddress?.ToString(),
+                        ["dst"] = header.DestinationAddress?.ToString(),
+                        ["proto"] = header.IsIP ? header.ProtocolName : null,
+                        ["sport"] = header.HasPorts ? header.SourcePort : null,
+                        ["dport"] = header.HasPorts ? header.DestinationPort : null,
+                        ["header_bytes"] = header.HeaderLength,
+                        ["content_bytes"] = frame.CapturedLength - header.HeaderLength,
+                        ["note"] = string.IsNullOrEmpty(header.Note) ? null : header.Note,
+                    });
+                    continue;
+                }
+
                 line.Clear();
                 line.Append(number).Append('\t')
                     .Append(Utc(frame.Timestamp)).Append('\t')
@@ -55,6 +75,11 @@ internal static class CaptureCommands
                     .Append(frame.CapturedLength - header.HeaderLength).Append('\t')
                     .Append(header.Note);
                 context.Out.WriteLine(line.ToString());
+            }
+
+            if (frames is not null)
+            {
+                CliOutput.WriteJson(context.Out, new System.Text.Json.Nodes.JsonObject { ["frames"] = frames });
             }
 
             return EndOf(context, reader);
@@ -161,6 +186,7 @@ internal static class CaptureCommands
         output.WriteLine($"out of scope (dropped)\t{summary.OutOfScope}");
         output.WriteLine($"malformed\t{summary.Malformed}{Reasons(summary)}");
         output.WriteLine($"excluded under load\t{summary.Excluded}");
+        output.WriteLine($"pcre timeouts\t{summary.PcreTimeouts}");
         output.WriteLine($"detections\t{summary.Detections}");
         foreach (var (sid, count) in summary.DetectionsBySid)
         {
@@ -230,6 +256,7 @@ internal static class CaptureCommands
 
             w.WriteEndObject();
             w.WriteNumber("excluded", summary.Excluded);
+            w.WriteNumber("pcre_timeouts", summary.PcreTimeouts);
             w.WriteNumber("detections", summary.Detections);
             w.WriteStartObject("detections_by_sid");
             foreach (var (sid, count) in summary.DetectionsBySid)

@@ -6,7 +6,9 @@ namespace Nii.Socs.Host.Cli;
 /// <summary>The <c>socs</c> command line: builds the command tree and runs one invocation.</summary>
 /// <remarks>
 /// Exit codes: 0 success, 1 a check that found a problem (e.g. <c>audit verify</c>), 2 bad input.
-/// Users never see a stack trace: every failure is one line on stderr.
+/// Users never see a stack trace: every failure is one line on stderr. <c>socs</c> alone, or a command group
+/// without its verb, prints that level's help on stdout and exits 2; a misspelt verb or option is answered with the
+/// closest one (<see cref="CliGuide"/>).
 /// </remarks>
 internal static class CliApp
 {
@@ -30,11 +32,6 @@ internal static class CliApp
             context ??= new CliContext(stdout, stderr, TimeProvider.System);
             var root = BuildRoot(context);
             var parse = root.Parse(args);
-            if (parse.Errors.Count > 0)
-            {
-                stderr.WriteLine($"socs: {parse.Errors[0].Message}");
-                return BadInput;
-            }
 
             // Ctrl+C and SIGTERM cancel the running verb's token; a long-running verb (serve, demo's portal)
             // then has this long to close its stores, commit and checkpoint.
@@ -46,6 +43,11 @@ internal static class CliApp
                 // Inside a service (admin channel) the service owns the signals.
                 ProcessTerminationTimeout = context.Served is null ? TimeSpan.FromSeconds(20) : null,
             };
+            if (parse.Errors.Count > 0)
+            {
+                return CliGuide.Refuse(root, parse, config, stderr);
+            }
+
             return DataAccess.Dispatch(parse, args, context, () => parse.InvokeAsync(config).GetAwaiter().GetResult());
         }
         catch (CliUsageException ex)
@@ -74,7 +76,8 @@ internal static class CliApp
         }
     }
 
-    private static RootCommand BuildRoot(CliContext context)
+    /// <summary>The whole command tree; tests enumerate it.</summary>
+    internal static RootCommand BuildRoot(CliContext context)
     {
         var root = new RootCommand("socs — the NII-SOCS reference host and operator tools");
         foreach (var command in CommandSet.All(context))

@@ -28,10 +28,10 @@ internal static class CliParse
         throw new CliUsageException($"{option} must be a date yyyy-MM-dd, such as 2026-05-10; got '{text}'.");
     }
 
-    public static string Iso(DateTimeOffset instant) =>
-        instant.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    /// <summary>An instant as every verb prints it: ISO 8601 in JST, <c>+09:00</c>, no fractional zeros (<see cref="CliOutput.Instant"/>).</summary>
+    public static string Iso(DateTimeOffset instant) => CliOutput.Instant(instant);
 
-    public static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Iso(DateOnly date) => CliOutput.Date(date);
 
     public static System.CommandLine.Option<string> DataOption() => new("--data") { Description = "The data directory", Required = true };
 

@@ -14,6 +14,7 @@ internal static class CommandSet
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
         yield return ConsentCommands.Create(context);
+        yield return DetectionsCommands.Create(context);
         yield return ResearchCommands.Create(context);
         yield return PortalCommands.Create(context);
         yield return MailCommands.Create(context);

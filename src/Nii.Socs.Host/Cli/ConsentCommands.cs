@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Consent;
 using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Keys;
@@ -36,7 +37,8 @@ internal static class ConsentCommands
         var requester = new Option<string>("--requester") { Description = "staff:NAME, or operator:NAME for an operator of the participant", Required = true };
         var kind = new Option<string>("--kind") { Description = "investigation, research, own-review or other", DefaultValueFactory = _ => "investigation" };
         var deadline = new Option<string?>("--deadline") { Description = "When the request expires undecided (default: 7 days)" };
-        var command = new Command("request", "File a decryption request (R8.5)") { data, participant, from, to, purpose, requester, kind, deadline };
+        var json = CliOutput.JsonOption();
+        var command = new Command("request", "File a decryption request (R8.5)") { data, participant, from, to, purpose, requester, kind, deadline, json };
         command.SetAction(parse =>
         {
             var p = Participant(parse.GetValue(participant));
@@ -46,6 +48,12 @@ internal static class ConsentCommands
             using var session = Session.Open(context, parse.GetValue(data));
             var result = session.Service.RequestAsync(who, p, range, PurposeOf(parse.GetValue(kind)), parse.GetValue(purpose)!, due).GetAwaiter().GetResult();
             var request = Check(result);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, RequestJson(context, session, request));
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"request\t{request.Id}");
             PrintRequest(context, session, request);
             return CliApp.Ok;
@@ -57,7 +65,8 @@ internal static class ConsentCommands
     {
         var data = CliParse.DataOption();
         var request = new Option<string>("--request") { Description = "The request id", Required = true };
-        var command = new Command("show", "A request: status, scope, and which epochs' keys approval needs") { data, request };
+        var json = CliOutput.JsonOption();
+        var command = new Command("show", "A request: status, scope, and which epochs' keys approval needs") { data, request, json };
         command.SetAction(parse =>
         {
             using var session = Session.Open(context, parse.GetValue(data));
@@ -65,6 +74,12 @@ internal static class ConsentCommands
             if (!session.Service.Ledger.TryGetRequest(id, out var r))
             {
                 throw new CliUsageException($"--request: no request {id}.");
+            }
+
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, RequestJson(context, session, r));
+                return CliApp.Ok;
             }
 
             context.Out.WriteLine($"request\t{r.Id}");
@@ -81,7 +96,8 @@ internal static class ConsentCommands
         var keys = new Option<string[]>("--key") { Description = "EPOCH=HEX: an epoch index and its unwrapped key (socs keys unwrap)", Required = true, AllowMultipleArgumentsPerToken = true };
         var op = new Option<string>("--operator") { Description = "The deciding operator of the participant", Required = true };
         var hours = new Option<int>("--grant-hours") { Description = "How long the grant lives", DefaultValueFactory = _ => 24 };
-        var command = new Command("approve", "Approve by presenting the epoch keys (R8.6); creates a viewing grant") { data, request, keys, op, hours };
+        var json = CliOutput.JsonOption();
+        var command = new Command("approve", "Approve by presenting the epoch keys (R8.6); creates a viewing grant") { data, request, keys, op, hours, json };
         command.SetAction(parse =>
         {
             using var session = Session.Open(context, parse.GetValue(data));
@@ -112,6 +128,12 @@ internal static class ConsentCommands
             var who = Actor.Operator(r.Participant, parse.GetValue(op)!);
             var result = session.Service.ApproveAsync(id, who, presented, context.Time.GetUtcNow().AddHours(h)).GetAwaiter().GetResult();
             var grant = Check(result);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["grant"] = grant.Id.ToString(), ["request"] = id.ToString(), ["grantee"] = grant.Grantee.ToString(), ["expires"] = CliOutput.Json(grant.ExpiresAt) });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"grant\t{grant.Id}");
             context.Out.WriteLine($"grantee\t{grant.Grantee}");
             context.Out.WriteLine($"expires\t{CliParse.Iso(Core.Time.Jst.ToJst(grant.ExpiresAt))}");
@@ -126,7 +148,8 @@ internal static class ConsentCommands
         var request = new Option<string>("--request") { Description = "The request id", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why", Required = true };
         var op = new Option<string>("--operator") { Description = "The deciding operator of the participant", Required = true };
-        var command = new Command("deny", "Deny a request with a reason") { data, request, reason, op };
+        var json = CliOutput.JsonOption();
+        var command = new Command("deny", "Deny a request with a reason") { data, request, reason, op, json };
         command.SetAction(parse =>
         {
             using var session = Session.Open(context, parse.GetValue(data));
@@ -137,7 +160,15 @@ internal static class ConsentCommands
             }
 
             Check(session.Service.DenyAsync(id, Actor.Operator(r.Participant, parse.GetValue(op)!), parse.GetValue(reason)!).GetAwaiter().GetResult());
-            context.Out.WriteLine($"denied\t{id}");
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["denied"] = id.ToString(), ["reason"] = parse.GetValue(reason) });
+            }
+            else
+            {
+                context.Out.WriteLine($"denied\t{id}");
+            }
+
             return CliApp.Ok;
         });
         return command;
@@ -149,7 +180,8 @@ internal static class ConsentCommands
         var grant = new Option<string>("--grant") { Description = "The grant id", Required = true };
         var record = new Option<string>("--record") { Description = "The record id", Required = true };
         var hex = new Option<bool>("--hex") { Description = "Print hex even when the content is text" };
-        var command = new Command("view", "Open one record under a grant; the view is recorded (R8.6)") { data, grant, record, hex };
+        var json = CliOutput.JsonOption("Print JSON: the record id and its content as text (when UTF-8) and as hex");
+        var command = new Command("view", "Open one record under a grant; the view is recorded (R8.6)") { data, grant, record, hex, json };
         command.SetAction(parse =>
         {
             using var session = Session.Open(context, parse.GetValue(data));
@@ -163,8 +195,9 @@ internal static class ConsentCommands
                 throw new CliUsageException($"--grant: no grant {g}.");
             }
 
-            var content = Check(session.Service.ViewAsync(g, found.Grantee, RecordIdOf(parse.GetValue(record))).GetAwaiter().GetResult());
-            PrintContent(context, content, parse.GetValue(hex));
+            var recordId = RecordIdOf(parse.GetValue(record));
+            var content = Check(session.Service.ViewAsync(g, found.Grantee, recordId).GetAwaiter().GetResult());
+            PrintContent(context, recordId, content, parse.GetValue(hex), parse.GetValue(json));
             return CliApp.Ok;
         });
         return command;
@@ -178,12 +211,14 @@ internal static class ConsentCommands
         var incident = new Option<string>("--incident") { Description = "The incident reference", Required = true };
         var staff = new Option<string>("--staff") { Description = "The staff member", Required = true };
         var hex = new Option<bool>("--hex") { Description = "Print hex even when the content is text" };
-        var command = new Command("fault-access", "Open a record without consent to handle a service fault (R7.2): recorded, the participant is told") { data, record, reason, incident, staff, hex };
+        var json = CliOutput.JsonOption("Print JSON: the record id and its content as text (when UTF-8) and as hex");
+        var command = new Command("fault-access", "Open a record without consent to handle a service fault (R7.2): recorded, the participant is told") { data, record, reason, incident, staff, hex, json };
         command.SetAction(parse =>
         {
             using var session = Session.Open(context, parse.GetValue(data));
-            var content = Check(session.Service.FaultAccessAsync(RecordIdOf(parse.GetValue(record)), Actor.Staff(parse.GetValue(staff)!), parse.GetValue(reason)!, parse.GetValue(incident)!).GetAwaiter().GetResult());
-            PrintContent(context, content, parse.GetValue(hex));
+            var recordId = RecordIdOf(parse.GetValue(record));
+            var content = Check(session.Service.FaultAccessAsync(recordId, Actor.Staff(parse.GetValue(staff)!), parse.GetValue(reason)!, parse.GetValue(incident)!).GetAwaiter().GetResult());
+            PrintContent(context, recordId, content, parse.GetValue(hex), parse.GetValue(json));
             return CliApp.Ok;
         });
         return command;
@@ -196,7 +231,7 @@ internal static class ConsentCommands
         o.WriteLine($"participant\t{r.Participant}");
         o.WriteLine($"requester\t{r.Requester}");
         o.WriteLine($"purpose\t{r.Purpose.ToString().ToLowerInvariant()}\t{r.PurposeText}");
-        o.WriteLine($"scope\t{r.Scope}");
+        o.WriteLine($"scope\t{ScopeText(r.Scope)}");
         o.WriteLine($"deadline\t{CliParse.Iso(Core.Time.Jst.ToJst(r.Deadline))}");
         foreach (var epoch in session.Service.RequiredEpochsAsync(r.Id).GetAwaiter().GetResult())
         {
@@ -209,10 +244,74 @@ internal static class ConsentCommands
         }
     }
 
-    private static void PrintContent(CliContext context, byte[] content, bool forceHex)
+    /// <summary>A scope in words, instants in JST: <c>2026-11-30T09:00:00+09:00..2026-12-02T09:00:00+09:00 sid 1000001</c>.</summary>
+    internal static string ScopeText(ConsentScope scope) => scope switch
     {
-        var isText = !forceHex && content.Length > 0 && IsPrintableUtf8(content);
-        context.Out.WriteLine(isText ? Encoding.UTF8.GetString(content) : Convert.ToHexStringLower(content));
+        ConsentScope.TimeRange t => $"{CliParse.Iso(t.From)}..{CliParse.Iso(t.To)}"
+            + (t.Sid is { } sid ? string.Create(CultureInfo.InvariantCulture, $" sid {sid}") : string.Empty)
+            + (t.Address is { } a ? $" address {a}" : string.Empty),
+        ConsentScope.RecordList l => string.Create(CultureInfo.InvariantCulture, $"{l.Ids.Count} record(s): {string.Join(' ', l.Ids)}"),
+        _ => scope.ToString(),
+    };
+
+    private static JsonObject ScopeJson(ConsentScope scope) => scope switch
+    {
+        ConsentScope.TimeRange t => new JsonObject
+        {
+            ["kind"] = "time_range",
+            ["from"] = CliOutput.Json(t.From),
+            ["to"] = CliOutput.Json(t.To),
+            ["sid"] = t.Sid,
+            ["address"] = t.Address?.ToString(),
+        },
+        ConsentScope.RecordList l => new JsonObject { ["kind"] = "records", ["records"] = CliOutput.Strings(l.Ids.Select(i => i.ToString())) },
+        _ => new JsonObject { ["kind"] = scope.GetType().Name },
+    };
+
+    private static JsonObject RequestJson(CliContext context, Session session, DecryptionRequest r)
+    {
+        var now = context.Time.GetUtcNow();
+        var grant = session.Service.Ledger.GrantOf(r.Id);
+        return new JsonObject
+        {
+            ["request"] = r.Id.ToString(),
+            ["status"] = session.Service.Ledger.StatusOf(r.Id, now).ToString().ToLowerInvariant(),
+            ["participant"] = r.Participant.Value,
+            ["requester"] = r.Requester.ToString(),
+            ["purpose"] = r.Purpose.ToString().ToLowerInvariant(),
+            ["purpose_text"] = r.PurposeText,
+            ["scope"] = ScopeJson(r.Scope),
+            ["deadline"] = CliOutput.Json(r.Deadline),
+            ["needs_keys"] = new JsonArray([.. session.Service.RequiredEpochsAsync(r.Id).GetAwaiter().GetResult().Select(e => (JsonNode)new JsonObject
+            {
+                ["epoch"] = e.Index,
+                ["wrapped"] = Path.Combine(session.DataDirectory, "keys", e.Participant.Value, e.Index.ToString(CultureInfo.InvariantCulture), "wrapped.json"),
+            })]),
+            ["grant"] = grant is null ? null : new JsonObject
+            {
+                ["grant"] = grant.Id.ToString(),
+                ["state"] = grant.IsLive(now) ? "live" : "ended",
+                ["expires"] = CliOutput.Json(grant.ExpiresAt),
+            },
+        };
+    }
+
+    private static void PrintContent(CliContext context, DetectionId record, byte[] content, bool forceHex, bool json)
+    {
+        var isText = content.Length > 0 && IsPrintableUtf8(content);
+        if (json)
+        {
+            CliOutput.WriteJson(context.Out, new JsonObject
+            {
+                ["record"] = record.ToString(),
+                ["bytes"] = content.Length,
+                ["text"] = isText && !forceHex ? Encoding.UTF8.GetString(content) : null,
+                ["hex"] = Convert.ToHexStringLower(content),
+            });
+            return;
+        }
+
+        context.Out.WriteLine(isText && !forceHex ? Encoding.UTF8.GetString(content) : Convert.ToHexStringLower(content));
     }
 
     private static bool IsPrintableUtf8(byte[] content)

@@ -7,8 +7,10 @@ using Nii.Socs.Host.Inspection;
 
 namespace Nii.Socs.Host.Cli;
 
-/// <summary><c>socs inspect --data DIR --year YYYY [--out DIR2] [--json] [--destruction-grace-minutes M] [--deletion-grace-hours H]</c>: the yearly inspection report (R13.1).</summary>
-/// <remarks>Writes <c>report.json</c> and <c>report.html</c>; exits 0 without findings, 1 with findings, 2 on bad input.</remarks>
+/// <summary><c>socs inspect --data DIR --year YYYY [--out DIR2|FILE.html|FILE.json] [--json] [--destruction-grace-minutes M] [--deletion-grace-hours H]</c>: the yearly inspection report (R13.1).</summary>
+/// <remarks>Writes the report as JSON and HTML: into a directory as <c>report.json</c> and <c>report.html</c>, or,
+/// when <c>--out</c> names a <c>.html</c> or <c>.json</c> file, to that file and its sibling with the other
+/// extension. Exits 0 without findings, 1 with findings, 2 on bad input.</remarks>
 internal static class InspectCommands
 {
     public const string JsonName = "report.json";
@@ -18,7 +20,7 @@ internal static class InspectCommands
     {
         var data = new Option<string>("--data") { Description = "The data directory", Required = true };
         var year = new Option<int>("--year") { Description = "The calendar year to inspect, counted in JST", Required = true };
-        var output = new Option<string?>("--out") { Description = "Where to write report.json and report.html (default: the current directory)" };
+        var output = new Option<string?>("--out") { Description = "A directory for report.json and report.html (default: the current directory), or a FILE.html / FILE.json written with its sibling of the other kind" };
         var json = new Option<bool>("--json") { Description = "Print report.json on standard output instead of the summary" };
         var destructionGrace = new Option<int>("--destruction-grace-minutes")
         {
@@ -48,11 +50,7 @@ internal static class InspectCommands
                 throw new CliUsageException($"--year must be between 1955 and 2099; got {y}.");
             }
 
-            var outDir = parse.GetValue(output) ?? Directory.GetCurrentDirectory();
-            if (File.Exists(outDir))
-            {
-                throw new CliUsageException($"--out must be a directory; '{outDir}' is a file.");
-            }
+            var (jsonPath, htmlPath) = OutputPaths(parse.GetValue(output));
 
             var minutes = parse.GetValue(destructionGrace);
             var hours = parse.GetValue(deletionGrace);
@@ -63,17 +61,17 @@ internal static class InspectCommands
 
             var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours) };
             var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow());
-            Directory.CreateDirectory(outDir);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
             var text = InspectionJson.Serialize(report);
-            File.WriteAllText(Path.Combine(outDir, JsonName), text + "\n", new UTF8Encoding(false));
-            File.WriteAllText(Path.Combine(outDir, HtmlName), InspectionHtml.Render(report), new UTF8Encoding(false));
+            File.WriteAllText(jsonPath, text + "\n", new UTF8Encoding(false));
+            File.WriteAllText(htmlPath, InspectionHtml.Render(report), new UTF8Encoding(false));
             if (parse.GetValue(json))
             {
                 context.Out.WriteLine(text);
             }
             else
             {
-                Summarise(context.Out, report, outDir);
+                Summarise(context.Out, report, jsonPath, htmlPath);
             }
 
             return report.Clean ? CliApp.Ok : CliApp.Problem;
@@ -81,7 +79,29 @@ internal static class InspectCommands
         return command.Uses(DataUse.ReadOnly);
     }
 
-    private static void Summarise(TextWriter output, InspectionReport report, string outDir)
+    /// <summary>Where the two files go: <c>FILE.html</c>/<c>FILE.json</c> name one and its sibling; anything else is a directory.</summary>
+    internal static (string Json, string Html) OutputPaths(string? output)
+    {
+        if (output is not null && (output.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || output.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (Directory.Exists(output))
+            {
+                throw new CliUsageException($"--out '{output}' is a directory, but its name asks for a file; remove it or name another file.");
+            }
+
+            return (Path.ChangeExtension(output, ".json"), Path.ChangeExtension(output, ".html"));
+        }
+
+        var dir = output ?? Directory.GetCurrentDirectory();
+        if (File.Exists(dir))
+        {
+            throw new CliUsageException($"--out must be a directory or a FILE.html / FILE.json; '{dir}' is another file.");
+        }
+
+        return (Path.Combine(dir, JsonName), Path.Combine(dir, HtmlName));
+    }
+
+    private static void Summarise(TextWriter output, InspectionReport report, string jsonPath, string htmlPath)
     {
         var h = report.History;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inspection {report.Year}, state as of {CliParse.Iso(report.AsOf)}"));
@@ -96,6 +116,6 @@ internal static class InspectCommands
             output.WriteLine($"  {f.Requirement} {f.Code}: {f.Message} [{evidence}]");
         }
 
-        output.WriteLine($"wrote {Path.Combine(outDir, JsonName)} and {Path.Combine(outDir, HtmlName)}");
+        output.WriteLine($"wrote {jsonPath} and {htmlPath}");
     }
 }

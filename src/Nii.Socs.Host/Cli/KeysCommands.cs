@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Keys;
 
 namespace Nii.Socs.Host.Cli;
@@ -68,14 +69,23 @@ internal static class KeysCommands
         var wrappedFile = new Option<string>("--wrapped") { Description = "The wrapped key: JSON from 'keys wrap --json', a stored wrapped set, or a bare RSA-OAEP ciphertext", Required = true };
         var privateKey = new Option<string>("--private-key") { Description = "The private key (PEM, PKCS#8 DER or .p12)", Required = true };
         var passwordFile = new Option<string?>("--password-file") { Description = "A file whose first line is the private key's password" };
-        var command = new Command("unwrap", "Unwrap a key with your private key; prints it as hex (R8.1, R8.6)") { wrappedFile, privateKey, passwordFile };
+        var json = CliOutput.JsonOption("Print JSON: {\"key_hex\": …}");
+        var command = new Command("unwrap", "Unwrap a key with your private key; prints it as hex (R8.1, R8.6)") { wrappedFile, privateKey, passwordFile, json };
         command.SetAction(parse =>
         {
             using var key = LoadPrivateKey(parse.GetValue(privateKey)!, parse.GetValue(passwordFile));
             var bytes = UnwrapFile(parse.GetValue(wrappedFile)!, key, out _);
             try
             {
-                context.Out.WriteLine(Convert.ToHexStringLower(bytes));
+                if (parse.GetValue(json))
+                {
+                    CliOutput.WriteJson(context.Out, new JsonObject { ["key_hex"] = Convert.ToHexStringLower(bytes) });
+                }
+                else
+                {
+                    context.Out.WriteLine(Convert.ToHexStringLower(bytes));
+                }
+
                 return CliApp.Ok;
             }
             finally
@@ -92,7 +102,8 @@ internal static class KeysCommands
         var privateKey = new Option<string>("--private-key") { Description = "The OLD private key (PEM, PKCS#8 DER or .p12)", Required = true };
         var cert = new Option<string>("--cert") { Description = "The NEW client certificate (PEM or DER)", Required = true };
         var passwordFile = new Option<string?>("--password-file") { Description = "A file whose first line is the old private key's password" };
-        var command = new Command("rewrap", "Re-wrap a key from an old private key to a new certificate, on your machine (R6.3)") { wrappedFile, privateKey, cert, passwordFile };
+        var json = CliOutput.JsonOption("The re-wrapped key is always printed as JSON (the same as 'keys wrap --json'); accepted for uniformity");
+        var command = new Command("rewrap", "Re-wrap a key from an old private key to a new certificate, on your machine (R6.3)") { wrappedFile, privateKey, cert, passwordFile, json };
         command.SetAction(parse =>
         {
             var certificate = LoadCertificate("--cert", parse.GetValue(cert)!);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,7 +29,8 @@ internal static class MailCommands
     private static Command Outbox(CliContext context)
     {
         var data = new Option<string>("--data") { Description = "The data directory", Required = true };
-        var command = new Command("outbox", "Mails waiting to be sent and detections waiting for a digest (R4.5)") { data };
+        var json = CliOutput.JsonOption();
+        var command = new Command("outbox", "Mails waiting to be sent and detections waiting for a digest (R4.5)") { data, json };
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(data);
@@ -40,16 +42,55 @@ internal static class MailCommands
             using var outbox = MailOutbox.Open(dir);
             var state = outbox.State;
             var o = context.Out;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"queued {state.LastMailId}, sent {state.SentCount}, pending {state.Pending.Count}, kinds {state.Kinds.Count}"));
-            foreach (var pending in state.Pending.Values)
+            var digests = state.Digests.OrderBy(d => d.Key.Value, StringComparer.Ordinal).ToList();
+            if (parse.GetValue(json))
             {
-                var m = pending.Mail;
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pending #{m.Id} {m.Kind.ToString().ToLowerInvariant()} {m.Participant} rows={m.Rows.Length} failures={pending.FailedAttempts} next={CliParse.Iso(Jst.ToJst(pending.NextAttemptAt))}{(pending.LastError is { } e ? " last-error=" + e : string.Empty)}"));
+                CliOutput.WriteJson(o, new JsonObject
+                {
+                    ["queued"] = state.LastMailId,
+                    ["sent"] = state.SentCount,
+                    ["kinds"] = state.Kinds.Count,
+                    ["pending"] = new JsonArray([.. state.Pending.Values.Select(p => (JsonNode)new JsonObject
+                    {
+                        ["mail"] = p.Mail.Id,
+                        ["kind"] = p.Mail.Kind.ToString().ToLowerInvariant(),
+                        ["participant"] = p.Mail.Participant.Value,
+                        ["rows"] = p.Mail.Rows.Length,
+                        ["failures"] = p.FailedAttempts,
+                        ["next_attempt"] = CliOutput.Json(p.NextAttemptAt),
+                        ["last_error"] = p.LastError,
+                    })]),
+                    ["digests"] = new JsonArray([.. digests.Select(d => (JsonNode)new JsonObject
+                    {
+                        ["participant"] = d.Key.Value,
+                        ["rows"] = d.Value.Rows.Length,
+                        ["opened"] = CliOutput.Json(d.Value.OpenedAt),
+                    })]),
+                });
+                return CliApp.Ok;
             }
 
-            foreach (var (participant, buffer) in state.Digests.OrderBy(d => d.Key.Value, StringComparer.Ordinal))
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"queued {state.LastMailId}, sent {state.SentCount}, pending {state.Pending.Count}, kinds {state.Kinds.Count}"));
+            if (state.Pending.Count > 0)
             {
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  digest {participant} rows={buffer.Rows.Length} opened={CliParse.Iso(Jst.ToJst(buffer.OpenedAt))}"));
+                o.WriteLine();
+                CliOutput.WriteTable(
+                    o,
+                    ["pending", "kind", "participant", "rows", "failures", "next attempt", "last error"],
+                    state.Pending.Values.Select(p => (IReadOnlyList<string>)[
+                        string.Create(CultureInfo.InvariantCulture, $"#{p.Mail.Id}"), p.Mail.Kind.ToString().ToLowerInvariant(), p.Mail.Participant.Value,
+                        N(p.Mail.Rows.Length), N(p.FailedAttempts), CliParse.Iso(p.NextAttemptAt), p.LastError ?? "-"]),
+                    new HashSet<int> { 3, 4 });
+            }
+
+            if (digests.Count > 0)
+            {
+                o.WriteLine();
+                CliOutput.WriteTable(
+                    o,
+                    ["digest", "rows", "opened"],
+                    digests.Select(d => (IReadOnlyList<string>)[d.Key.Value, N(d.Value.Rows.Length), CliParse.Iso(d.Value.OpenedAt)]),
+                    new HashSet<int> { 1 });
             }
 
             return CliApp.Ok;
@@ -65,7 +106,8 @@ internal static class MailCommands
         var knowledge = new Option<string>("--knowledge") { Description = "What the organization knows (Japanese, English or both)", Required = true };
         var countermeasures = new Option<string>("--countermeasures") { Description = "General countermeasures", Required = true };
         var staff = new Option<string>("--staff") { Description = "The staff member writing it (recorded in the history)", Required = true };
-        var command = new Command("follow-up", "Queue and send a follow-up in the thread of the first notification (R4.6)") { data, participant, sid, knowledge, countermeasures, staff };
+        var json = CliOutput.JsonOption();
+        var command = new Command("follow-up", "Queue and send a follow-up in the thread of the first notification (R4.6)") { data, participant, sid, knowledge, countermeasures, staff, json };
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(data);
@@ -102,11 +144,27 @@ internal static class MailCommands
             }
 
             var report = notifier.SendDueAsync().GetAwaiter().GetResult();
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["queued"] = mail.Id,
+                    ["message_id"] = mail.MessageId,
+                    ["in_reply_to"] = mail.InReplyTo,
+                    ["sent_now"] = report.Sent,
+                    ["failed"] = report.Failed,
+                    ["via"] = notifier.Destination,
+                });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"queued #{mail.Id} <{mail.MessageId}> in reply to <{mail.InReplyTo}>; sent now {report.Sent}, failed {report.Failed} (via {notifier.Destination})");
             return CliApp.Ok;
         });
         return command;
     }
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static IHost BuildHost(DataLease lease, TimeProvider time)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Participants;
 
 namespace Nii.Socs.Host.Cli;
@@ -22,7 +23,8 @@ internal static class ParticipantsCommands
     {
         var approved = new Option<string>("--approved") { Description = "The approval date, yyyy-MM-dd", Required = true };
         var renewals = new Option<int>("--renewals") { Description = "Automatic extensions to the next fiscal year (R11.2)", DefaultValueFactory = _ => 0 };
-        var command = new Command("period", "The usage period after approval (R11): first..last") { approved, renewals };
+        var json = CliOutput.JsonOption();
+        var command = new Command("period", "The usage period after approval (R11): first..last") { approved, renewals, json };
         command.SetAction(parse =>
         {
             var on = CliParse.Date("--approved", parse.GetValue(approved));
@@ -32,7 +34,16 @@ internal static class ParticipantsCommands
                 throw new CliUsageException($"--renewals must be between 0 and 1000; got {k}.");
             }
 
-            context.Out.WriteLine(UsagePeriod.FromApproval(on, k).ToString());
+            var period = UsagePeriod.FromApproval(on, k);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["approved"] = CliParse.Iso(on), ["renewals"] = k, ["first"] = CliParse.Iso(period.First), ["last"] = CliParse.Iso(period.Last) });
+            }
+            else
+            {
+                context.Out.WriteLine(period.ToString());
+            }
+
             return CliApp.Ok;
         });
         return command;
@@ -41,7 +52,8 @@ internal static class ParticipantsCommands
     private static Command TerminationCommand(CliContext context)
     {
         var notice = new Option<string>("--notice-date") { Description = "The date written on the termination notice, yyyy-MM-dd", Required = true };
-        var command = new Command("termination", "The first day a termination is in effect (R12.1)") { notice };
+        var json = CliOutput.JsonOption();
+        var command = new Command("termination", "The first day a termination is in effect (R12.1)") { notice, json };
         command.SetAction(parse =>
         {
             var date = CliParse.Date("--notice-date", parse.GetValue(notice));
@@ -50,7 +62,16 @@ internal static class ParticipantsCommands
                 throw new CliUsageException("--notice-date is the last representable date.");
             }
 
-            context.Out.WriteLine(CliParse.Iso(Termination.EffectiveFrom(date)));
+            var effective = Termination.EffectiveFrom(date);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["notice_date"] = CliParse.Iso(date), ["effective_from"] = CliParse.Iso(effective) });
+            }
+            else
+            {
+                context.Out.WriteLine(CliParse.Iso(effective));
+            }
+
             return CliApp.Ok;
         });
         return command;
@@ -59,7 +80,8 @@ internal static class ParticipantsCommands
     private static Command Validate(CliContext context)
     {
         var file = new Argument<string>("FILE") { Description = "The application as JSON: institutionName, prefixes, contactMails, operators" };
-        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file };
+        var json = CliOutput.JsonOption("Print JSON: the institution and its prefixes (errors still go to stderr, exit 2)");
+        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file, json };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
@@ -90,6 +112,12 @@ internal static class ParticipantsCommands
             }
 
             var valid = result.Application!;
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["ok"] = true, ["institution"] = valid.InstitutionName, ["prefixes"] = CliOutput.Strings(valid.Prefixes.Select(p => p.ToString())) });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"ok\t{valid.InstitutionName}");
             foreach (var prefix in valid.Prefixes)
             {

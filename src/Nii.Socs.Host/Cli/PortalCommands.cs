@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Storage;
@@ -28,12 +29,13 @@ internal static class PortalCommands
         var operatorMail = new Option<string?>("--operator") { Description = "The operator's mail address (R3.3)" };
         var staff = new Option<string?>("--staff") { Description = "Issue an organization staff certificate for this staff name instead" };
         var rsa = new Option<bool>("--rsa") { Description = "RSA 3072 instead of EC P-256 (keys then unwrap with openssl pkeyutl)" };
-        var command = new Command("issue", "Issue a client certificate from the development CA and register it (R6.3)") { data, name, participant, operatorMail, staff, rsa };
-        command.SetAction(parse => IssueAsync(context, parse.GetValue(data)!, parse.GetValue(name)!, parse.GetValue(participant), parse.GetValue(operatorMail), parse.GetValue(staff), parse.GetValue(rsa)).GetAwaiter().GetResult());
+        var json = CliOutput.JsonOption();
+        var command = new Command("issue", "Issue a client certificate from the development CA and register it (R6.3)") { data, name, participant, operatorMail, staff, rsa, json };
+        command.SetAction(parse => IssueAsync(context, parse.GetValue(data)!, parse.GetValue(name)!, parse.GetValue(participant), parse.GetValue(operatorMail), parse.GetValue(staff), parse.GetValue(rsa), parse.GetValue(json)).GetAwaiter().GetResult());
         return command;
     }
 
-    private static async Task<int> IssueAsync(CliContext context, string data, string name, string? participant, string? operatorMail, string? staff, bool rsa)
+    private static async Task<int> IssueAsync(CliContext context, string data, string name, string? participant, string? operatorMail, string? staff, bool rsa, bool json)
     {
         if (staff is null == participant is null)
         {
@@ -85,6 +87,22 @@ internal static class PortalCommands
         }
 
         var o = context.Out;
+        if (json)
+        {
+            CliOutput.WriteJson(o, new JsonObject
+            {
+                ["thumbprint"] = issued.Thumbprint,
+                ["certificate"] = issued.CertificatePath,
+                ["private_key"] = issued.KeyPath,
+                ["pkcs12"] = issued.Pkcs12Path,
+                ["ca"] = Path.Combine(ca.Directory, "ca.crt.pem"),
+                ["participant"] = participant,
+                ["operator"] = operatorMail?.Trim(),
+                ["staff"] = staff?.Trim(),
+            });
+            return CliApp.Ok;
+        }
+
         o.WriteLine($"thumbprint:  {issued.Thumbprint}");
         o.WriteLine($"certificate: {issued.CertificatePath}");
         o.WriteLine($"private key: {issued.KeyPath} (mode 0600)");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Research;
 using Nii.Socs.Host.Research;
 
@@ -23,7 +24,8 @@ internal static class ResearchCommands
     {
         var keyHex = new Option<string>("--key-hex") { Description = "The 32-byte Crypto-PAn key as 64 hex digits (AES-128 key, then pad)", Required = true };
         var addresses = new Argument<string[]>("address") { Description = "IPv4 or IPv6 addresses", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("anonymize-ip", "Anonymise addresses with Crypto-PAn, one per line (R9.1)") { keyHex, addresses };
+        var json = CliOutput.JsonOption();
+        var command = new Command("anonymize-ip", "Anonymise addresses with Crypto-PAn, one per line (R9.1)") { keyHex, addresses, json };
         command.SetAction(parse =>
         {
             var key = ParseKey(parse.GetValue(keyHex));
@@ -40,6 +42,15 @@ internal static class ResearchCommands
 
             using var pan = new CryptoPan(key);
             Array.Clear(key);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["addresses"] = new JsonArray([.. parsed.Select(a => (JsonNode)new JsonObject { ["address"] = a.ToString(), ["anonymized"] = pan.Anonymize(a).ToString() })]),
+                });
+                return CliApp.Ok;
+            }
+
             foreach (var address in parsed)
             {
                 context.Out.WriteLine(pan.Anonymize(address).ToString());
@@ -73,9 +84,10 @@ internal static class ResearchCommands
         var bucketSeconds = new Option<int>("--bucket-seconds") { Description = "Floor shifted times to this many seconds (default 0: no coarsening)", DefaultValueFactory = _ => 0 };
         var reuse = new Option<string?>("--reuse-secret-of") { Description = "Reuse the kept secret of an earlier data set, for a consistent re-export on request" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress bar" };
+        var json = CliOutput.JsonOption();
         var command = new Command("export", "Export an anonymised research data set and its manifest (R9.1)")
         {
-            data, from, to, recipient, output, format, maxShiftDays, unitSeconds, bucketSeconds, reuse, quiet,
+            data, from, to, recipient, output, format, maxShiftDays, unitSeconds, bucketSeconds, reuse, quiet, json,
         };
         command.SetAction(parse =>
         {
@@ -119,6 +131,20 @@ internal static class ResearchCommands
                 File.Delete(Path.Combine(outDir, ResearchExporter.ManifestName));
                 File.Delete(secrets.PathOf(id));
                 throw;
+            }
+
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["data_set"] = id,
+                    ["recipient"] = who.Name,
+                    ["rows"] = manifest.Rows,
+                    ["files"] = new JsonArray([.. manifest.Files.Select(f => (JsonNode)new JsonObject { ["path"] = Path.Combine(outDir, f.Name), ["sha256"] = f.Sha256 })]),
+                    ["manifest"] = Path.Combine(outDir, ResearchExporter.ManifestName),
+                    ["secret"] = secrets.PathOf(id),
+                });
+                return CliApp.Ok;
             }
 
             context.Out.WriteLine($"data set {id} for {who}");
@@ -171,7 +197,8 @@ internal static class ResearchCommands
         var recipient = new Option<string>("--recipient") { Description = "A registered research recipient", Required = true };
         var output = new Option<string>("--out") { Description = "A new or empty directory for samples.zip and manifest.json", Required = true };
         var report = new Option<string?>("--sandbox-report") { Description = "The sandbox analysis result (JSON) stored beside each sample" };
-        var command = new Command("malware", "Package malware samples carved from content under a research grant: a zip encrypted with 'infected', manifest outside (R9.2)") { data, grant, records, recipient, output, report };
+        var json = CliOutput.JsonOption();
+        var command = new Command("malware", "Package malware samples carved from content under a research grant: a zip encrypted with 'infected', manifest outside (R9.2)") { data, grant, records, recipient, output, report, json };
         command.SetAction(parse =>
         {
             var dataDir = parse.GetValue(data)!;
@@ -217,6 +244,20 @@ internal static class ResearchCommands
             using var anonymizer = new ResearchAnonymizer(secret, time, []);
             var plan = MalwarePackagePlan.Create(samples, anonymizer);
             var manifest = MalwarePackageWriter.WriteAsync(plan, who, time, secret, dataSetId, now, outDir, CancellationToken.None).GetAwaiter().GetResult();
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["data_set"] = dataSetId,
+                    ["recipient"] = who.Name,
+                    ["samples"] = manifest.Rows,
+                    ["zip"] = Path.Combine(outDir, MalwarePackageWriter.ZipName),
+                    ["password"] = MalwarePackagePlan.Password,
+                    ["manifest"] = Path.Combine(outDir, ResearchExporter.ManifestName),
+                });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"data set {dataSetId} for {who}");
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"samples: {manifest.Rows} in {Path.Combine(outDir, MalwarePackageWriter.ZipName)} (password: {MalwarePackagePlan.Password})"));
             context.Out.WriteLine($"manifest: {Path.Combine(outDir, ResearchExporter.ManifestName)}");
@@ -266,21 +307,36 @@ internal static class ResearchCommands
         var name = new Option<string>("--name") { Description = "The recipient's handle (lower-case letters, digits, hyphens)", Required = true };
         var organization = new Option<string>("--organization") { Description = "The receiving organization or research group", Required = true };
         var contact = new Option<string>("--contact") { Description = "A contact for the recipient", DefaultValueFactory = _ => string.Empty };
-        var add = new Command("add", "Register a recipient") { data, name, organization, contact };
+        var addJson = CliOutput.JsonOption();
+        var add = new Command("add", "Register a recipient") { data, name, organization, contact, addJson };
         add.SetAction(parse =>
         {
             var file = new ResearchRecipientsFile(parse.GetValue(data)!);
             var recipient = new ResearchRecipient(parse.GetValue(name)!, parse.GetValue(organization)!, parse.GetValue(contact)!);
             file.Save(file.Load().Register(recipient));
+            if (parse.GetValue(addJson))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["registered"] = RecipientJson(recipient) });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"registered {recipient}");
             return CliApp.Ok;
         });
 
         var listData = new Option<string>("--data") { Description = "The organization's data directory", Required = true };
-        var list = new Command("list", "List the registered recipients") { listData };
+        var listJson = CliOutput.JsonOption();
+        var list = new Command("list", "List the registered recipients") { listData, listJson };
         list.SetAction(parse =>
         {
-            foreach (var recipient in new ResearchRecipientsFile(parse.GetValue(listData)!).Load().All)
+            var all = new ResearchRecipientsFile(parse.GetValue(listData)!).Load().All;
+            if (parse.GetValue(listJson))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["recipients"] = new JsonArray([.. all.Select(r => (JsonNode)RecipientJson(r))]) });
+                return CliApp.Ok;
+            }
+
+            foreach (var recipient in all)
             {
                 context.Out.WriteLine(recipient.Contact.Length == 0 ? recipient.ToString() : $"{recipient} <{recipient.Contact}>");
             }
@@ -290,11 +346,18 @@ internal static class ResearchCommands
 
         var removeData = new Option<string>("--data") { Description = "The organization's data directory", Required = true };
         var removeName = new Option<string>("--name") { Description = "The recipient's handle", Required = true };
-        var remove = new Command("remove", "Remove a recipient; later exports to it are refused") { removeData, removeName };
+        var removeJson = CliOutput.JsonOption();
+        var remove = new Command("remove", "Remove a recipient; later exports to it are refused") { removeData, removeName, removeJson };
         remove.SetAction(parse =>
         {
             var file = new ResearchRecipientsFile(parse.GetValue(removeData)!);
             file.Save(file.Load().Remove(parse.GetValue(removeName)!));
+            if (parse.GetValue(removeJson))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["removed"] = parse.GetValue(removeName) });
+                return CliApp.Ok;
+            }
+
             context.Out.WriteLine($"removed {parse.GetValue(removeName)}");
             return CliApp.Ok;
         });
@@ -304,6 +367,9 @@ internal static class ResearchCommands
         command.Subcommands.Add(remove);
         return command;
     }
+
+    private static JsonObject RecipientJson(ResearchRecipient r) =>
+        new() { ["name"] = r.Name, ["organization"] = r.Organization, ["contact"] = r.Contact.Length == 0 ? null : r.Contact };
 
     /// <summary>A one-line progress bar on stderr, redrawn when the percentage changes.</summary>
     private sealed class ProgressBar(TextWriter error) : IProgress<ResearchExportProgress>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Time;
 
@@ -19,7 +20,8 @@ internal static class RetentionCommands
     {
         var acquired = new Option<string>("--acquired") { Description = "When the record was acquired (ISO 8601 with offset)", Required = true };
         var months = new Option<int>("--months") { Description = "Months kept after the acquisition month (R7.3 default 3)", DefaultValueFactory = _ => RetentionPolicy.Default.Months };
-        var command = new Command("expiry", "The instant from which a record must be gone (R7.3)") { acquired, months };
+        var json = CliOutput.JsonOption();
+        var command = new Command("expiry", "The instant from which a record must be gone (R7.3)") { acquired, months, json };
         command.SetAction(parse =>
         {
             var at = CliParse.Instant("--acquired", parse.GetValue(acquired));
@@ -29,7 +31,16 @@ internal static class RetentionCommands
                 throw new CliUsageException($"--months must be between 0 and {RetentionPolicy.MaxMonths}; got {n}.");
             }
 
-            context.Out.WriteLine(CliParse.Iso(Jst.ToJst(new RetentionPolicy(n).ExpiryOf(at))));
+            var expiry = new RetentionPolicy(n).ExpiryOf(at);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject { ["acquired"] = CliOutput.Json(at), ["months"] = n, ["expiry"] = CliOutput.Json(expiry) });
+            }
+            else
+            {
+                context.Out.WriteLine(CliParse.Iso(Jst.ToJst(expiry)));
+            }
+
             return CliApp.Ok;
         });
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
@@ -26,7 +27,8 @@ internal static class StoreCommands
         var data = CliParse.DataOption();
         var now = new Option<string?>("--now") { Description = "Decide as of this instant (ISO 8601 with offset); a real sweep never goes past the clock" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted; delete and record nothing" };
-        var command = new Command("sweep", "Delete expired detection partitions and unreferenced wrapped keys (R7.3)") { data, now, dryRun };
+        var json = CliOutput.JsonOption();
+        var command = new Command("sweep", "Delete expired detection partitions and unreferenced wrapped keys (R7.3)") { data, now, dryRun, json };
         command.SetAction(parse =>
         {
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
@@ -35,6 +37,28 @@ internal static class StoreCommands
             using var lease = DataAccess.Open(context, dir);
             var sweeper = new RetentionSweeper(lease.Data.Detections, new WrappedKeyDirectory(lease.Data.Directory), lease.Data.History, context.Time);
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["at"] = CliOutput.Json(report.At),
+                    ["dry_run"] = dry,
+                    ["resumed"] = CliOutput.Strings(report.Resumed),
+                    ["partitions"] = new JsonArray([.. report.Partitions.Select(p => (JsonNode)new JsonObject
+                    {
+                        ["participant"] = p.Participant.Value,
+                        ["month"] = p.Month.ToString(),
+                        ["expiry"] = CliOutput.Json(p.Expiry),
+                    })]),
+                    ["wrapped_keys"] = new JsonArray([.. report.EpochKeys.Select(k => (JsonNode)new JsonObject
+                    {
+                        ["participant"] = k.Participant.Value,
+                        ["epoch"] = k.Epoch,
+                    })]),
+                });
+                return CliApp.Ok;
+            }
+
             var verb = dry ? "would delete" : "deleted";
             foreach (var resumed in report.Resumed)
             {
@@ -62,11 +86,25 @@ internal static class StoreCommands
     private static Command Verify(CliContext context)
     {
         var data = CliParse.DataOption();
-        var command = new Command("verify", "Check the hash chain and the signed checkpoints of the operation history (R6.4)") { data };
+        var json = CliOutput.JsonOption();
+        var command = new Command("verify", "Check the hash chain and the signed checkpoints of the operation history (R6.4)") { data, json };
         command.SetAction(parse =>
         {
             var result = OperationHistoryStore.Verify(CliParse.ExistingDataDirectory(parse.GetValue(data)));
-            context.Out.WriteLine(result.ToString());
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(context.Out, result switch
+                {
+                    HistoryVerification.Intact i => new JsonObject { ["intact"] = true, ["entries"] = i.Entries, ["last_checkpoint"] = i.LastCheckpoint },
+                    HistoryVerification.Broken b => new JsonObject { ["intact"] = false, ["broken_at"] = b.Sequence, ["reason"] = b.Reason },
+                    _ => throw new InvalidOperationException($"Unknown verification {result}."),
+                });
+            }
+            else
+            {
+                context.Out.WriteLine(result.ToString());
+            }
+
             return result is HistoryVerification.Intact ? CliApp.Ok : CliApp.Problem;
         });
         return command;
@@ -75,7 +113,8 @@ internal static class StoreCommands
     private static Command Stats(CliContext context)
     {
         var data = CliParse.DataOption();
-        var command = new Command("stats", "Partitions with their record counts, sizes and expiry (R7.3)") { data };
+        var json = CliOutput.JsonOption();
+        var command = new Command("stats", "Partitions with their record counts, sizes and expiry (R7.3)") { data, json };
         command.SetAction(parse =>
         {
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
@@ -87,24 +126,39 @@ internal static class StoreCommands
             using var own = lease is null ? DetectionStore.Open(dir, schedule, context.Time) : null;
             var store = lease?.Data.Detections ?? own!;
             var partitions = store.Partitions();
-            context.Out.WriteLine("participant  month    records  bytes  expires");
-            long records = 0, bytes = 0;
-            foreach (var (participant, month) in partitions)
+            var rows = partitions.Select(p => (Stats: store.Stats(p.Participant, p.Month)!, Expiry: schedule.ExpiryOf(p.Participant, p.Month))).ToList();
+            long records = rows.Sum(r => r.Stats.Records), bytes = rows.Sum(r => r.Stats.Bytes);
+            if (parse.GetValue(json))
             {
-                var stats = store.Stats(participant, month)!;
-                records += stats.Records;
-                bytes += stats.Bytes;
-                context.Out.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"{participant}  {month}  {stats.Records}  {stats.Bytes}  {CliParse.Iso(Jst.ToJst(schedule.ExpiryOf(participant, month)))}"));
+                CliOutput.WriteJson(context.Out, new JsonObject
+                {
+                    ["partitions"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+                    {
+                        ["participant"] = r.Stats.Participant.Value,
+                        ["month"] = r.Stats.Month.ToString(),
+                        ["records"] = r.Stats.Records,
+                        ["bytes"] = r.Stats.Bytes,
+                        ["expires"] = CliOutput.Json(r.Expiry),
+                    })]),
+                    ["records"] = records,
+                    ["bytes"] = bytes,
+                });
+                return CliApp.Ok;
             }
 
+            CliOutput.WriteTable(
+                context.Out,
+                ["participant", "month", "records", "bytes", "expires"],
+                rows.Select(r => (IReadOnlyList<string>)[r.Stats.Participant.Value, r.Stats.Month.ToString(), N(r.Stats.Records), N(r.Stats.Bytes), CliParse.Iso(r.Expiry)]),
+                new HashSet<int> { 2, 3 });
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{partitions.Count} partition(s), {records} record(s), {bytes} byte(s)"));
             return CliApp.Ok;
         });
         return command;
     }
 
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The default policy plus the agreements recorded in the registry, when there is one (R7.3).</summary>
     private static RetentionSchedule ScheduleOf(string dir)

@@ -5,8 +5,10 @@ using Nii.Socs.Core.Notifications;
 
 namespace Nii.Socs.Host.Mail;
 
-/// <summary>Turns an <see cref="OutboundMail"/> into a MIME message: UTF-8 text, Japanese and English, threaded headers (R4.5, R4.6).</summary>
-/// <remarks>The body is <c>text/plain; charset=utf-8</c> in Base64, so Japanese survives any relay; the subject is
+/// <summary>Turns an <see cref="OutboundMail"/> into a MIME message: UTF-8 text and HTML, Japanese and English, threaded headers (R4.5, R4.6).</summary>
+/// <remarks>The body is <c>multipart/alternative</c>: a <c>text/plain; charset=utf-8</c> part in quoted-printable
+/// (7-bit safe through any relay, and the ASCII of addresses, ports and links stays readable in the raw message) with
+/// aligned columns, then a <c>text/html</c> part whose table links each detection to its portal page. The subject is
 /// RFC 2047-encoded by MimeKit. Message-ID, In-Reply-To and References come from the outbox, so a retry is the same
 /// message and replies thread to it.</remarks>
 internal sealed class MimeMailRenderer(MailComposer composer, MailboxAddress from)
@@ -38,9 +40,11 @@ internal sealed class MimeMailRenderer(MailComposer composer, MailboxAddress fro
         }
 
         message.Headers.Add(HeaderId.ContentLanguage, "ja, en");
-        var text = new TextPart(TextFormat.Plain) { ContentTransferEncoding = ContentEncoding.Base64 };
+        var text = new TextPart(TextFormat.Plain) { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
         text.SetText(Encoding.UTF8, composed.Body);
-        message.Body = text;
+        var html = new TextPart(TextFormat.Html) { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
+        html.SetText(Encoding.UTF8, composed.Html);
+        message.Body = new MultipartAlternative { text, html };
         return message;
     }
 }

@@ -82,7 +82,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
                 "system:capture",
                 action,
                 subject,
-                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.New} duplicates={stored.Records.Count - stored.New} malformed={summary.Malformed} excluded={summary.Excluded}{(identity is null ? string.Empty : $" source={identity}")}"),
+                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.New} duplicates={stored.Records.Count - stored.New} malformed={summary.Malformed} excluded={summary.Excluded} pcre_timeouts={summary.PcreTimeouts}{(identity is null ? string.Empty : $" source={identity}")}"),
                 cancellationToken).ConfigureAwait(false);
         }
 

@@ -36,6 +36,9 @@ internal sealed class ConsentServicePortalConsent : IPortalConsent
     public ConsentLedger Ledger => _service.Ledger;
 
     /// <inheritdoc />
+    public bool HoldsKeys(GrantId grant) => _service.HoldsKeys(grant);
+
+    /// <inheritdoc />
     public async Task<ConsentOutcome<RequestId>> RequestAsync(Actor requester, ParticipantId participant, ConsentScope scope, Purpose purpose, string purposeText, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var result = await _service.RequestAsync(requester, participant, scope, purpose, purposeText, deadline, cancellationToken);

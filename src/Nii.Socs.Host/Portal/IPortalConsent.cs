@@ -20,6 +20,11 @@ internal interface IPortalConsent
     /// <summary>The current ledger: requests, decisions, grants, views and fault accesses.</summary>
     ConsentLedger Ledger { get; }
 
+    /// <summary>Whether viewing under a grant can work now: it is live and its epoch keys are still held.</summary>
+    /// <param name="grant">The grant.</param>
+    /// <returns>False for an ended grant, or a live one whose keys were released.</returns>
+    bool HoldsKeys(GrantId grant);
+
     /// <summary>Files a decryption request (R8.5); the service gives it its id and filing instant.</summary>
     /// <param name="requester">Who asks.</param>
     /// <param name="participant">Whose records.</param>

@@ -47,10 +47,12 @@ internal static class PortalEndpoints
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(PortalAuthentication.InvokeAsync);
+        app.Use(PortalText.Use);
 
         var anyone = app.MapGroup(string.Empty).AddEndpointFilter(Authorize(_ => true));
         var operators = app.MapGroup(string.Empty).AddEndpointFilter(Authorize(p => !p.IsStaff));
         var staff = app.MapGroup("/staff").AddEndpointFilter(Authorize(p => p.IsStaff));
+        anyone.MapGet("/lang/{code}", PortalText.Switch).WithName("language");
         PortalPages.Map(operators, anyone);
         PortalStaffPages.Map(staff);
 

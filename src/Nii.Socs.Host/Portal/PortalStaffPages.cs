@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Participants.Registry;
 using static Nii.Socs.Host.Portal.Html;
+using static Nii.Socs.Host.Portal.PortalText;
 
 namespace Nii.Socs.Host.Portal;
 
@@ -32,23 +33,29 @@ internal static class PortalStaffPages
     private static IResult Participants(HttpContext http, PortalServices services)
     {
         var p = PortalAuthentication.PrincipalOf(http);
-        var b = new StringBuilder("<table id=\"participants\"><tr><th>Id</th><th>Name</th><th>Prefixes</th><th>Contacts</th><th>Operators</th><th>Certificates (active/all)</th><th>Terminated from</th></tr>");
-        foreach (var x in services.Registry.State.Participants.Values.OrderBy(x => x.Id.Value, StringComparer.Ordinal))
-        {
-            var active = x.Certificates.Values.Count(c => c.Status == CertificateStatus.Active);
-            b.Append("<tr><td>").Append(E(x.Id.Value)).Append("</td><td>").Append(E(x.Name)).Append("</td><td>").Append(E(string.Join(", ", x.Prefixes)))
-                .Append("</td><td>").Append(E(string.Join(", ", x.Contacts))).Append("</td><td>").Append(E(string.Join(", ", x.Operators.Select(o => o.Name + " <" + o.Mail + ">"))))
-                .Append("</td><td>").Append(E($"{active}/{x.Certificates.Count}")).Append("</td><td>")
-                .Append(E(x.TerminatedFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-")).Append("</td></tr>");
-        }
-
-        return Page("Participants", p, b.Append("</table>").ToString());
+        var table = PortalTable.Render(
+            http,
+            "participants",
+            [.. services.Registry.State.Participants.Values],
+            [
+                new PortalColumn<ParticipantEntry>("id", "Id", x => E(x.Id.Value), x => x.Id.Value, "nowrap"),
+                new PortalColumn<ParticipantEntry>("name", "Name", x => E(x.Name), x => x.Name),
+                new PortalColumn<ParticipantEntry>("prefixes", "Prefixes", x => E(string.Join(", ", x.Prefixes))),
+                new PortalColumn<ParticipantEntry>("contacts", "Contacts", x => E(string.Join(", ", x.Contacts))),
+                new PortalColumn<ParticipantEntry>("operators", "Operators", x => E(string.Join(", ", x.Operators.Select(o => o.Name + " <" + o.Mail + ">")))),
+                new PortalColumn<ParticipantEntry>("certificates", "Certificates (active/all)", x => E($"{x.Certificates.Values.Count(c => c.Status == CertificateStatus.Active)}/{x.Certificates.Count}"), x => x.Certificates.Values.Count(c => c.Status == CertificateStatus.Active), "num"),
+                new PortalColumn<ParticipantEntry>("terminated", "Terminated from", x => E(x.TerminatedFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-"), x => x.TerminatedFrom, "nowrap"),
+            ],
+            "id",
+            defaultDescending: false,
+            "No participants.");
+        return Page("Participants", p, table);
     }
 
     private static IResult Requests(HttpContext http, PortalServices services)
     {
         var p = PortalAuthentication.PrincipalOf(http);
-        return Page("All decryption requests", p, PortalPages.RequestTable(services, PortalQueries.Requests(services.Consent.Ledger, null)) + PortalPages.RequestForm(staff: true));
+        return Page("All decryption requests", p, PortalPages.RequestTable(http, services, PortalQueries.Requests(services.Consent.Ledger, null), p) + PortalPages.RequestForm(staff: true));
     }
 
     private static async Task<IResult> FileRequest(HttpContext http, PortalServices services)
@@ -62,20 +69,27 @@ internal static class PortalStaffPages
     private static IResult FaultAccess(HttpContext http, PortalServices services)
     {
         var p = PortalAuthentication.PrincipalOf(http);
-        var b = new StringBuilder("<p class=\"note\">R7.2: the organization does not view content without consent, except where a fault of the service needs it. ")
-            .Append("Every access states its reason and incident, is recorded, and is shown to the participant.</p>")
-            .Append("<fieldset><legend>Open a record for a fault</legend><form method=\"post\" action=\"/staff/fault-access\">")
-            .Append("<label>Participant <input type=\"text\" name=\"participant\" required></label><label>Record id <input type=\"text\" name=\"record\" required></label>")
-            .Append("<label>Reason <input type=\"text\" name=\"reason\" required></label><label>Incident <input type=\"text\" name=\"incident\" required></label>")
-            .Append("<button type=\"submit\" id=\"fault-open\">Open for fault handling</button></form></fieldset>");
-        b.Append("<table id=\"faults\"><tr><th>When</th><th>Staff</th><th>Participant</th><th>Record</th><th>Incident</th><th>Reason</th></tr>");
-        foreach (var f in services.Consent.Ledger.FaultAccesses.Reverse())
-        {
-            b.Append("<tr><td>").Append(E(Jst(f.When))).Append("</td><td>").Append(E(f.Staff.ToString())).Append("</td><td>").Append(E(f.Participant.Value))
-                .Append("</td><td>").Append(E(f.Record.ToString())).Append("</td><td>").Append(E(f.Incident)).Append("</td><td>").Append(E(f.Reason)).Append("</td></tr>");
-        }
-
-        return Page("Fault access", p, b.Append("</table>").ToString());
+        var b = new StringBuilder("<p class=\"note\">").Append(E(T("R7.2: the organization does not view content without consent, except where a fault of the service needs it. Every access states its reason and incident, is recorded, and is shown to the participant.")))
+            .Append("</p><fieldset><legend>").Append(E(T("Open a record for a fault"))).Append("</legend><form method=\"post\" action=\"/staff/fault-access\">")
+            .Append("<label>").Append(E(T("Participant"))).Append(" <input type=\"text\" name=\"participant\" required></label><label>").Append(E(T("Record id"))).Append(" <input type=\"text\" name=\"record\" required></label>")
+            .Append("<label>").Append(E(T("Reason"))).Append(" <input type=\"text\" name=\"reason\" required></label><label>").Append(E(T("Incident"))).Append(" <input type=\"text\" name=\"incident\" required></label>")
+            .Append("<button type=\"submit\" id=\"fault-open\">").Append(E(T("Open for fault handling"))).Append("</button></form></fieldset>");
+        b.Append(PortalTable.Render(
+            http,
+            "faults",
+            [.. services.Consent.Ledger.FaultAccesses],
+            [
+                new PortalColumn<Core.Consent.ConsentEvent.FaultAccessed>("when", "When", f => Time(f.When), f => f.When, "time"),
+                new PortalColumn<Core.Consent.ConsentEvent.FaultAccessed>("staff", "Staff", f => E(f.Staff.ToString()), f => f.Staff.ToString()),
+                new PortalColumn<Core.Consent.ConsentEvent.FaultAccessed>("participant", "Participant", f => E(f.Participant.Value), f => f.Participant.Value),
+                new PortalColumn<Core.Consent.ConsentEvent.FaultAccessed>("record", "Record", f => "<code>" + E(f.Record.ToString()) + "</code>"),
+                new PortalColumn<Core.Consent.ConsentEvent.FaultAccessed>("incident", "Incident", f => E(f.Incident), f => f.Incident),
+                new PortalColumn<Core.Consent.ConsentEvent.FaultAccessed>("reason", "Reason", f => E(f.Reason)),
+            ],
+            "when",
+            defaultDescending: true,
+            "No fault accesses."));
+        return Page("Fault access", p, b.ToString());
     }
 
     private static async Task<IResult> OpenForFault(HttpContext http, PortalServices services)
@@ -94,7 +108,7 @@ internal static class PortalStaffPages
             return Error(p, StatusCodes.Status403Forbidden, outcome.Error!);
         }
 
-        return Page("Content (fault access)", p, "<p class=\"note\">" + E($"Record {record} of {participant}; this access is recorded and the participant is told (R7.2).")
+        return Page("Content (fault access)", p, "<p class=\"note\">" + E(T("Record {0} of {1}; this access is recorded and the participant is told (R7.2).", record, participant))
             + "</p><pre id=\"content\">" + HexDump(outcome.Value!) + "</pre>");
     }
 }

@@ -16,11 +16,24 @@ public class RuleMatcherProperties
 {
     [Property(MaxTest = 300)]
     [Trait("Requirement", "R4.2")]
-    public Property R4_2_prefiltered_matching_equals_a_naive_per_rule_matcher_on_random_payloads()
+    public Property R4_2_prefiltered_matching_equals_a_naive_per_rule_matcher_on_random_payloads() =>
+        SameAsNaive(RuleGenerators.Rules(), RuleGenerators.Payload());
+
+    [Property(MaxTest = 12)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_prefiltered_matching_equals_a_naive_per_rule_matcher_at_1000_rules_on_http_like_payloads() =>
+        SameAsNaive(RuleGenerators.Rules(RuleGenerators.HttpRule(), 1000), RuleGenerators.HttpPayload());
+
+    [Property(MaxTest = 200)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_the_sampled_window_prefilter_equals_a_naive_per_rule_matcher() =>
+        SameAsNaive(RuleGenerators.Rules(RuleGenerators.HttpRule(), 40), RuleGenerators.HttpPayload(), searchValuesLimit: 0);
+
+    private static Property SameAsNaive(Gen<string[]> ruleSets, Gen<byte[]> payloadGen, int searchValuesLimit = RuleMatcher.DefaultSearchValuesLimit)
     {
         var gen =
-            from rules in RuleGenerators.Rules()
-            from payloads in Gen.ArrayOf(RuleGenerators.Payload(), 8)
+            from rules in ruleSets
+            from payloads in Gen.ArrayOf(payloadGen, 8)
             from ports in Gen.Elements((51000, 80), (80, 51000), (8080, 8080), (1000, 2000))
             from flags in Gen.Elements(0x02, 0x12, 0x10, 0x18)
             select (rules, payloads, ports, flags);
@@ -32,7 +45,7 @@ public class RuleMatcherProperties
                 return false.Label($"generated rule rejected: {set.Errors[0]}");
             }
 
-            var matcher = new RuleMatcher(set);
+            var matcher = new RuleMatcher(set, searchValuesLimit);
             var hits = new List<Rule>();
             var total = 0;
             foreach (var payload in input.payloads)

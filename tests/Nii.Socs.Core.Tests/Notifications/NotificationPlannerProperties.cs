@@ -134,7 +134,7 @@ public class NotificationPlannerProperties
             var text = System.Text.Encoding.UTF8.GetString(d.SealedContent.Span);
             return new[] { text[text.IndexOf("CONTENT-", StringComparison.Ordinal)..].TrimEnd(), Convert.ToHexString(d.SealedContent.Span), Convert.ToBase64String(d.SealedContent.Span) };
         }).ToList();
-        var texts = mails.Select(composer.Compose).SelectMany(c => new[] { c.Subject, c.Body }).ToList();
+        var texts = mails.Select(composer.Compose).SelectMany(c => new[] { c.Subject, c.Body, c.Html }).ToList();
         var leaks = texts.Count(t => forms.Any(f => t.Contains(f, StringComparison.OrdinalIgnoreCase)));
         return (leaks == 0).Label($"{leaks} mail text(s) carry content")
             .Classify(mails.Any(m => m.Rows.Length > 5), "has a summarised digest")

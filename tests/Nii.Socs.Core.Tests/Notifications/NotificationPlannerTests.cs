@@ -111,10 +111,19 @@ public class NotificationPlannerTests
         var mail = ((MailQueued)plan.Events[0]).Mail;
         var composed = new MailComposer("https://portal.socs.invalid/", 200).Compose(mail);
         Assert.Contains("検知通知 / Detection notice", composed.Subject, StringComparison.Ordinal);
-        Assert.Contains("2026-12-01 05:00:00 | 198.51.100.7 | 192.0.2.10 | TCP | 44321 | 8080 | 2019401 | ET EXPLOIT Apache Struts RCE 試行 | attempted-admin | 1", composed.Body, StringComparison.Ordinal);
+        Assert.Contains("1  2026-12-01 05:00:00  198.51.100.7  44321  192.0.2.10   8080  TCP    2019401     1  attempted-admin  ET EXPLOIT Apache Struts RCE 試行", composed.Body, StringComparison.Ordinal);
         Assert.Contains("https://portal.socs.invalid/", composed.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("struts?cmd", composed.Body, StringComparison.Ordinal);
-        Snapshooter.Xunit.Snapshot.Match(composed);
+        Assert.DoesNotContain("struts?cmd", composed.Html, StringComparison.Ordinal);
+
+        // Each detection links to its own portal page, in the text and in the HTML.
+        var url = "https://portal.socs.invalid/detections/" + mail.Rows[0].Id;
+        Assert.Contains("[1] " + url, composed.Body, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"" + url + "\">2026-12-01 05:00:00</a>", composed.Html, StringComparison.Ordinal);
+
+        // The record id is new each run; the snapshot holds everything else.
+        var id = mail.Rows[0].Id.ToString();
+        Snapshooter.Xunit.Snapshot.Match(composed with { Body = composed.Body.Replace(id, "RECORD-ID", StringComparison.Ordinal), Html = composed.Html.Replace(id, "RECORD-ID", StringComparison.Ordinal) });
     }
 
     [Fact]
@@ -126,8 +135,9 @@ public class NotificationPlannerTests
         Assert.Equal(10, digest.Rows.Length);
         var body = new MailComposer("https://portal.socs.invalid/", 4).Compose(digest).Body;
         Assert.Contains("6 more, counted per rule", body, StringComparison.Ordinal);
-        Assert.Contains("\n1 | 3 | ", body, StringComparison.Ordinal);
-        Assert.Contains("\n2 | 3 | ", body, StringComparison.Ordinal);
+        Assert.Matches(@"\nsid  count  first \(JST\)", body);
+        Assert.Matches(@"\n  1      3  2026-12-01 ", body);
+        Assert.Matches(@"\n  2      3  2026-12-01 ", body);
     }
 
     [Fact]

@@ -56,7 +56,6 @@ public sealed class ServeTests : IDisposable
         // sensor-1.pcap is the demo's own capture again: the same source, so its 12 records are not stored twice.
         var stats = Cli.Run("store", "stats", "--data", _dir);
         Assert.Contains("12 record(s)", stats.Out, StringComparison.Ordinal);
-        Assert.Contains(OperationHistoryStore.ReadAll(_dir), e => e.Action == "capture.file.ingested" && e.Subject == "capture/sensor-1.pcap" && e.Details.Contains(" stored=0 duplicates=12 ", StringComparison.Ordinal));
         Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
     }
 

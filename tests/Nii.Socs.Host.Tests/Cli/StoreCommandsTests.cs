@@ -74,8 +74,12 @@ public sealed class StoreCommandsTests : IDisposable
         var (code, output, _) = Run(clock, "store", "stats", "--data", _data);
         Assert.Equal(0, code);
         var lines = output.TrimEnd('\n').Split('\n');
-        Assert.Equal("participant  month    records  bytes  expires", lines[0]);
-        Assert.Matches(@"^u-tokyo  2026-12  3  \d+  2027-04-01T00:00:00\+09:00$", lines[1]);
+        Assert.Matches(@"^participant  month    records +bytes  expires$", lines[0]);
+        Assert.Matches(@"^u-tokyo      2026-12        3 +\d+  2027-04-01T00:00:00\+09:00$", lines[1]);
+
+        // The columns line up: numbers end under their header, the expiry starts under its header.
+        Assert.Equal(lines[0].IndexOf("records", StringComparison.Ordinal) + "records".Length, lines[1].IndexOf(" 3 ", StringComparison.Ordinal) + 2);
+        Assert.Equal(lines[0].IndexOf("expires", StringComparison.Ordinal), lines[1].IndexOf("2027-", StringComparison.Ordinal));
         Assert.Matches(@"^1 partition\(s\), 3 record\(s\), \d+ byte\(s\)$", lines[2]);
     }
 

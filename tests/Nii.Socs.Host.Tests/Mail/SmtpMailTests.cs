@@ -45,7 +45,10 @@ public class SmtpMailTests
             Assert.Equal(["soc@u-tokyo.example", "cert@u-tokyo.example"], a.Recipients);
             Assert.Equal(["soc@u-tokyo.example", "cert@u-tokyo.example"], m.To.Mailboxes.Select(x => x.Address));
             Assert.Equal("soc@socs.example", m.From.Mailboxes.Single().Address);
-            Assert.Equal("utf-8", Assert.IsType<TextPart>(m.Body).ContentType.Charset ?? string.Empty, ignoreCase: true);
+            var alternative = Assert.IsType<MultipartAlternative>(m.Body);
+            Assert.All(alternative, part => Assert.Equal("utf-8", Assert.IsType<TextPart>(part).ContentType.Charset ?? string.Empty, ignoreCase: true));
+            Assert.All(alternative, part => Assert.Equal(ContentEncoding.QuotedPrintable, ((TextPart)part).ContentTransferEncoding));
+            Assert.Contains("https://portal.socs.example/", m.HtmlBody, StringComparison.Ordinal);
             Assert.Contains("https://portal.socs.example/", m.TextBody, StringComparison.Ordinal);
             Assert.Contains("通信内容は含みません", m.TextBody, StringComparison.Ordinal);
             Assert.Contains("header information only", m.TextBody, StringComparison.Ordinal);
@@ -54,7 +57,9 @@ public class SmtpMailTests
 
         var (first, reply, digest) = (messages[0], messages[1], messages[2]);
         Assert.Contains("検知通知 / Detection notice: ET EXPLOIT Apache Struts RCE 試行", first.Subject, StringComparison.Ordinal);
-        Assert.Contains("2026-12-01 05:00:00 | 198.51.100.7 | 192.0.2.10 | TCP | 44321 | 8080 | 2019401", first.TextBody, StringComparison.Ordinal);
+        Assert.Matches(@"1  2026-12-01 05:00:00  198\.51\.100\.7  44321  192\.0\.2\.10 +8080  TCP +2019401", first.TextBody);
+        Assert.Contains("https://portal.socs.example/detections/", first.TextBody, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://portal.socs.example/detections/", first.HtmlBody, StringComparison.Ordinal);
         Assert.Equal(first.MessageId, reply.InReplyTo);
         Assert.Equal(new[] { first.MessageId }, reply.References.ToArray());
         Assert.StartsWith("Re: ", reply.Subject, StringComparison.Ordinal);
@@ -153,6 +158,7 @@ public class SmtpMailTests
         foreach (var form in new[] { marker, Convert.ToBase64String(content), Convert.ToHexString(content), "user=root" })
         {
             Assert.DoesNotContain(form, message.TextBody, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(form, message.HtmlBody ?? string.Empty, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(form, message.Subject, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(form, Encoding.ASCII.GetString(raw), StringComparison.OrdinalIgnoreCase);
         }

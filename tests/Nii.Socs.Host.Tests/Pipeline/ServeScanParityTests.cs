@@ -39,6 +39,7 @@ public sealed class ServeScanParityTests(ITestOutputHelper output) : IDisposable
         using var json = JsonDocument.Parse(scan.Out);
         var expected = json.RootElement.GetProperty("detections").EnumerateArray().Sum(d => d.GetProperty("participants").GetArrayLength());
         Assert.Equal(0, json.RootElement.GetProperty("summary").GetProperty("excluded").GetInt64());
+        var scanTimeouts = json.RootElement.GetProperty("summary").GetProperty("pcre_timeouts").GetInt64();
         var scanTime = clock.Elapsed;
 
         // serve: the file is written under a .part name, renamed in, ingested, moved to processed/.
@@ -68,11 +69,18 @@ public sealed class ServeScanParityTests(ITestOutputHelper output) : IDisposable
         var (records, total) = await ServiceKit.ReadStoreAsync(data);
         output.WriteLine($"{frames} frames, {new FileInfo(capture).Length >> 20} MiB: scan {expected} records in {ServiceKit.Ms(scanTime)} ms, serve {total} in {ServiceKit.Ms(clock.Elapsed)} ms");
         Assert.True(expected > 10_000, $"only {expected} detections: the capture does not exercise the queue");
-        Assert.Equal(expected, total);
-        Assert.Equal(expected, records.Count);
         var entry = OperationHistoryStore.ReadAll(data).Single(e => e.Action == "capture.file.ingested");
-        Assert.Contains($"stored={expected} duplicates=0", entry.Details, StringComparison.Ordinal);
-        Assert.Contains("excluded=0", entry.Details, StringComparison.Ordinal);
+        Assert.Contains(" duplicates=0 ", entry.Details, StringComparison.Ordinal);
+        Assert.Contains(" excluded=0 ", entry.Details, StringComparison.Ordinal);
+
+        // Under CPU starvation a pcre evaluation may hit its 100 ms timeout (counted, no match): one record less on that
+        // side. Each demo rule with a pcre concerns one participant, so the counts agree once timeouts are added back.
+        var serveTimeouts = long.Parse(entry.Details.Split(" pcre_timeouts=")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        output.WriteLine($"pcre timeouts: scan {scanTimeouts}, serve {serveTimeouts}");
+        Assert.True(scanTimeouts + serveTimeouts < 20, "too many pcre timeouts for the comparison to mean anything");
+        Assert.Equal(expected + scanTimeouts, total + serveTimeouts);
+        Assert.Equal(total, records.Count);
+        Assert.Contains($" stored={total} ", entry.Details, StringComparison.Ordinal);
         Assert.Equal(0, CliRunner.Run("audit", "verify", "--data", data).ExitCode);
     }
 }

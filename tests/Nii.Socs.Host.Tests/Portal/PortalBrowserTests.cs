@@ -9,7 +9,7 @@ namespace Nii.Socs.Host.Tests.Portal;
 [Collection(PortalGroup.Name)]
 public sealed class PortalBrowserTests(PortalFixture portal)
 {
-    private const string Chromium = "/usr/bin/chromium";
+    internal const string Chromium = "/usr/bin/chromium";
 
     private static readonly string[] s_args =
     [
@@ -37,7 +37,7 @@ public sealed class PortalBrowserTests(PortalFixture portal)
         Assert.Contains("address=" + target.Header.Destination, page.Url, StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("#detections tr").CountAsync() - 1);
 
-        await ClickAndWaitAsync(page, "#detections a", url => url.EndsWith($"/detections/{target.Id}", StringComparison.Ordinal));
+        await ClickAndWaitAsync(page, "#detections tbody a", url => url.EndsWith($"/detections/{target.Id}", StringComparison.Ordinal));
         Assert.EndsWith($"/detections/{target.Id}", page.Url, StringComparison.Ordinal);
         Assert.Contains(target.Id.ToString(), await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
@@ -107,7 +107,10 @@ public sealed class PortalBrowserTests(PortalFixture portal)
         return await page.InnerTextAsync("main");
     }
 
-    private async Task<BrowserSession> OpenAsync(Nii.Socs.Host.Portal.IssuedCertificate certificate)
+    private Task<BrowserSession> OpenAsync(Nii.Socs.Host.Portal.IssuedCertificate certificate) => OpenAsync(portal, certificate, "en");
+
+    /// <summary>A headless Chromium presenting a client certificate; <paramref name="language"/> sets the language cookie (null: the default, Japanese).</summary>
+    internal static async Task<BrowserSession> OpenAsync(PortalFixture portal, Nii.Socs.Host.Portal.IssuedCertificate certificate, string? language)
     {
         // The distribution's Chromium only: Playwright must never fetch a browser of its own.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
@@ -127,11 +130,16 @@ public sealed class PortalBrowserTests(PortalFixture portal)
         // A hang guard, not a speed assertion: two cores are shared with other test runs.
         context.SetDefaultTimeout(120_000);
         context.SetDefaultNavigationTimeout(120_000);
+        if (language is not null)
+        {
+            await context.AddCookiesAsync([new Cookie { Name = Nii.Socs.Host.Portal.PortalText.Cookie, Value = language, Url = portal.BaseAddress.ToString().TrimEnd('/') }]);
+        }
+
         var page = await context.NewPageAsync();
         return new BrowserSession(playwright, browser, page);
     }
 
-    private sealed record BrowserSession(IPlaywright Playwright, IBrowser Browser, IPage Page) : IAsyncDisposable
+    internal sealed record BrowserSession(IPlaywright Playwright, IBrowser Browser, IPage Page) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {

@@ -179,10 +179,16 @@ public sealed class PortalFixture : IAsyncLifetime
         Server = await PortalServer.StartAsync(services, Ca.ServerCertificate());
     }
 
-    /// <summary>An HTTP client presenting a certificate and trusting only the portal CA for the server.</summary>
-    internal HttpClient Client(IssuedCertificate? certificate, bool allowRedirects = true)
+    /// <summary>An HTTP client presenting a certificate and trusting only the portal CA for the server; it reads the
+    /// English pages (the language cookie is set) unless <paramref name="language"/> says otherwise (null: the default, Japanese).</summary>
+    internal HttpClient Client(IssuedCertificate? certificate, bool allowRedirects = true, string? language = "en")
     {
         var handler = new SocketsHttpHandler { AllowAutoRedirect = allowRedirects, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (language is not null)
+        {
+            handler.CookieContainer.Add(BaseAddress, new System.Net.Cookie(Nii.Socs.Host.Portal.PortalText.Cookie, language));
+        }
+
         var ca = X509CertificateLoader.LoadCertificate(Ca.Certificate.RawData);
         _owned.Add(ca);
         handler.SslOptions = new SslClientAuthenticationOptions

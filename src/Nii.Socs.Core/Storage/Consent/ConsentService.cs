@@ -396,6 +396,28 @@ public sealed class ConsentService : IDisposable
         }
     }
 
+    /// <summary>Whether viewing under a grant can work now: the grant is live and the key of each of its epochs is held.</summary>
+    /// <param name="id">The grant.</param>
+    /// <returns>False for an unknown, ended or revoked grant, or one whose keys were released (e.g. by a restart with
+    /// <see cref="GrantKeyCustody.Memory"/>).</returns>
+    public bool HoldsKeys(GrantId id)
+    {
+        if (!Ledger.TryGetGrant(id, out var grant) || !grant.IsLive(_time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_held.TryGetValue(id, out var keys) && grant.Epochs.All(keys.ContainsKey))
+            {
+                return true;
+            }
+        }
+
+        return _custody == GrantKeyCustody.SealedUntilGrantEnds && grant.Epochs.All(e => File.Exists(GrantKeyPath(id, e)));
+    }
+
     private EpochKey? TakeHeldKey(GrantId id, EpochId epoch)
     {
         lock (_gate)

@@ -93,6 +93,17 @@ public sealed class ConsentEndToEndTests : IDisposable
         var grant = await service.ApproveAsync(request.Value.Id, op, new Dictionary<EpochId, byte[]> { [oldEpoch] = presented }, _time.GetUtcNow().AddHours(1));
         Assert.True(grant.Succeeded, grant.Refusal);
 
+        // What the portal shows of a grant follows what viewing can do: a service restarted with keys held in memory
+        // still has the live grant in its ledger but not its keys, and both say so.
+        Assert.True(service.HoldsKeys(grant.Value.Id));
+        using (var restarted = new ConsentService(_data.Path, consent, detections, keyStore, kek, history, _time))
+        {
+            Assert.True(restarted.Ledger.TryGetGrant(grant.Value.Id, out var live) && live.IsLive(_time.GetUtcNow()));
+            Assert.False(restarted.HoldsKeys(grant.Value.Id));
+            var refused = await restarted.ViewAsync(grant.Value.Id, staff, first.Id);
+            Assert.Contains("no longer held", refused.Refusal, StringComparison.Ordinal);
+        }
+
         var view = await service.ViewAsync(grant.Value.Id, staff, first.Id);
         Assert.True(view.Succeeded, view.Refusal);
         Assert.Equal("GET /../../etc/passwd HTTP/1.1", Encoding.ASCII.GetString(view.Value));
@@ -102,6 +113,7 @@ public sealed class ConsentEndToEndTests : IDisposable
         Assert.False((await service.ViewAsync(grant.Value.Id, Actor.Staff("someone-else"), first.Id)).Succeeded);
         _time.Advance(TimeSpan.FromHours(2));
         Assert.False((await service.ViewAsync(grant.Value.Id, staff, first.Id)).Succeeded);
+        Assert.False(service.HoldsKeys(grant.Value.Id));
 
         // The history records every step, and verifies.
         await history.CheckpointAsync();

@@ -1,0 +1,104 @@
+using System.Net;
+using Nii.Socs.Capture.Detection;
+using Nii.Socs.Capture.Dissection;
+using Nii.Socs.Capture.Readers;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Scope;
+
+namespace Nii.Socs.Benchmarks.Capture;
+
+/// <summary>Rule matching in-process on the capture's HTTP traffic: the prefilter against a per-rule matcher (every rule's header and content test on every packet), 10 to 10,000 rules.</summary>
+internal static partial class CaptureBench
+{
+    private static void RuleBench(CaptureCorpus corpus)
+    {
+        const int Repetitions = 5;
+        var scope = ScopeIndex.Create([new ScopeAssignment(new ParticipantId("bench"), IPPrefix.Parse("192.0.2.0/24"))]);
+        var toServer = HeaderOf(true);
+        var toClient = HeaderOf(false);
+        var packets = corpus.HttpPackets(20_000, 10_000);
+        var bytes = packets.Sum(p => (long)p.Content.Length);
+        Console.WriteLine();
+        Console.WriteLine($"== rule matching on HTTP traffic (R4.2, R4.3): {packets.Count:N0} packets of 536/1,460 bytes, half requests to port 80, half responses; median (min–max) of {Repetitions} alternating repetitions, thread CPU time ==");
+        var perPacket = new Dictionary<int, double>();
+        foreach (var count in new[] { 10, 100, 1000, 10_000 })
+        {
+            var set = RuleSet.Parse(corpus.Rules(count), "bench.rules", RuleVariables.ForScope(scope));
+            if (set.Errors.Count > 0)
+            {
+                throw new InvalidOperationException(set.Errors[0].ToString());
+            }
+
+            var matcher = new RuleMatcher(set);
+            var hits = new List<Rule>();
+            var sample = packets.Take(Math.Clamp(2_000_000 / count, 100, packets.Count)).ToList();
+            long Ours(List<(bool ToServer, byte[] Content)> list)
+            {
+                long found = 0;
+                foreach (var (server, content) in list)
+                {
+                    found += matcher.Match(server ? toServer : toClient, content, hits);
+                }
+
+                return found;
+            }
+
+            long Reference()
+            {
+                long found = 0;
+                var scratch = new MatchScratch();
+                foreach (var (server, content) in sample)
+                {
+                    scratch.StartPacket();
+                    var header = server ? toServer : toClient;
+                    foreach (var rule in set.Rules)
+                    {
+                        if (rule.MatchesHeader(header) && rule.MatchesContent(content, scratch))
+                        {
+                            found++;
+                        }
+                    }
+                }
+
+                return found;
+            }
+
+            var sampleHits = Ours(sample); // also the warm-up
+            var referenceHits = Reference();
+            var ours = new List<double>();
+            var reference = new List<double>();
+            long total = 0;
+            var verifiedBefore = matcher.Verified;
+            for (var r = 0; r < Repetitions; r++)
+            {
+                var started = ThreadClock.Seconds();
+                total = Ours(packets);
+                ours.Add((ThreadClock.Seconds() - started) / packets.Count);
+                started = ThreadClock.Seconds();
+                Reference();
+                reference.Add((ThreadClock.Seconds() - started) / sample.Count);
+            }
+
+            var verified = (matcher.Verified - verifiedBefore) / (double)(Repetitions * packets.Count);
+
+            var ratios = ours.Zip(reference, (o, n) => n / o);
+            var oursStats = CommandBench.Stats(ours.Select(s => s * 1e6));
+            perPacket[count] = oursStats.Median;
+            Console.WriteLine($"{count,6:N0} rules: prefilter {CommandBench.Format(oursStats, "0.000")} µs/packet ({bytes / (oursStats.Median / 1e6 * packets.Count) / 1e6:N0} MB/s), " +
+                $"per-rule {CommandBench.Format(CommandBench.Stats(reference.Select(s => s * 1e6)), "0.0")} µs/packet, ratio {CommandBench.Format(CommandBench.Stats(ratios), "0.0")}; " +
+                $"{total:N0} hits, {verified:0.00} rules verified per packet, {matcher.GroupCount} header groups; same hits on {sample.Count:N0} packets: {(sampleHits == referenceHits ? "yes" : $"NO ({sampleHits} vs {referenceHits})")}");
+        }
+
+        Console.WriteLine($"prefilter cost per packet, 10,000 rules / 10 rules: {perPacket[10_000] / perPacket[10]:N2}; 1,000 / 10: {perPacket[1000] / perPacket[10]:N2}");
+    }
+
+    private static PacketHeader HeaderOf(bool toServer)
+    {
+        var client = IPAddress.Parse("203.0.113.7");
+        var server = IPAddress.Parse("192.0.2.10");
+        var frame = toServer
+            ? FrameBuilder.Tcp(client, server, 51000, 80, 0x18, [])
+            : FrameBuilder.Tcp(server, client, 80, 51000, 0x18, []);
+        return Dissector.Dissect(LinkType.Raw, frame);
+    }
+}
