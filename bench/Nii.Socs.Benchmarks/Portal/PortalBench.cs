@@ -33,7 +33,10 @@ public static class PortalBench
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"portal bench: newest page of 50 over {records} stored records; {requests} requests per path"));
             using var ca = DevelopmentCa.OpenOrCreate(root, TimeProvider.System);
-            var op = ca.IssueClient("bench-operator", ClientKeyType.EcP256);
+            // The operator's key is made on its side (outside the data directory) and only its CSR is signed.
+            var (_, csr) = Nii.Socs.Host.ParticipantSide.OperatorKeys.Generate(root + "-operator", "bench-operator", ClientKeyType.EcP256);
+            var request = System.Security.Cryptography.X509Certificates.CertificateRequest.LoadSigningRequestPem(File.ReadAllText(csr), System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var op = Nii.Socs.Host.ParticipantSide.OperatorKeys.Bundle(root + "-operator", "bench-operator", ca.SignClient(request.PublicKey, new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=bench-operator")));
             await using var data = SocsData.Open(root, TimeProvider.System);
             var now = DateTimeOffset.UtcNow;
             await data.Registry.AppendAsync(
@@ -83,8 +86,13 @@ public static class PortalBench
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
-            File.Delete(root + ".kek");
+            foreach (var directory in new[] { root, root + "-operator", root + ".secrets" })
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
         }
     }
 

@@ -14,6 +14,9 @@ namespace Nii.Socs.Core.Keys;
 /// dispose it, and do not keep it past the next call, which may destroy it.</para>
 /// <para>Edge case: a host that was down across an epoch boundary finds the old sealed key at start;
 /// it is destroyed, not used, and a fresh key is made for the current epoch.</para>
+/// <para>Edge case: a participant with no active certificate gets no key (<see cref="KeyRotation.NoCertificate"/>);
+/// its previous key is destroyed on schedule all the same. A clock that steps back keeps the later epoch current
+/// (<see cref="KeyRotation.ClockBehind"/>): no key is ever destroyed because the clock went backwards.</para>
 /// </remarks>
 public sealed class KeyRing : IDisposable
 {
@@ -51,7 +54,7 @@ public sealed class KeyRing : IDisposable
     /// <summary>The participant's key for the epoch of now, rotating first when a new epoch has begun.</summary>
     /// <param name="participant">The participant.</param>
     /// <returns>The current key, owned by the ring.</returns>
-    /// <exception cref="ArgumentException">The participant has no active certificate, or one is unsupported.</exception>
+    /// <exception cref="ArgumentException">The participant has no active certificate, so no key (see <see cref="TryCurrent"/>), or one is unsupported.</exception>
     /// <exception cref="InvalidOperationException">The current epoch's key is stored wrapped but cannot be restored (see <see cref="EnsureCurrent"/>).</exception>
     /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
     /// <remarks>R8.2, R8.4.</remarks>
@@ -60,7 +63,57 @@ public sealed class KeyRing : IDisposable
         lock (_gate)
         {
             EnsureCurrentLocked(participant);
-            return _current[participant];
+            return _current.TryGetValue(participant, out var key)
+                ? key
+                : throw new ArgumentException($"The participant {participant} has no active client certificate, so no epoch key.", nameof(participant));
+        }
+    }
+
+    /// <summary>The participant's key for the epoch of now, rotating first; none while it has no active certificate.</summary>
+    /// <param name="participant">The participant.</param>
+    /// <param name="key">The current key, owned by the ring; null when there is none.</param>
+    /// <returns>True when there is a current key.</returns>
+    /// <exception cref="ArgumentException">A certificate of the participant is unsupported.</exception>
+    /// <exception cref="InvalidOperationException">As <see cref="EnsureCurrent"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
+    /// <remarks>R8.1, R8.4: a participant with no active certificate has no key, so nothing is sealed for it.</remarks>
+    public bool TryCurrent(ParticipantId participant, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpochKey? key)
+    {
+        lock (_gate)
+        {
+            EnsureCurrentLocked(participant);
+            return _current.TryGetValue(participant, out key);
+        }
+    }
+
+    /// <summary>Wraps the current epoch's key again to exactly the active certificates, after a certificate was enrolled or
+    /// revoked in the middle of an epoch; makes the key when the participant had none for want of a certificate.</summary>
+    /// <param name="participant">The participant.</param>
+    /// <returns>What was done; <see cref="KeyRotation.NoCertificate"/> when it still has no active certificate.</returns>
+    /// <exception cref="ArgumentException">A certificate of the participant is unsupported.</exception>
+    /// <exception cref="InvalidOperationException">As <see cref="EnsureCurrent"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
+    /// <remarks>R8.1: every wrapped set of a live epoch covers every active certificate. When the last certificate was
+    /// revoked, the set keeps its wraps (the operator still holds the private key of the revoked certificate, the only
+    /// way back to this epoch's records); the key is destroyed at the epoch's end as always (R8.4).</remarks>
+    public KeyRotation WrapCurrent(ParticipantId participant)
+    {
+        lock (_gate)
+        {
+            var rotation = EnsureCurrentLocked(participant);
+            if (rotation.Created || !_current.TryGetValue(participant, out var key))
+            {
+                return rotation;
+            }
+
+            var certificates = _certificates.ActiveFor(participant);
+            if (certificates.Count == 0)
+            {
+                return rotation with { NoCertificate = true };
+            }
+
+            _store.SaveWrappedSet(KeyWrapper.WrapToAll(key, certificates));
+            return rotation with { Rewrapped = true };
         }
     }
 
@@ -77,6 +130,20 @@ public sealed class KeyRing : IDisposable
         lock (_gate)
         {
             return EnsureCurrentLocked(participant);
+        }
+    }
+
+    /// <summary>Destroys every key of the participant whose epoch has ended, without making the current one: the first step
+    /// of every rotation, so that no failure in making a key (a certificate, the KEK) ever keeps an old key alive.</summary>
+    /// <param name="participant">The participant.</param>
+    /// <returns>The epochs destroyed, oldest first.</returns>
+    /// <exception cref="ObjectDisposedException">The ring has been disposed.</exception>
+    /// <remarks>R8.4.</remarks>
+    public IReadOnlyList<EpochId> DestroyEnded(ParticipantId participant)
+    {
+        lock (_gate)
+        {
+            return HeldIsCurrent(participant, out _, out _) ? [] : DestroyEndedLocked(participant, out _, out _);
         }
     }
 
@@ -98,37 +165,22 @@ public sealed class KeyRing : IDisposable
 
     private KeyRotation EnsureCurrentLocked(ParticipantId participant)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var epoch = _schedule.EpochOf(participant, _time.GetUtcNow());
-        var destroyed = new List<EpochId>();
-        if (_current.TryGetValue(participant, out var held))
+        if (HeldIsCurrent(participant, out var current, out var behind))
         {
-            if (held.Epoch == epoch)
-            {
-                return new KeyRotation(epoch, false, destroyed);
-            }
-
-            _current.Remove(participant);
-            held.Dispose();
+            return new KeyRotation(current, false, []) { ClockBehind = behind };
         }
 
-        // Destroy every sealed copy but the current epoch's: the one just held, and any left by a
-        // host that was down across a boundary.
-        foreach (var old in _store.SealedKeyEpochs(participant))
+        var destroyed = DestroyEndedLocked(participant, out var epoch, out var clockBehind);
+        if (_current.TryGetValue(participant, out var held) && held.Epoch == epoch)
         {
-            if (old != epoch)
-            {
-                _store.DestroySealedKey(old);
-                destroyed.Add(old);
-            }
+            return new KeyRotation(epoch, false, destroyed) { ClockBehind = clockBehind };
         }
 
-        destroyed.Sort((a, b) => a.Index.CompareTo(b.Index));
         var hasSet = _store.TryLoadWrappedSet(epoch, out var existing);
         if (hasSet && TryRestore(epoch, existing!, out var restored))
         {
             _current[participant] = restored;
-            return new KeyRotation(epoch, false, destroyed);
+            return new KeyRotation(epoch, false, destroyed) { ClockBehind = clockBehind };
         }
 
         if (hasSet)
@@ -143,10 +195,19 @@ public sealed class KeyRing : IDisposable
         // A sealed copy without a wrapped set is left by a crash during creation (the sealed copy is
         // written first): no record was sealed under it. Destroy it before making a new key.
         _store.DestroySealedKey(epoch);
+        var certificates = _certificates.ActiveFor(participant);
+        if (certificates.Count == 0)
+        {
+            // No certificate to wrap to: no key is made for this epoch (a key nobody could recover,
+            // or one kept waiting for a certificate, would outlive the rule of R8.4). Content is not
+            // stored while this lasts; an enrolment makes the key at once (WrapCurrent).
+            return new KeyRotation(epoch, false, destroyed) { NoCertificate = true, ClockBehind = clockBehind };
+        }
+
         var key = EpochKey.Create(epoch);
         try
         {
-            var set = KeyWrapper.WrapToAll(key, _certificates.ActiveFor(participant));
+            var set = KeyWrapper.WrapToAll(key, certificates);
             _store.SaveSealedKey(epoch, _kek.Seal(key.Bytes, KeyWrapper.AadOf(epoch)));
             _store.SaveWrappedSet(set);
         }
@@ -157,7 +218,70 @@ public sealed class KeyRing : IDisposable
         }
 
         _current[participant] = key;
-        return new KeyRotation(epoch, true, destroyed);
+        return new KeyRotation(epoch, true, destroyed) { ClockBehind = clockBehind };
+    }
+
+    /// <summary>The fast path of every call: the held key is of the epoch of now (or later, with a clock behind), so nothing
+    /// older can be left to destroy by this ring.</summary>
+    private bool HeldIsCurrent(ParticipantId participant, out EpochId epoch, out bool clockBehind)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var scheduled = _schedule.EpochOf(participant, _time.GetUtcNow());
+        if (_current.TryGetValue(participant, out var held) && held.Epoch.Index >= scheduled.Index)
+        {
+            epoch = held.Epoch;
+            clockBehind = held.Epoch != scheduled;
+            return true;
+        }
+
+        epoch = scheduled;
+        clockBehind = false;
+        return false;
+    }
+
+    /// <summary>The epoch current for a participant, and the destruction of every key older than it (R8.4).</summary>
+    /// <remarks>A clock that stepped back never makes an older epoch current again: the latest epoch this ring holds, or
+    /// finds sealed on disk with its wrapped set, stays current until the clock passes it, so its key is never destroyed
+    /// early and sealing goes on.</remarks>
+    private List<EpochId> DestroyEndedLocked(ParticipantId participant, out EpochId epoch, out bool clockBehind)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var scheduled = _schedule.EpochOf(participant, _time.GetUtcNow());
+        epoch = scheduled;
+        if (_current.TryGetValue(participant, out var held) && held.Epoch.Index > epoch.Index)
+        {
+            epoch = held.Epoch;
+        }
+
+        foreach (var onDisk in _store.SealedKeyEpochs(participant))
+        {
+            if (onDisk.Index > epoch.Index && _store.TryLoadWrappedSet(onDisk, out _))
+            {
+                epoch = onDisk;
+            }
+        }
+
+        clockBehind = epoch != scheduled;
+        if (held is not null && held.Epoch != epoch)
+        {
+            _current.Remove(participant);
+            held.Dispose();
+        }
+
+        // Destroy every sealed copy older than the current epoch: the one just held, and any left by a
+        // host that was down across a boundary.
+        var destroyed = new List<EpochId>();
+        foreach (var old in _store.SealedKeyEpochs(participant))
+        {
+            if (old.Index < epoch.Index)
+            {
+                _store.DestroySealedKey(old);
+                destroyed.Add(old);
+            }
+        }
+
+        destroyed.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return destroyed;
     }
 
     private bool TryRestore(EpochId epoch, WrappedKeySet set, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpochKey? key)

@@ -6,4 +6,16 @@ namespace Nii.Socs.Core.Keys;
 /// <param name="Current">The epoch now current.</param>
 /// <param name="Created">Whether a new key was made (false when it was already held or restored).</param>
 /// <param name="Destroyed">The epochs whose keys were destroyed, oldest first; empty when none.</param>
-public sealed record KeyRotation(EpochId Current, bool Created, IReadOnlyList<EpochId> Destroyed);
+public sealed record KeyRotation(EpochId Current, bool Created, IReadOnlyList<EpochId> Destroyed)
+{
+    /// <summary>The participant has no active certificate, so it has no key for <see cref="Current"/>: nothing is sealed
+    /// for it, and its content is not stored, until a certificate is enrolled (R8.1, R8.4).</summary>
+    public bool NoCertificate { get; init; }
+
+    /// <summary>The clock is behind the latest epoch the ring has a key for; that later epoch stays current and no key
+    /// was destroyed for it (R8.4).</summary>
+    public bool ClockBehind { get; init; }
+
+    /// <summary>The current key was wrapped again to the active certificates (<see cref="KeyRing.WrapCurrent"/>).</summary>
+    public bool Rewrapped { get; init; }
+}

@@ -45,7 +45,6 @@ internal static class CliParse
         return path;
     }
 
-    /// <summary>The host key-encryption key of a data directory: a sibling file <c>DIR.kek</c>, never inside it.</summary>
-    public static string KekFileFor(string dataDirectory) =>
-        Path.GetFullPath(dataDirectory).TrimEnd(Path.DirectorySeparatorChar) + ".kek";
+    /// <summary>The host key-encryption key of a data directory, never inside it (<see cref="Pipeline.HostSecrets"/>).</summary>
+    public static string KekFileFor(string dataDirectory) => Pipeline.HostSecrets.KekFile(dataDirectory);
 }

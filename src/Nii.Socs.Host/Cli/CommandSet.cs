@@ -13,6 +13,8 @@ internal static class CommandSet
         yield return ParticipantsCommands.Create(context);
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
+        yield return ParticipantSideCommands.Create(context);
+        yield return CertificatesCommands.Create(context);
         yield return ConsentCommands.Create(context);
         yield return DetectionsCommands.Create(context);
         yield return ResearchCommands.Create(context);

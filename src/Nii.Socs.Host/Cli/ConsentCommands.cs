@@ -9,6 +9,7 @@ using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Storage.Consent;
 using Nii.Socs.Core.Storage.Keys;
+using Nii.Socs.Host.ParticipantSide;
 
 namespace Nii.Socs.Host.Cli;
 
@@ -20,6 +21,7 @@ internal static class ConsentCommands
         var command = new Command("consent", "Decryption requests and viewing under consent (R7.2, R8.5, R8.6)");
         command.Subcommands.Add(Request(context).Uses(DataUse.Served));
         command.Subcommands.Add(Show(context).Uses(DataUse.Served));
+        command.Subcommands.Add(ExportRequest(context).Uses(DataUse.Served));
         command.Subcommands.Add(Approve(context).Uses(DataUse.Served));
         command.Subcommands.Add(Deny(context).Uses(DataUse.Served));
         command.Subcommands.Add(View(context).Uses(DataUse.Served));
@@ -92,12 +94,59 @@ internal static class ConsentCommands
     private static Command Approve(CliContext context)
     {
         var data = CliParse.DataOption();
+        var approval = new Option<string>("--approval") { Description = "The signed approval from 'socs participant approve' (CMS)", Required = true };
+        var command = new Command("approve", "Approve with an operator's signed approval (R8.6): checked against the participant's active registered certificates; creates a viewing grant") { data, approval };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(approval)!;
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (IOException ex)
+            {
+                throw new CliUsageException($"--approval {path}: {ex.Message}");
+            }
+
+            var statement = SignedApproval.TryRead(bytes, out var error) ?? throw new CliUsageException($"--approval {path}: {error}.");
+            using var session = Session.Open(context, parse.GetValue(data));
+            try
+            {
+                if (!session.Service.Ledger.TryGetRequest(statement.Request, out var r))
+                {
+                    throw new CliUsageException($"the approval names request {statement.Request}, which does not exist.");
+                }
+
+                var thumbprint = statement.Thumbprint;
+                var certificate = statement.CheckSigner(session.Registry.State, r, context.Time.GetUtcNow());
+                var presented = statement.Keys.ToDictionary(kv => new EpochId(r.Participant, kv.Key), kv => kv.Value);
+                var who = Actor.Operator(r.Participant, certificate.OperatorEmail);
+                var grant = Check(session.Service.ApproveAsync(r.Id, who, presented, statement.GrantExpires).GetAwaiter().GetResult());
+                session.History.AppendAsync(who.ToString(), "consent.approval.signed", $"consent/{r.Id}", $"grant={grant.Id} signed by certificate sha256={thumbprint} of {certificate.OperatorEmail} (CMS, verified against the registry)").GetAwaiter().GetResult();
+                context.Out.WriteLine($"grant\t{grant.Id}");
+                context.Out.WriteLine($"grantee\t{grant.Grantee}");
+                context.Out.WriteLine($"approved_by\t{certificate.OperatorEmail}\t{thumbprint}");
+                context.Out.WriteLine($"expires\t{CliParse.Iso(Core.Time.Jst.ToJst(grant.ExpiresAt))}");
+                return CliApp.Ok;
+            }
+            finally
+            {
+                foreach (var key in statement.Keys.Values)
+                {
+                    System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static Command ExportRequest(CliContext context)
+    {
+        var data = CliParse.DataOption();
         var request = new Option<string>("--request") { Description = "The request id", Required = true };
-        var keys = new Option<string[]>("--key") { Description = "EPOCH=HEX: an epoch index and its unwrapped key (socs keys unwrap)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var op = new Option<string>("--operator") { Description = "The deciding operator of the participant", Required = true };
-        var hours = new Option<int>("--grant-hours") { Description = "How long the grant lives", DefaultValueFactory = _ => 24 };
-        var json = CliOutput.JsonOption();
-        var command = new Command("approve", "Approve by presenting the epoch keys (R8.6); creates a viewing grant") { data, request, keys, op, hours, json };
+        var output = new Option<string>("--out") { Description = "The request file for the participant's operator", Required = true };
+        var command = new Command("export-request", "Write a request with the wrapped keys it needs, for 'socs participant approve' on the participant's machine") { data, request, output };
         command.SetAction(parse =>
         {
             using var session = Session.Open(context, parse.GetValue(data));
@@ -107,36 +156,40 @@ internal static class ConsentCommands
                 throw new CliUsageException($"--request: no request {id}.");
             }
 
-            var h = parse.GetValue(hours);
-            if (h is < 1 or > 24 * 90)
+            var keys = new FileKeyStore(session.DataDirectory);
+            using var buffer = new MemoryStream();
+            using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
             {
-                throw new CliUsageException($"--grant-hours must be between 1 and 2160; got {h}.");
-            }
-
-            var presented = new Dictionary<EpochId, byte[]>();
-            foreach (var text in parse.GetValue(keys) ?? [])
-            {
-                var eq = text.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0 || !long.TryParse(text.AsSpan(0, eq), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || !TryHex(text[(eq + 1)..], out var bytes))
+                json.WriteStartObject();
+                json.WriteString("request", r.Id.ToString());
+                json.WriteString("participant", r.Participant.Value);
+                json.WriteString("requester", r.Requester.ToString());
+                json.WriteString("purpose", r.Purpose.ToString().ToLowerInvariant());
+                json.WriteString("purpose_text", r.PurposeText);
+                json.WriteString("scope", r.Scope.ToString());
+                json.WriteString("deadline", CliParse.Iso(Core.Time.Jst.ToJst(r.Deadline)));
+                json.WriteStartArray("epochs");
+                foreach (var epoch in session.Service.RequiredEpochsAsync(r.Id).GetAwaiter().GetResult())
                 {
-                    throw new CliUsageException($"--key must be EPOCH=HEX, such as 2921=3f…(64 hex digits); got '{Shorten(text)}'.");
+                    json.WriteStartObject();
+                    json.WriteNumber("index", epoch.Index);
+                    json.WritePropertyName("wrapped");
+                    if (!keys.TryLoadWrappedSet(epoch, out var set))
+                    {
+                        throw new CliUsageException($"--request {id}: epoch {epoch.Index} has no wrapped key set (deleted by retention?).");
+                    }
+
+                    json.WriteRawValue(set.ToJson());
+                    json.WriteEndObject();
                 }
 
-                presented[new EpochId(r.Participant, index)] = bytes;
+                json.WriteEndArray();
+                json.WriteEndObject();
             }
 
-            var who = Actor.Operator(r.Participant, parse.GetValue(op)!);
-            var result = session.Service.ApproveAsync(id, who, presented, context.Time.GetUtcNow().AddHours(h)).GetAwaiter().GetResult();
-            var grant = Check(result);
-            if (parse.GetValue(json))
-            {
-                CliOutput.WriteJson(context.Out, new JsonObject { ["grant"] = grant.Id.ToString(), ["request"] = id.ToString(), ["grantee"] = grant.Grantee.ToString(), ["expires"] = CliOutput.Json(grant.ExpiresAt) });
-                return CliApp.Ok;
-            }
-
-            context.Out.WriteLine($"grant\t{grant.Id}");
-            context.Out.WriteLine($"grantee\t{grant.Grantee}");
-            context.Out.WriteLine($"expires\t{CliParse.Iso(Core.Time.Jst.ToJst(grant.ExpiresAt))}");
+            File.WriteAllBytes(parse.GetValue(output)!, buffer.ToArray());
+            context.Out.WriteLine($"request\t{r.Id}");
+            context.Out.WriteLine($"file\t{parse.GetValue(output)}");
             return CliApp.Ok;
         });
         return command;
@@ -393,6 +446,10 @@ internal static class ConsentCommands
         public ConsentService Service => _lease.Data.ConsentService;
 
         public DetectionStore Detections => _lease.Data.Detections;
+
+        public OperationHistoryStore History => _lease.Data.History;
+
+        public RegistryStore Registry => _lease.Data.Registry;
 
         public static Session Open(CliContext context, string? data) => new(DataAccess.Open(context, data, requireKek: true));
 

@@ -18,9 +18,10 @@ internal static class DemoCommand
         var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Retention:Months=6)", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
+        var people = new Option<string?>("--people") { Description = "Where the simulated operators and staff keep their own keys: participants/<id>/, staff/<name>/ (default: beside the data directory)" };
         var config = ServeCommand.ConfigOption();
-        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, config };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(noServe), parse.GetValue(config), cancellationToken));
+        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, config, people };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), parse.GetValue(config), cancellationToken));
         return command.Uses(DataUse.Owner);
     }
 
@@ -32,7 +33,7 @@ internal static class DemoCommand
         return builder.Build();
     }
 
-    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, bool noServe, string? configFile, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, string? people, bool noServe, string? configFile, CancellationToken cancellationToken)
     {
         using var host = BuildHost(overrides, configFile);
         if (Configuration.SocsConfiguration.Failures(host.Services) is { Count: > 0 } invalid)
@@ -66,9 +67,11 @@ internal static class DemoCommand
         }
 
         var directory = dataDirectory ?? host.Services.GetRequiredService<IOptions<DataOptions>>().Value.Directory;
+        var kekPath = host.Services.GetRequiredService<IConfiguration>()[Pipeline.HostSecrets.KekPathSetting];
+        Pipeline.HostSecrets.KekFile(directory, kekPath);   // refuses a KEK inside the data directory before anything is touched
         using var owner = DemoRun.TakeOwnership(directory);
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value);
+        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value, people, kekPath);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
         if (!noServe)
@@ -76,7 +79,7 @@ internal static class DemoCommand
             // The portal runs on the real clock against what the demo stored; Ctrl+C stops it.
             var portalOptions = host.Services.GetRequiredService<IOptions<PortalOptions>>().Value;
             portalOptions.Staff[summary.Staff!.Thumbprint] = "yamada";
-            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, cancellationToken);
+            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, kekPath, cancellationToken);
             context.Out.WriteLine($"  portal                {portal.Server.BaseAddress} (mTLS: import a client certificate above, or the staff one {summary.Staff.Pkcs12Path}; CA {Path.Combine(summary.DataDirectory, "pki", "ca.crt.pem")})");
             await using var admin = AdminChannel.Start(new ServedData(portal.Data, null), TimeProvider.System);
             context.Out.WriteLine("  press Ctrl+C to stop");

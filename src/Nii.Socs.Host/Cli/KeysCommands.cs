@@ -64,7 +64,7 @@ internal static class KeysCommands
         return command;
     }
 
-    private static Command Unwrap(CliContext context)
+    internal static Command Unwrap(CliContext context)
     {
         var wrappedFile = new Option<string>("--wrapped") { Description = "The wrapped key: JSON from 'keys wrap --json', a stored wrapped set, or a bare RSA-OAEP ciphertext", Required = true };
         var privateKey = new Option<string>("--private-key") { Description = "The private key (PEM, PKCS#8 DER or .p12)", Required = true };
@@ -202,7 +202,7 @@ internal static class KeysCommands
         _ => $"the wrapped key in {path} did not unwrap ({failure}).",
     };
 
-    private static X509Certificate2 LoadCertificate(string option, string path)
+    internal static X509Certificate2 LoadCertificate(string option, string path)
     {
         var data = File.ReadAllBytes(path);
         try
@@ -220,7 +220,7 @@ internal static class KeysCommands
         }
     }
 
-    private static ParticipantPrivateKey LoadPrivateKey(string path, string? passwordFile)
+    internal static ParticipantPrivateKey LoadPrivateKey(string path, string? passwordFile)
     {
         string? password = null;
         if (passwordFile is not null)

@@ -12,6 +12,7 @@ using Nii.Socs.Core.Time;
 using Nii.Socs.Host.Cli;
 using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.Pipeline;
+using Nii.Socs.Host.ParticipantSide;
 using Nii.Socs.Host.Portal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nii.Socs.Core.Notifications;
@@ -20,12 +21,22 @@ using Nii.Socs.Core.Storage.Outbox;
 namespace Nii.Socs.Host.Demo;
 
 /// <summary><c>socs demo</c>: the whole service on the embedded default, on a simulated clock (DESIGN §8).</summary>
-internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor)
+/// <remarks>The simulated operators and the staff member make their own key pairs under <c>&lt;people&gt;/participants/&lt;id&gt;/</c>
+/// and <c>&lt;people&gt;/staff/&lt;name&gt;/</c>, outside the data directory, and are enrolled by CSR: the organization's data
+/// holds no private key of theirs (R6.3, R8.1).</remarks>
+internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor, string? peopleDirectory = null, string? kekPath = null)
 {
     /// <summary>The demo starts just after the bundled capture: Tuesday 2026-12-01 09:00 JST.</summary>
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
     private const string Marker = ".socs-demo";
+
+    /// <summary>Where the simulated people keep their keys: <c>--people</c>, default the data directory's parent.</summary>
+    private string People => Path.GetFullPath(peopleDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dataDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? ".");
+
+    private string ParticipantsRoot => Path.Combine(People, "participants");
+
+    private string StaffRoot => Path.Combine(People, "staff");
 
     private static readonly (string Id, string Name, string Operator, string Mail)[] s_participants =
     [
@@ -39,7 +50,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         var clock = new SimulatedClock(Start);
         var o = context.Out;
         var summary = new DemoSummary { DataDirectory = Path.GetFullPath(dataDirectory) };
-        await using (var data = SocsData.Open(dataDirectory, clock))
+        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath))
         {
             // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
             // Certificates are issued on the real clock, so the portal accepts them today.
@@ -58,7 +69,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                     InstitutionName = name,
                     Prefixes = [.. scope.Where(a => a.Participant == participant).Select(a => a.Prefix.ToString())],
                     ContactMails = [mail],
-                    Operators = [new OperatorContact(op, $"{op}@{mail.Split('@')[1]}", null, true)],
+                    Operators = [new OperatorContact(op, $"{op}@{mail.Split('@')[1]}", null, IssueCertificate: true)],
                 };
                 var others = data.Registry.State.Participants.Values.ToDictionary(p => p.Id, p => (IReadOnlyList<IPPrefix>)p.Prefixes);
                 var validation = ApplicationValidator.Validate(application, others);
@@ -69,18 +80,20 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
                 var valid = validation.Application!;
                 var now = clock.GetUtcNow();
-                var issued = ca.IssueClient($"{id}-{op}", ClientKeyType.EcP256);
-                var thumbprint = data.Certificates.Add(issued.Certificate);
                 await data.Registry.AppendAsync(
                     [
                         new ApplicationSubmitted(now, $"app-{id}", participant, valid.InstitutionName, [.. valid.Prefixes], [.. valid.ContactMails], [.. valid.Operators]),
                         new ApplicationApproved(now, $"app-{id}"),
-                        new CertificateIssued(now, participant, thumbprint, valid.Operators[0].Mail),
                     ],
                     cancellationToken).ConfigureAwait(false);
                 await data.History.AppendAsync("org:registrar", "registry.participant.approved", $"participant/{id}", $"prefixes={string.Join(",", valid.Prefixes)} period={UsagePeriod.FromApproval(Jst.DateOf(now))}", cancellationToken).ConfigureAwait(false);
-                await data.History.AppendAsync("org:registrar", "registry.certificate.issued", $"participant/{id}", $"operator={op} sha256={thumbprint}", cancellationToken).ConfigureAwait(false);
-                summary.Operators.Add((id, op, issued));
+
+                // The operator makes a key pair on the participant's machine and sends only a CSR (R6.3); the
+                // organization signs it for the registered operator and wraps the epoch key to it (R3.3, R8.1).
+                var operatorDirectory = Path.Combine(ParticipantsRoot, id);
+                var (_, csrPath) = OperatorKeys.Generate(operatorDirectory, op, ClientKeyType.EcP256);
+                var enrolled = await CertificateEnrolment.EnrolAsync(data, ca, participant, valid.Operators[0].Mail, File.ReadAllBytes(csrPath), "org:registrar", cancellationToken: cancellationToken).ConfigureAwait(false);
+                summary.Operators.Add((id, op, OperatorKeys.Bundle(operatorDirectory, op, enrolled.Certificate)));
             }
 
             // 2. Every participant gets its first epoch key, wrapped to its operators' certificates (R8.1, R8.2).
@@ -141,20 +154,32 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 var op = summary.Operators.First(x => x.Participant == "u-tokyo");
                 Check(request.Succeeded, request.Refusal);
                 Check(data.Keys.TryLoadWrappedSet(target.Epoch, out var wrapped), $"no wrapped key set for {target.Epoch}");
+
+                // The participant's side: unwrap with its own private key, sign the approval with its certificate's key.
                 using var privateKey = ParticipantPrivateKey.Load(File.ReadAllBytes(op.Issued.KeyPath), null);
                 Check(privateKey.TryUnwrap(wrapped!, out var unwrapped, out var failure), $"unwrap failed: {failure}");
                 var presented = new byte[EpochKey.Size];
                 unwrapped!.CopyTo(presented);
                 unwrapped.Dispose();
-                var grant = await data.ConsentService.ApproveAsync(request.Value!.Id, Actor.Operator(target.Participant, op.Name), new Dictionary<EpochId, byte[]> { [target.Epoch] = presented }, clock.GetUtcNow().AddHours(1), cancellationToken).ConfigureAwait(false);
+                var signed = ParticipantSide.SignedApproval.Sign(request.Value!.Id, target.Participant, new Dictionary<long, byte[]> { [target.Epoch.Index] = presented }, clock.GetUtcNow().AddHours(1), clock.GetUtcNow(), op.Issued.Certificate);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(presented);
+
+                // The organization's side: the signature and its registered, active certificate decide (R8.6).
+                var statement = ParticipantSide.SignedApproval.TryRead(signed, out var unreadable);
+                Check(statement is not null, unreadable);
+                var signer = statement!.CheckSigner(data.Registry.State, request.Value, clock.GetUtcNow());
+                var grant = await data.ConsentService.ApproveAsync(request.Value.Id, Actor.Operator(target.Participant, signer.OperatorEmail), statement.Keys.ToDictionary(kv => new EpochId(target.Participant, kv.Key), kv => kv.Value), statement.GrantExpires, cancellationToken).ConfigureAwait(false);
                 Check(grant.Succeeded, grant.Refusal);
+                await data.History.AppendAsync($"operator:{target.Participant}/{signer.OperatorEmail}", "consent.approval.signed", $"consent/{request.Value.Id}", $"grant={grant.Value!.Id} signed by certificate sha256={signer.Thumbprint} of {signer.OperatorEmail} (CMS, verified against the registry)", cancellationToken).ConfigureAwait(false);
                 var view = await data.ConsentService.ViewAsync(grant.Value!.Id, staff, target.Id, cancellationToken).ConfigureAwait(false);
                 Check(view.Succeeded, view.Refusal);
                 summary.Consent = (request.Value.Id, grant.Value.Id, target, view.Value!);
             }
 
-            // 6. A staff certificate for the portal's staff pages.
-            summary.Staff = ca.IssueClient("staff-yamada", ClientKeyType.EcP256);
+            // 6. A staff certificate for the portal's staff pages, by CSR as well: the key stays with the staff member.
+            var staffDirectory = Path.Combine(StaffRoot, "yamada");
+            var (_, staffCsr) = OperatorKeys.Generate(staffDirectory, "staff-yamada", ClientKeyType.EcP256);
+            summary.Staff = OperatorKeys.Bundle(staffDirectory, "staff-yamada", CertificateEnrolment.SignStaff(ca, "yamada", File.ReadAllBytes(staffCsr)));
             await data.History.AppendAsync("org:registrar", "portal.staff.certificate.issued", "staff/yamada", $"sha256={summary.Staff.Thumbprint}", cancellationToken).ConfigureAwait(false);
             await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -170,7 +195,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         o.WriteLine($"  started at            {CliParse.Iso(Jst.ToJst(Start))}");
         foreach (var (participant, name, issued) in s.Operators)
         {
-            o.WriteLine($"  participant           {participant}: operator {name}, client certificate {issued.Pkcs12Path}");
+            o.WriteLine($"  participant           {participant}: operator {name} made its own key; certificate enrolled by CSR: {issued.Pkcs12Path}");
         }
 
         var c = s.Capture!;
@@ -205,7 +230,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
     {
         var full = Path.GetFullPath(dataDirectory);
         RefuseForeign(full);
-        Directory.CreateDirectory(full);
+        PrivateFiles.CreateDirectory(full);
         return Pipeline.DataDirectoryLock.Acquire(full);
     }
 
@@ -213,7 +238,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
     {
         if (Directory.Exists(full) && Contents(full).Any() && !File.Exists(Path.Combine(full, Marker)))
         {
-            throw new CliUsageException($"{full} holds data that is not a demo's; the demo only replaces its own data. Use --data to choose another directory.");
+            throw new CliUsageException($"{full} holds data that is not a demo's; the demo only replaces its own data. Use --data (and --people) to choose others.");
         }
     }
 
@@ -225,6 +250,11 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
     {
         var full = Path.GetFullPath(dataDirectory);
         using var owner = TakeOwnership(full);
+        foreach (var directory in new[] { ParticipantsRoot, StaffRoot })
+        {
+            RefuseForeign(directory);
+        }
+
         foreach (var entry in Contents(full).ToList())
         {
             if (Directory.Exists(entry))
@@ -237,14 +267,29 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             }
         }
 
-        var kek = CliParse.KekFileFor(full);
-        if (File.Exists(kek))
+        // The demo's own secrets (KEK, CA key) go with its data.
+        var secrets = HostSecrets.DirectoryFor(full);
+        if (Directory.Exists(secrets))
         {
-            File.Delete(kek);
+            Directory.Delete(secrets, recursive: true);
         }
 
-        Directory.CreateDirectory(full);
-        File.WriteAllText(Path.Combine(full, Marker), "This directory was made by `socs demo`; the next demo replaces it.\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(full, PrivateFiles.DirectoryMode);
+        }
+
+        PrivateFiles.WriteAllText(Path.Combine(full, Marker), "This directory was made by `socs demo`; the next demo replaces it.\n");
+        foreach (var directory in new[] { ParticipantsRoot, StaffRoot })
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+
+            PrivateFiles.CreateDirectory(directory);
+            PrivateFiles.WriteAllText(Path.Combine(directory, Marker), "This directory was made by `socs demo`; the next demo replaces it.\n");
+        }
     }
 
     private static void Check(bool condition, string? message)

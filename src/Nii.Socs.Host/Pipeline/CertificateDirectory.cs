@@ -21,9 +21,9 @@ internal sealed class CertificateDirectory(string dataDirectory, RegistryStore r
     /// <summary>Stores a certificate's public part; returns its SHA-256 thumbprint.</summary>
     public string Add(X509Certificate2 certificate)
     {
-        Directory.CreateDirectory(Root);
+        PrivateFiles.CreateDirectory(Root);
         var thumbprint = ThumbprintOf(certificate);
-        File.WriteAllText(Path.Combine(Root, thumbprint + ".pem"), certificate.ExportCertificatePem());
+        PrivateFiles.WriteAllText(Path.Combine(Root, thumbprint + ".pem"), certificate.ExportCertificatePem());
         return thumbprint;
     }
 

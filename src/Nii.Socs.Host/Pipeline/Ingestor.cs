@@ -6,6 +6,7 @@ using Nii.Socs.Capture.Eve;
 using Nii.Socs.Capture.Governor;
 using Nii.Socs.Capture.Readers;
 using Nii.Socs.Core.Detections;
+using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Scope;
@@ -97,7 +98,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             foreach (var participant in detection.Participants)
             {
                 var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
-                batch.Add(await SealAsync(detection, participant, id, cancellationToken).ConfigureAwait(false));
+                batch.Add(await SealAsync(data, detection, participant, id, cancellationToken).ConfigureAwait(false));
             }
 
             if (batch.Count >= BatchSize)
@@ -109,18 +110,40 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DetectionRecord> SealAsync(CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
+    /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>
+    internal static async Task<DetectionRecord> SealAsync(SocsData data, CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
     {
-        await KeyEpochs.EnsureCurrentAsync(data, participant, cancellationToken).ConfigureAwait(false);
-        var key = data.Ring.Current(participant);
-        var sealedContent = detection.Content.IsEmpty
+        // Each participant on its own: one whose key cannot be had (no active certificate, a failure) gets its
+        // detection stored with headers only, and every other participant's are sealed and stored as always.
+        EpochKey? key = null;
+        EpochId epoch;
+        try
+        {
+            var rotation = await KeyEpochs.EnsureCurrentAsync(data, participant, cancellationToken).ConfigureAwait(false);
+            epoch = rotation.Current;
+            if (data.Ring.TryCurrent(participant, out var current))
+            {
+                key = current;
+                epoch = current.Epoch;
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            epoch = data.Schedule.EpochOf(participant, data.Time.GetUtcNow());
+            if (data.NoteOnce("sealing-failed", epoch))
+            {
+                await data.History.AppendAsync("system:capture", "keys.sealing.failed", $"keys/{participant}/{epoch.Index}", $"content not stored, headers only: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var sealedContent = detection.Content.IsEmpty || key is null
             ? ReadOnlyMemory<byte>.Empty
             : ContentSealer.Default.Seal(key, SealingContext.For(key.Epoch, id, detection.Header), detection.Content.Span);
         return new DetectionRecord
         {
             Id = id,
             Participant = participant,
-            Epoch = key.Epoch,
+            Epoch = epoch,
             Header = detection.Header,
             Rule = detection.Rule,
             Source = detection.Source,

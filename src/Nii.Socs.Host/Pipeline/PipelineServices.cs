@@ -17,11 +17,15 @@ internal static partial class PipelineServices
         services.AddSingleton(sp => SocsData.Open(
             sp.GetRequiredService<IOptions<DataOptions>>().Value.Directory,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy()));
+            sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
+            kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting]));
         // One copy of each log: mail and the portal reuse the pipeline's stores.
         services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);
+        // First, before any capture is read: destroy the keys of epochs that ended while the service was down (R8.4).
+        services.AddHostedService<KeyCatchUpService>();
         services.AddHostedService<KeyRotationService>();
+        services.AddHostedService<GrantExpiryService>();
         services.AddHostedService<CaptureDirectoryService>();
         services.AddHostedService<LiveCaptureService>();
         services.AddHostedService<RetentionService>();
@@ -42,6 +46,42 @@ internal static partial class PipelineServices
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "{Service} failed; retrying at the next interval")]
     internal static partial void LogServiceFailed(ILogger logger, Exception exception, string service);
+}
+
+/// <summary>At start, before every other part of the pipeline: rotates every participant, so a key whose epoch ended while
+/// the service was down is destroyed first, its lateness recorded (R8.4).</summary>
+internal sealed class KeyCatchUpService(SocsData data) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken) => await KeyEpochs.RotateAllAsync(data, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Destroys a grant's copy of the presented keys at the grant's expiry or revocation: at start (catch-up) and then
+/// at each grant's end (R8.6).</summary>
+internal sealed class GrantExpiryService(SocsData data, TimeProvider time, ILogger<GrantExpiryService> logger) : BackgroundService
+{
+    /// <summary>The longest sleep: grants made meanwhile by another process are noticed within it.</summary>
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                data.ConsentService.ReleaseEnded();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                PipelineServices.LogServiceFailed(logger, ex, nameof(GrantExpiryService));
+            }
+
+            var now = time.GetUtcNow();
+            var wait = data.ConsentService.NextGrantEnd is { } end && end - now < MaxWait ? end - now : MaxWait;
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), time, stoppingToken);
+        }
+    }
 }
 
 /// <summary>Rotates every participant's key at each epoch start, so destruction never waits for traffic (R8.4).</summary>

@@ -13,12 +13,11 @@ internal sealed class SocsData : IAsyncDisposable
 {
     private readonly DataDirectoryLock _lock;
 
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held)
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile)
     {
         _lock = held;
         Directory = Path.GetFullPath(directory);
         Time = time;
-        var kekFile = Cli.CliParse.KekFileFor(Directory);
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         Registry = RegistryStore.Open(Directory);
         Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
@@ -27,8 +26,9 @@ internal sealed class SocsData : IAsyncDisposable
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
-        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody);
+        ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody, schedule);
         Retention = retention;
+        Schedule = schedule;
     }
 
     public string Directory { get; }
@@ -36,6 +36,23 @@ internal sealed class SocsData : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public RetentionPolicy Retention { get; }
+
+    /// <summary>The epoch schedule (R8.3).</summary>
+    public EpochSchedule Schedule { get; }
+
+    /// <summary>Told when a participant is found without an active certificate in an epoch (mail to its contacts and staff).</summary>
+    public Func<Core.Participants.ParticipantId, EpochId, CancellationToken, Task>? OnNoCertificate { get; set; }
+
+    private readonly HashSet<(string, EpochId)> _noted = [];
+
+    /// <summary>True the first time a state is noted for an epoch in this process.</summary>
+    public bool NoteOnce(string state, EpochId epoch)
+    {
+        lock (_noted)
+        {
+            return _noted.Add((state, epoch));
+        }
+    }
 
     public FileKeyEncryptionKey Kek { get; }
 
@@ -57,13 +74,15 @@ internal sealed class SocsData : IAsyncDisposable
 
     /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store.</summary>
     /// <exception cref="DataDirectoryBusyException">Another process owns the directory.</exception>
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory)
+    /// <exception cref="Cli.CliUsageException">The key-encryption key would be inside the data directory (checked first).</exception>
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, string? kekPath = null)
     {
-        System.IO.Directory.CreateDirectory(directory);
+        var kekFile = HostSecrets.KekFile(directory, kekPath);
+        PrivateFiles.CreateDirectory(directory);
         var held = DataDirectoryLock.Acquire(directory);
         try
         {
-            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held);
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile);
         }
         catch
         {

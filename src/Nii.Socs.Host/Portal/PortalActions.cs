@@ -148,6 +148,19 @@ internal static class PortalActions
         var reason = string.IsNullOrWhiteSpace(note) ? "compromise reported by the operator" : "compromise reported by the operator: " + note.Trim();
         await services.Registry.AppendAsync([new CertificateRevoked(services.Time.GetUtcNow(), principal.Participant, principal.Thumbprint, reason)], cancellationToken);
         await services.Audit.AppendAsync(principal.HistoryActor, "portal.certificate.revoked", $"certificates/{principal.Participant}/{principal.Thumbprint}", reason + "; renew the certificate (R6.2)", cancellationToken);
+        if (services.CertificatesChanged is { } changed)
+        {
+            try
+            {
+                // The current epoch's key is wrapped again without the compromised certificate when others remain.
+                await changed(principal.Participant, cancellationToken);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+            {
+                await services.Audit.AppendAsync("system:keys", "keys.rotation.failed", $"keys/{principal.Participant}", ex.Message, cancellationToken);
+            }
+        }
+
         return null;
     }
 

@@ -34,12 +34,13 @@ internal sealed class PortalHost : IAsyncDisposable
     /// <param name="dataDirectory">The data directory.</param>
     /// <param name="options">The portal settings.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="kekPath">The key-encryption key file (<see cref="HostSecrets"/>); null for the default.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running host.</returns>
-    public static async Task<PortalHost> StartAsync(string dataDirectory, PortalOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<PortalHost> StartAsync(string dataDirectory, PortalOptions options, TimeProvider time, string? kekPath = null, CancellationToken cancellationToken = default)
     {
         // The stores first: their lock refuses a directory another process owns before anything is touched.
-        var data = SocsData.Open(dataDirectory, time);
+        var data = SocsData.Open(dataDirectory, time, kekPath: kekPath);
         DevelopmentCa? ca = null;
         try
         {

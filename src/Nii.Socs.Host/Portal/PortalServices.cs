@@ -31,6 +31,10 @@ internal sealed record PortalServices(
     /// <summary>The history as the append-only interface every action writes to.</summary>
     public IOperationHistory Audit => History;
 
+    /// <summary>Told after a participant's certificates changed (a compromise report): the host wraps the current epoch's
+    /// key again to exactly the certificates still active (R6.2, R8.1). Null when the portal runs without a key ring.</summary>
+    public Func<Core.Participants.ParticipantId, CancellationToken, Task>? CertificatesChanged { get; init; }
+
     /// <summary>The portal's view of a host's open stores (<c>socs demo</c>, <c>socs serve</c>, <see cref="PortalHost"/>).</summary>
     /// <param name="data">The host's stores, key ring and consent service.</param>
     /// <param name="clientCa">The CA client certificates must chain to.</param>
@@ -39,6 +43,9 @@ internal sealed record PortalServices(
     public static PortalServices For(SocsData data, X509Certificate2 clientCa, PortalOptions options)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new PortalServices(data.Directory, data.Registry, data.Detections, data.History, data.Keys, new ConsentServicePortalConsent(data.ConsentService, data.Detections), data.Time, clientCa, options);
+        return new PortalServices(data.Directory, data.Registry, data.Detections, data.History, data.Keys, new ConsentServicePortalConsent(data.ConsentService, data.Detections), data.Time, clientCa, options)
+        {
+            CertificatesChanged = (participant, cancellationToken) => KeyEpochs.WrapCurrentAsync(data, participant, cancellationToken),
+        };
     }
 }

@@ -204,7 +204,104 @@ public sealed class KeyRingTests : IDisposable
         Assert.Same(ring.Current(s_tokyo), ring.Current(s_tokyo));
         _certificates.Replace([]);
         Assert.Throws<ArgumentException>(() => ring.Current(new ParticipantId("kyoto-u")));
+        Assert.True(ring.EnsureCurrent(new ParticipantId("kyoto-u")).NoCertificate);
         Assert.Empty(_store.SealedKeyEpochs(new ParticipantId("kyoto-u")));
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    public void R8_4_a_clock_that_steps_back_across_a_monday_never_destroys_the_later_key_and_sealing_goes_on()
+    {
+        var clock = new SteppingClock { Now = _time.GetUtcNow() };
+        using var ring = new KeyRing(EpochSchedule.WeeklyFromMondayJst, _store, _kek, _certificates, clock);
+        var first = ring.Current(s_tokyo).Epoch;
+        clock.Now = clock.Now.AddDays(7);
+        var later = ring.EnsureCurrent(s_tokyo);
+        Assert.Equal(first.Index + 1, later.Current.Index);
+
+        // The clock steps back a week (NTP correction, a bad RTC): the later key stays current.
+        clock.Now = clock.Now.AddDays(-7);
+        var behind = ring.EnsureCurrent(s_tokyo);
+        Assert.True(behind.ClockBehind);
+        Assert.Equal(later.Current, behind.Current);
+        Assert.Empty(behind.Destroyed);
+        Assert.Equal(later.Current, ring.Current(s_tokyo).Epoch);
+        Assert.Equal([later.Current], _store.SealedKeyEpochs(s_tokyo));
+
+        // So does a restart while the clock is behind.
+        using var restarted = new KeyRing(EpochSchedule.WeeklyFromMondayJst, _store, _kek, _certificates, clock);
+        var afterRestart = restarted.EnsureCurrent(s_tokyo);
+        Assert.Equal(later.Current, afterRestart.Current);
+        Assert.True(afterRestart.ClockBehind);
+        Assert.False(afterRestart.Created);
+        Assert.Equal([later.Current], _store.SealedKeyEpochs(s_tokyo));
+
+        // When the clock passes it again, rotation is as always.
+        clock.Now = clock.Now.AddDays(14);
+        var next = restarted.EnsureCurrent(s_tokyo);
+        Assert.False(next.ClockBehind);
+        Assert.Equal([later.Current], next.Destroyed);
+    }
+
+    private sealed class SteppingClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    [Trait("Requirement", "R8.1")]
+    public void R8_4_without_an_active_certificate_the_old_key_is_destroyed_on_schedule_and_no_key_is_made()
+    {
+        using var ring = NewRing();
+        var first = ring.Current(s_tokyo).Epoch;
+        _certificates.Replace([]);
+        _time.Advance(TimeSpan.FromDays(7));
+        var rotation = ring.EnsureCurrent(s_tokyo);
+        Assert.True(rotation.NoCertificate);
+        Assert.Equal([first], rotation.Destroyed);
+        Assert.Empty(_store.SealedKeyEpochs(s_tokyo));
+        Assert.False(ring.TryCurrent(s_tokyo, out _));
+        Assert.False(_store.TryLoadWrappedSet(rotation.Current, out _));
+
+        // A certificate enrolled mid-epoch: the key of this epoch is made at once.
+        _certificates.Replace([TestCertificates.X25519.Certificate]);
+        var enrolled = ring.WrapCurrent(s_tokyo);
+        Assert.True(enrolled.Created);
+        Assert.True(ring.TryCurrent(s_tokyo, out var key));
+        Assert.Equal(rotation.Current, key.Epoch);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.1")]
+    public void R8_1_a_certificate_added_mid_epoch_is_wrapped_the_current_key_at_once_and_a_revoked_one_dropped()
+    {
+        _certificates.Replace([TestCertificates.Rsa.Certificate]);
+        using var ring = NewRing();
+        var key = ring.Current(s_tokyo);
+        Assert.True(_store.TryLoadWrappedSet(key.Epoch, out var before));
+        Assert.Single(before.Wrapped);
+
+        _certificates.Replace([TestCertificates.Rsa.Certificate, TestCertificates.X25519.Certificate]);
+        var added = ring.WrapCurrent(s_tokyo);
+        Assert.True(added.Rewrapped);
+        Assert.False(added.Created);
+        Assert.True(_store.TryLoadWrappedSet(key.Epoch, out var after));
+        Assert.Equal(2, after.Wrapped.Count);
+        Assert.True(after.Commitment.Matches(key.Bytes));
+        using (var x25519 = ParticipantPrivateKey.Load(TestCertificates.X25519.Pkcs8, null))
+        {
+            Assert.True(x25519.TryUnwrap(after, out var unwrapped, out var failure), failure.ToString());
+            Assert.True(unwrapped!.Bytes.SequenceEqual(key.Bytes));
+            unwrapped.Dispose();
+        }
+
+        _certificates.Replace([TestCertificates.X25519.Certificate]);
+        ring.WrapCurrent(s_tokyo);
+        Assert.True(_store.TryLoadWrappedSet(key.Epoch, out var revoked));
+        Assert.Equal([KeyWrapper.Thumbprint(TestCertificates.X25519.Certificate)], revoked.Wrapped.Select(w => w.Thumbprint));
     }
 
     private sealed class Certificates(IReadOnlyList<X509Certificate2> initial) : IActiveCertificates

@@ -15,7 +15,7 @@ public sealed class ConsentCommandsTests : IDisposable
             Directory.Delete(_dir, recursive: true);
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
@@ -23,7 +23,7 @@ public sealed class ConsentCommandsTests : IDisposable
     [Trait("Requirement", "R7.2")]
     public async Task Request_unwrap_approve_view_and_the_fault_exception()
     {
-        Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
         string record;
         using (var store = DetectionStore.Open(_dir))
         {
@@ -41,18 +41,37 @@ public sealed class ConsentCommandsTests : IDisposable
         // Staff cannot view yet; an operator of another participant cannot decide.
         Assert.Equal(2, Cli.Run("consent", "deny", "--data", _dir, "--request", id, "--reason", "x", "--operator", "").ExitCode);
 
-        // The participant unwraps the destroyed epoch's key with its own private key.
-        var unwrap = Cli.Run("keys", "unwrap", "--wrapped", needs[2], "--private-key", Path.Combine(_dir, "pki", "operators", "u-tokyo-sato.key.pem"));
+        // The participant's side, on its own machine: the request file, its own key, its own certificate.
+        var people = Path.Combine(_dir + "-people", "participants");
+        var (sato, satoKey) = (Path.Combine(people, "u-tokyo", "sato.crt.pem"), Path.Combine(people, "u-tokyo", "sato.key.pem"));
+        var requestFile = Path.Combine(_dir + "-people", "request.json");
+        Assert.Equal(0, Cli.Run("consent", "export-request", "--data", _dir, "--request", id, "--out", requestFile).ExitCode);
+        var unwrap = Cli.Run("participant", "unwrap", "--wrapped", needs[2], "--private-key", satoKey);
         Assert.True(unwrap.ExitCode == 0, unwrap.Error);
         var hex = unwrap.Out.Trim();
 
-        var wrong = Cli.Run("consent", "approve", "--data", _dir, "--request", id, "--key", "2969=" + new string('0', 64), "--operator", "sato");
+        var wrongFile = Path.Combine(_dir + "-people", "wrong.p7m");
+        Assert.Equal(0, Cli.Run("participant", "approve", "--request", requestFile, "--key", "2969=" + new string('0', 64), "--certificate", sato, "--private-key", satoKey, "--out", wrongFile).ExitCode);
+        var wrong = Cli.Run("consent", "approve", "--data", _dir, "--approval", wrongFile);
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("does not match its commitment", wrong.Error, StringComparison.Ordinal);
 
-        var approve = Cli.Run("consent", "approve", "--data", _dir, "--request", id, "--key", "2969=" + hex, "--operator", "sato");
+        // Without --key, the epochs' keys are unwrapped from the request file with the operator's key.
+        var approvalFile = Path.Combine(_dir + "-people", "approval.p7m");
+        var signed = Cli.Run("participant", "approve", "--request", requestFile, "--certificate", sato, "--private-key", satoKey, "--out", approvalFile);
+        Assert.True(signed.ExitCode == 0, signed.Error);
+        Assert.Contains("epochs\t2969", signed.Out, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(approvalFile));
+        }
+
+        var approve = Cli.Run("consent", "approve", "--data", _dir, "--approval", approvalFile);
         Assert.True(approve.ExitCode == 0, approve.Error);
         var grant = Field(approve.Out, "grant");
+        var thumbprint = Field(approve.Out, "approved_by");
+        Assert.Contains(OperationHistoryStore.ReadAll(_dir), e => e.Action == "consent.approval.signed" && e.Details.Contains(Lines(approve.Out).First(l => l.StartsWith("approved_by", StringComparison.Ordinal)).Split('\t')[2], StringComparison.Ordinal));
+        Assert.Equal("sato@u-tokyo.example.ac.jp", thumbprint);
 
         var view = Cli.Run("consent", "view", "--data", _dir, "--grant", grant, "--record", record);
         Assert.True(view.ExitCode == 0, view.Error);
@@ -70,6 +89,79 @@ public sealed class ConsentCommandsTests : IDisposable
         Assert.Contains("consent.key.refused", history);
         Assert.Equal(2, history.Count(a => a == "consent.viewed"));
         Assert.Equal(0, Cli.Run("audit", "verify", "--data", _dir).ExitCode);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.6")]
+    [Trait("Requirement", "R7.2")]
+    public void Consent_approve_refuses_every_approval_but_an_active_registered_operators_of_that_participant_and_changes_nothing()
+    {
+        Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
+        var people = Path.Combine(_dir + "-people", "participants");
+        var (sato, satoKey) = (Path.Combine(people, "u-tokyo", "sato.crt.pem"), Path.Combine(people, "u-tokyo", "sato.key.pem"));
+        var (ito, itoKey) = (Path.Combine(people, "kyoto-u", "ito.crt.pem"), Path.Combine(people, "kyoto-u", "ito.key.pem"));
+        var request = Cli.Run("consent", "request", "--data", _dir, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", "p", "--requester", "staff:yamada");
+        var id = Field(request.Out, "request");
+        var requestFile = Path.Combine(_dir + "-people", "request.json");
+        Assert.Equal(0, Cli.Run("consent", "export-request", "--data", _dir, "--request", id, "--out", requestFile).ExitCode);
+        var key = Cli.Run("participant", "unwrap", "--wrapped", Path.Combine(_dir, "keys", "u-tokyo", "2969", "wrapped.json"), "--private-key", satoKey).Out.Trim();
+
+        string Sign(string name, string certificate, string privateKey)
+        {
+            var file = Path.Combine(_dir + "-people", name + ".p7m");
+            var result = Cli.Run("participant", "approve", "--request", requestFile, "--key", "2969=" + key, "--certificate", certificate, "--private-key", privateKey, "--out", file);
+            Assert.True(result.ExitCode == 0, result.Error);
+            return file;
+        }
+
+        // A certificate nobody registered: the operator's own self-signed one.
+        var stranger = Path.Combine(_dir + "-people", "stranger");
+        Assert.Equal(0, Cli.Run("participant", "keygen", "--out", stranger, "--name", "x").ExitCode);
+        using (var strangerKey = System.Security.Cryptography.ECDsa.Create())
+        {
+            strangerKey.ImportFromPem(File.ReadAllText(Path.Combine(stranger, "x.key.pem")));
+            var self = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=x", strangerKey, System.Security.Cryptography.HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            File.WriteAllText(Path.Combine(stranger, "x.crt.pem"), self.ExportCertificatePem());
+        }
+
+        var unsigned = Path.Combine(_dir + "-people", "unsigned.json");
+        File.WriteAllText(unsigned, $"{{\"type\":\"nii-socs/approval/v1\",\"request\":\"{id}\",\"participant\":\"u-tokyo\",\"keys\":{{\"2969\":\"{key}\"}}}}");
+        var tampered = Sign("tampered", sato, satoKey);
+        var bytes = File.ReadAllBytes(tampered);
+        var at = bytes.AsSpan().IndexOf("u-tokyo"u8);
+        bytes[at] = (byte)'x';
+        File.WriteAllBytes(tampered, bytes);
+        var cases = new (string File, string Says)[]
+        {
+            (unsigned, "not a CMS signed statement"),
+            (tampered, "does not verify"),
+            (Sign("other", ito, itoKey), "certificate of kyoto-u"),
+            (Sign("stranger", Path.Combine(stranger, "x.crt.pem"), Path.Combine(stranger, "x.key.pem")), "not registered"),
+        };
+
+        var historyBefore = OperationHistoryStore.ReadAll(_dir).Count;
+        var revokedApproval = Sign("revoked", sato, satoKey);
+        foreach (var (file, says) in cases)
+        {
+            var refused = Cli.Run("consent", "approve", "--data", _dir, "--approval", file);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Single(Lines(refused.Error));
+            Assert.Contains(says, refused.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(historyBefore, OperationHistoryStore.ReadAll(_dir).Count);
+        Assert.Contains("status\tpending", Cli.Run("consent", "show", "--data", _dir, "--request", id).Out, StringComparison.Ordinal);
+
+        // Revoked after signing: refused too.
+        var thumbprint = Cli.Run("certificates", "list", "--data", _dir, "--participant", "u-tokyo").Out.Split('\t')[1];
+        Assert.Equal(0, Cli.Run("certificates", "revoke", "--data", _dir, "--participant", "u-tokyo", "--thumbprint", thumbprint, "--reason", "laptop stolen").ExitCode);
+        var afterRevoke = OperationHistoryStore.ReadAll(_dir).Count;
+        var revoked = Cli.Run("consent", "approve", "--data", _dir, "--approval", revokedApproval);
+        Assert.Equal(2, revoked.ExitCode);
+        Assert.Contains("revoked", revoked.Error, StringComparison.Ordinal);
+        Assert.Equal(afterRevoke, OperationHistoryStore.ReadAll(_dir).Count);
+        Assert.Contains("status\tpending", Cli.Run("consent", "show", "--data", _dir, "--request", id).Out, StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -12,7 +12,7 @@ public class DemoCommandTests
         var dir = Path.Combine(Path.GetTempPath(), "socs-demo-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var result = Cli.Run("demo", "--no-serve", "--data", dir);
+            var result = Cli.Run("demo", "--no-serve", "--data", dir, "--people", dir + "-people");
             Assert.True(result.ExitCode == 0, result.Error);
             Assert.Contains("detections stored     12", result.Out, StringComparison.Ordinal);
             Assert.Contains("epoch 2969 → 2970; destroyed 2969", result.Out, StringComparison.Ordinal);
@@ -47,9 +47,9 @@ public class DemoCommandTests
             Directory.Delete(report, recursive: true);
 
             // The demo replaces its own data when run again, and refuses anybody else's.
-            Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", dir).ExitCode);
+            Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", dir, "--people", dir + "-people").ExitCode);
             var other = Path.Combine(dir, "detections");
-            var refused = Cli.Run("demo", "--no-serve", "--data", other);
+            var refused = Cli.Run("demo", "--no-serve", "--data", other, "--people", other + "-people");
             Assert.Equal(2, refused.ExitCode);
         }
         finally
@@ -59,7 +59,7 @@ public class DemoCommandTests
                 Directory.Delete(dir, recursive: true);
             }
 
-            File.Delete(dir + ".kek");
+            TestOperatorKeys.DeleteSecrets(dir);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class LiveServeTests : IDisposable
             Directory.Delete(_dir, recursive: true);
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]

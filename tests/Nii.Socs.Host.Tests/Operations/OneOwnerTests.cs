@@ -47,9 +47,11 @@ public sealed class OneOwnerTests : IDisposable
         var request = SocsProcess.Run(_root, "consent", "request", "--data", "data", "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", "follow-up", "--requester", "staff:yamada");
         Assert.True(request.Code == 0, request.Error);
         var requestId = Field(request.Out, "request");
-        var key = SocsProcess.Run(_root, "keys", "unwrap", "--wrapped", "data/keys/u-tokyo/2969/wrapped.json", "--private-key", "data/pki/operators/u-tokyo-sato.key.pem");
-        Assert.True(key.Code == 0, key.Error);
-        var approve = SocsProcess.Run(_root, "consent", "approve", "--data", "data", "--request", requestId, "--key", "2969=" + key.Out.Trim(), "--operator", "sato");
+        var export = SocsProcess.Run(_root, "consent", "export-request", "--data", "data", "--request", requestId, "--out", "request.json");
+        Assert.True(export.Code == 0, export.Error);
+        var signed = SocsProcess.Run(_root, "participant", "approve", "--request", "request.json", "--certificate", "participants/u-tokyo/sato.crt.pem", "--private-key", "participants/u-tokyo/sato.key.pem", "--out", "approval.p7m");
+        Assert.True(signed.Code == 0, signed.Error);
+        var approve = SocsProcess.Run(_root, "consent", "approve", "--data", "data", "--approval", "approval.p7m");
         Assert.True(approve.Code == 0, approve.Error);
         var record = demo.Out.Split("record ")[1].Split(' ')[0];
         var view = SocsProcess.Run(_root, "consent", "view", "--data", "data", "--grant", Field(approve.Out, "grant"), "--record", record);
@@ -63,7 +65,7 @@ public sealed class OneOwnerTests : IDisposable
 
         // One portal request (the issue's reproduction wrote to the history from two processes here).
         var portal = new Uri(demo.Out.Split("portal                ")[1].Split(' ')[0]);
-        Assert.Equal(HttpStatusCode.OK, await PortalGetAsync(portal, Path.Combine(Data, "pki", "operators", "staff-yamada.p12")));
+        Assert.Equal(HttpStatusCode.OK, await PortalGetAsync(portal, Path.Combine(_root, "staff", "yamada", "staff-yamada.p12")));
 
         // Read-only verbs read beside the owner without its lock, here and in another process.
         Assert.Equal("ok", Cli.Cli.Run("audit", "verify", "--data", Data).Out.Split(' ')[0]);
@@ -175,9 +177,11 @@ public sealed class OneOwnerTests : IDisposable
         var sweep = SocsProcess.Run(_root, "retention", "sweep", "--data", "data", "--dry-run");
         Assert.True(sweep.Code == 0, sweep.Error);
         Assert.Contains("dry run at ", sweep.Out, StringComparison.Ordinal);
-        var issue = SocsProcess.Run(_root, "portal", "issue", "--data", "data", "--name", "staff-suzuki", "--staff", "suzuki");
+        Assert.Equal(0, SocsProcess.Run(_root, "participant", "keygen", "--out", "suzuki", "--name", "staff-suzuki").Code);
+        var issue = SocsProcess.Run(_root, "certificates", "staff", "--data", "data", "--name", "suzuki", "--csr", "suzuki/staff-suzuki.csr.pem", "--out", "suzuki/staff-suzuki.received.pem");
         Assert.True(issue.Code == 0, issue.Error);
-        Assert.True(File.Exists(Path.Combine(Data, "pki", "operators", "staff-suzuki.p12")));
+        Assert.True(File.Exists(Path.Combine(_root, "suzuki", "staff-suzuki.received.pem")));
+        Assert.Empty(Directory.GetFiles(Data, "*.key.pem", SearchOption.AllDirectories));
         var followUp = SocsProcess.Run(_root, "mail", "follow-up", "--data", "data", "--participant", "u-tokyo", "--sid", "1000001", "--knowledge", "A traversal probe.", "--countermeasures", "Patch the server.", "--staff", "yamada");
         Assert.True(followUp.Code == 0, followUp.Error);
         Assert.Contains("queued #8", followUp.Out, StringComparison.Ordinal);
@@ -189,7 +193,7 @@ public sealed class OneOwnerTests : IDisposable
         var verified = OperationHistoryStore.Verify(Data);
         Assert.True(verified is HistoryVerification.Intact, verified.ToString());
         var entries = OperationHistoryStore.ReadAll(Data);
-        Assert.Contains(entries, e => e.Action == "portal.certificate.issued" && e.Details.Contains("suzuki", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Action == "portal.staff.certificate.issued" && e.Subject == "staff/suzuki");
         Assert.Contains(entries, e => e.Action == "mail.followup.queued" && e.Actor == "org:yamada");
         Assert.Equal(entries[^1].Sequence, LastCheckpointSequence(Data));
         Assert.StartsWith("queued 8, sent 8, pending 0", Cli.Cli.Run("mail", "outbox", "--data", Data).Out, StringComparison.Ordinal);

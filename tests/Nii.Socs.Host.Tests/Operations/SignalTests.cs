@@ -64,7 +64,7 @@ public sealed class SignalTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Equal($"socs: --data must be an existing data directory; got '{missing}'.\n", result.Error);
         Assert.False(Directory.Exists(missing));
-        Assert.False(File.Exists(missing + ".kek"));
+        Assert.False(Directory.Exists(missing + ".secrets"));
     }
 
     public void Dispose()

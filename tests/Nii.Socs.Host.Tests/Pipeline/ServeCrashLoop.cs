@@ -177,7 +177,8 @@ internal sealed class ServeCrashLoop(string root, int kills, Action<string> log)
             File.Copy(file, target);
         }
 
-        File.Copy(from + ".kek", to + ".kek");
+        Directory.CreateDirectory(to + ".secrets");
+        File.Copy(Path.Combine(from + ".secrets", "host.kek"), Path.Combine(to + ".secrets", "host.kek"));
     }
 
     /// <summary>Adds captures the way a sensor should: written under a .part name, then renamed in.</summary>

@@ -26,14 +26,15 @@ internal static class ServiceKit
         {
             var participant = new ParticipantId(id);
             var now = time.GetUtcNow();
-            var issued = ca.IssueClient($"{id}-op", ClientKeyType.EcP256);
-            var thumbprint = data.Certificates.Add(issued.Certificate);
             await data.Registry.AppendAsync(
             [
                 new ApplicationSubmitted(now, $"app-{id}", participant, id, [.. scope.Where(a => a.Participant == participant).Select(a => a.Prefix)], [mail], [new OperatorContact("op", mail, null, true)]),
                 new ApplicationApproved(now, $"app-{id}"),
-                new CertificateIssued(now, participant, thumbprint, mail),
             ]);
+
+            // The operator's key is made on its side (outside the data directory); the organization signs its CSR.
+            var (_, csr) = Nii.Socs.Host.ParticipantSide.OperatorKeys.Generate(Path.Combine(directory + "-people", id), "op", ClientKeyType.EcP256);
+            await CertificateEnrolment.EnrolAsync(data, ca, participant, mail, await File.ReadAllBytesAsync(csr), "test");
         }
 
         await KeyEpochs.RotateAllAsync(data, CancellationToken.None);

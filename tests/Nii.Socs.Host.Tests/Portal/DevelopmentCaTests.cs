@@ -15,7 +15,7 @@ public sealed class DevelopmentCaTests : IDisposable
         var rsa = ca.IssueClient("u-tokyo-suzuki", ClientKeyType.Rsa3072);
         using var server = ca.ServerCertificate();
 
-        foreach (var path in new[] { Path.Combine(_data, "pki", "ca.key.pem"), Path.Combine(_data, "pki", "server.key.pem"), Path.Combine(_data, "pki", "server.p12"), client.KeyPath, client.Pkcs12Path, rsa.KeyPath, rsa.Pkcs12Path })
+        foreach (var path in new[] { Path.Combine(_data + ".secrets", "pki", "ca.key.pem"), Path.Combine(_data + ".secrets", "pki", "server.key.pem"), Path.Combine(_data + ".secrets", "pki", "server.p12"), client.KeyPath, client.Pkcs12Path, rsa.KeyPath, rsa.Pkcs12Path })
         {
             Assert.True(File.Exists(path), path);
             if (!OperatingSystem.IsWindows())
@@ -24,6 +24,8 @@ public sealed class DevelopmentCaTests : IDisposable
             }
         }
 
+        Assert.Empty(Directory.GetFiles(_data, "*.key.pem", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(_data, "*.p12", SearchOption.AllDirectories));
         Assert.True(ca.Validates(client.Certificate));
         Assert.True(ca.Validates(rsa.Certificate));
         Assert.NotNull(rsa.Certificate.GetRSAPublicKey());
@@ -72,11 +74,14 @@ public sealed class DevelopmentCaTests : IDisposable
     [InlineData("a,b")]
     [InlineData("CN=x")]
     [InlineData(" ")]
-    public void A_certificate_name_that_is_not_a_plain_file_name_is_refused(string name)
+    public void A_key_name_that_is_not_a_plain_file_name_is_refused(string name)
     {
-        using var ca = DevelopmentCa.OpenOrCreate(_data, TimeProvider.System);
-        Assert.ThrowsAny<ArgumentException>(() => ca.IssueClient(name, ClientKeyType.EcP256));
+        Assert.Throws<Nii.Socs.Host.Cli.CliUsageException>(() => Nii.Socs.Host.ParticipantSide.OperatorKeys.Generate(Path.Combine(_data, "k"), name, ClientKeyType.EcP256));
     }
 
-    public void Dispose() => Directory.Delete(_data, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_data, recursive: true);
+        TestOperatorKeys.DeleteSecrets(_data);
+    }
 }

@@ -70,6 +70,12 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public Uri BaseAddress => Server.BaseAddress;
 
+    /// <summary>The epoch current by the schedule when the fixture was made (alpha's key of it is live).</summary>
+    public long LiveEpoch { get; private set; }
+
+    /// <summary>The epoch before it, whose keys are destroyed.</summary>
+    public long OldEpoch => LiveEpoch - 1;
+
     public async Task InitializeAsync()
     {
         var time = TimeProvider.System;
@@ -96,6 +102,7 @@ public sealed class PortalFixture : IAsyncLifetime
         }
 
         var now = time.GetUtcNow();
+        LiveEpoch = EpochSchedule.WeeklyFromMondayJst.EpochOf(Alpha, now).Index;
         var prefixes = new Dictionary<ParticipantId, string> { [Alpha] = "192.0.2.0/24", [Alpha2] = "198.51.100.0/24", [Beta] = "203.0.113.0/24" };
         var events = new List<RegistryEvent>();
         foreach (var p in All)
@@ -114,7 +121,8 @@ public sealed class PortalFixture : IAsyncLifetime
         foreach (var p in All)
         {
             var list = new List<(DetectionRecord, byte[])>();
-            var keys = new Dictionary<long, EpochKey> { [1] = EpochKey.Create(new EpochId(p, 1)), [2] = EpochKey.Create(new EpochId(p, 2)) };
+            // "1" is the epoch before the current one (its key destroyed), "2" the current one by the schedule.
+            var keys = new Dictionary<long, EpochKey> { [1] = EpochKey.Create(new EpochId(p, OldEpoch)), [2] = EpochKey.Create(new EpochId(p, LiveEpoch)) };
             for (var i = 0; i < RecordsPerParticipant; i++)
             {
                 var observed = now.AddMinutes(-10 * (RecordsPerParticipant - i)).AddSeconds(-i);
@@ -127,7 +135,7 @@ public sealed class PortalFixture : IAsyncLifetime
                 {
                     Id = DetectionId.New(observed),
                     Participant = p,
-                    Epoch = new EpochId(p, epoch),
+                    Epoch = keys[epoch].Epoch,
                     Header = new DetectionHeader
                     {
                         ObservedAt = observed,
@@ -248,6 +256,6 @@ public sealed class PortalFixture : IAsyncLifetime
         Ca?.Dispose();
         Directory.Delete(DataDirectory, recursive: true);
         Directory.Delete(_foreignDirectory, recursive: true);
-        File.Delete(DataDirectory + ".kek");
+        TestOperatorKeys.DeleteSecrets(DataDirectory);
     }
 }

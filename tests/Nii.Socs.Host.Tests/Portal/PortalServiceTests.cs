@@ -24,14 +24,14 @@ public sealed class PortalServiceTests : IDisposable
             Directory.Delete(_dir, recursive: true);
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R4.7")]
     public async Task R4_7_the_served_portal_shows_each_demo_operator_its_own_detections()
     {
-        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
 
         // The demo's clock ends 2026-12-08 09:00 JST; serve runs an hour later, as in ServeTests.
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 1, 0, 0, TimeSpan.Zero));
@@ -45,7 +45,7 @@ public sealed class PortalServiceTests : IDisposable
             var portal = host.Services.GetRequiredService<PortalHostedService>();
             var data = host.Services.GetRequiredService<SocsData>();
             var seen = 0;
-            foreach (var p12 in Directory.EnumerateFiles(Path.Combine(_dir, "pki", "operators"), "*.p12", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith("staff-", StringComparison.Ordinal)))
+            foreach (var p12 in Directory.EnumerateFiles(Path.Combine(_dir + "-people", "participants"), "*.p12", SearchOption.AllDirectories))
             {
                 using var certificate = X509CertificateLoader.LoadPkcs12FromFile(p12, null);
                 var thumbprint = KeyWrapper.Thumbprint(certificate);

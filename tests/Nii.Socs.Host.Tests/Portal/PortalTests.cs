@@ -116,7 +116,7 @@ public sealed class PortalTests(PortalFixture portal)
         // The participant unwraps each epoch's key with its own private key, from the wrapped.json the portal serves.
         using var privateKey = ParticipantPrivateKey.Load(File.ReadAllBytes(portal.Operators[PortalFixture.Alpha].KeyPath), null);
         var keys = new Dictionary<string, string>();
-        foreach (var epoch in new[] { 1L, 2L })
+        foreach (var epoch in new[] { portal.OldEpoch, portal.LiveEpoch })
         {
             var json = await alpha.GetStringAsync($"/api/keys/{epoch}");
             Assert.True(WrappedKeySet.TryParseJson(json, out var set, out var error), error);
@@ -130,7 +130,7 @@ public sealed class PortalTests(PortalFixture portal)
         }
 
         // A wrong key is refused and recorded; nothing is granted.
-        var wrong = new Dictionary<string, string>(keys) { ["1"] = new string('a', 64) };
+        var wrong = new Dictionary<string, string>(keys) { [portal.OldEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new string('a', 64) };
         var refused = await alpha.PostAsJsonAsync($"/api/requests/{request.Id}/approve", new ApprovalDto(wrong, 1), s_json);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains(portal.History.Entries(), e => e.Action == "consent.key.refused" && e.Subject == $"consent/{request.Id}");
@@ -142,7 +142,7 @@ public sealed class PortalTests(PortalFixture portal)
         var approved = await alpha.PostAsJsonAsync($"/api/requests/{request.Id}/approve", new ApprovalDto(keys, 1), s_json);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         var grant = (await approved.Content.ReadFromJsonAsync<GrantDto>(s_json))!;
-        Assert.Equal([1L, 2L], grant.Epochs);
+        Assert.Equal([portal.OldEpoch, portal.LiveEpoch], grant.Epochs);
 
         foreach (var (record, content) in new[] { (older, olderContent), (newer, newerContent) })
         {
@@ -261,10 +261,10 @@ public sealed class PortalTests(PortalFixture portal)
 
         var detail = await alpha.GetStringAsync($"/detections/{record.Id}");
         Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", detail, StringComparison.Ordinal);
-        var download = await alpha.GetAsync("/keys/2/wrapped.json");
+        var download = await alpha.GetAsync($"/keys/{portal.LiveEpoch}/wrapped.json");
         Assert.Equal("application/json", download.Content.Headers.ContentType?.MediaType);
         Assert.True(WrappedKeySet.TryParseJson(await download.Content.ReadAsStringAsync(), out var set, out _));
-        Assert.Equal(new EpochId(PortalFixture.Alpha, 2), set!.Epoch);
+        Assert.Equal(new EpochId(PortalFixture.Alpha, portal.LiveEpoch), set!.Epoch);
     }
 
     [Fact]
@@ -298,8 +298,8 @@ public sealed class PortalTests(PortalFixture portal)
         var location = posted.Headers.Location!.ToString();
         var page = await beta.GetStringAsync(location);
         Assert.Contains("&lt;b&gt;incident&lt;/b&gt;", page, StringComparison.Ordinal);
-        Assert.Contains("Key of epoch beta#1", page, StringComparison.Ordinal);
-        Assert.Contains("Key of epoch beta#2", page, StringComparison.Ordinal);
+        Assert.Contains($"Key of epoch beta#{portal.OldEpoch}", page, StringComparison.Ordinal);
+        Assert.Contains($"Key of epoch beta#{portal.LiveEpoch}", page, StringComparison.Ordinal);
 
         var denied = await beta.PostAsync(location + "/deny", new FormUrlEncodedContent(new Dictionary<string, string> { ["reason"] = "not needed" }));
         Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);

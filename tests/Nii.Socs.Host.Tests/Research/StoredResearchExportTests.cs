@@ -15,14 +15,14 @@ public sealed class StoredResearchExportTests : IDisposable
             }
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R9.1")]
     public void R9_1_export_of_the_demo_store_has_every_record_and_no_identity()
     {
-        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
         Assert.Equal(0, Cli.Cli.Run("research", "recipients", "add", "--data", _dir, "--name", "lab-a", "--organization", "Example Lab").ExitCode);
         var export = Cli.Cli.Run("research", "export", "--data", _dir, "--from", "2026-11-01T00:00:00Z", "--to", "2027-01-01T00:00:00Z", "--recipient", "lab-a", "--out", _dir + "-out", "--format", "csv", "--quiet");
         Assert.True(export.ExitCode == 0, export.Error);
@@ -53,14 +53,14 @@ public sealed class MalwareExportTests : IDisposable
             }
         }
 
-        File.Delete(_dir + ".kek");
+        TestOperatorKeys.DeleteSecrets(_dir);
     }
 
     [Fact]
     [Trait("Requirement", "R9.2")]
     public async Task R9_2_a_sample_leaves_only_under_a_research_grant_encrypted_with_infected()
     {
-        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir).ExitCode);
+        Assert.Equal(0, Cli.Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
         Assert.Equal(0, Cli.Cli.Run("research", "recipients", "add", "--data", _dir, "--name", "malware-lab", "--organization", "Example Malware Lab").ExitCode);
         string record;
         using (var store = Nii.Socs.Core.Storage.DetectionStore.Open(_dir))
@@ -74,9 +74,13 @@ public sealed class MalwareExportTests : IDisposable
         {
             var request = Cli.Cli.Run("consent", "request", "--data", _dir, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", "sample for analysis", "--requester", "staff:yamada", "--kind", kind);
             var id = Field(request.Out, "request");
-            var wrapped = request.Out.Split('\n').Single(l => l.StartsWith("needs_key\t", StringComparison.Ordinal)).Split('\t')[2];
-            var key = Cli.Cli.Run("keys", "unwrap", "--wrapped", wrapped, "--private-key", Path.Combine(_dir, "pki", "operators", "u-tokyo-sato.key.pem")).Out.Trim();
-            var approve = Cli.Cli.Run("consent", "approve", "--data", _dir, "--request", id, "--key", "2969=" + key, "--operator", "sato");
+            // The operator signs the approval on its side, with its own key; the organization checks the signature.
+            var operatorDirectory = Path.Combine(_dir + "-people", "participants", "u-tokyo");
+            var requestFile = Path.Combine(_dir + "-people", kind + ".json");
+            var approvalFile = Path.Combine(_dir + "-people", kind + ".p7m");
+            Assert.Equal(0, Cli.Cli.Run("consent", "export-request", "--data", _dir, "--request", id, "--out", requestFile).ExitCode);
+            Assert.Equal(0, Cli.Cli.Run("participant", "approve", "--request", requestFile, "--certificate", Path.Combine(operatorDirectory, "sato.crt.pem"), "--private-key", Path.Combine(operatorDirectory, "sato.key.pem"), "--out", approvalFile).ExitCode);
+            var approve = Cli.Cli.Run("consent", "approve", "--data", _dir, "--approval", approvalFile);
             Assert.True(approve.ExitCode == 0, approve.Error);
             grants[kind] = Field(approve.Out, "grant");
         }

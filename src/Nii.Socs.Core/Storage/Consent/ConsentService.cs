@@ -34,6 +34,7 @@ public sealed class ConsentService : IDisposable
     private readonly IOperationHistory _history;
     private readonly TimeProvider _time;
     private readonly GrantKeyCustody _custody;
+    private readonly EpochSchedule _schedule;
     private readonly string _grantsRoot;
     private readonly Dictionary<GrantId, Dictionary<EpochId, EpochKey>> _held = [];
     private readonly Lock _gate = new();
@@ -47,9 +48,12 @@ public sealed class ConsentService : IDisposable
     /// <param name="history">The operation history.</param>
     /// <param name="time">The clock.</param>
     /// <param name="custody">Where presented keys live while a grant lives.</param>
+    /// <param name="schedule">The epoch schedule (R8.3) that decides which epoch is current for the fault exception;
+    /// default weekly from Monday JST.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public ConsentService(string dataDirectory, ConsentStore store, DetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory)
+    public ConsentService(string dataDirectory, ConsentStore store, DetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory, EpochSchedule? schedule = null)
     {
+        _schedule = schedule ?? EpochSchedule.WeeklyFromMondayJst;
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _detections = detections ?? throw new ArgumentNullException(nameof(detections));
@@ -279,6 +283,14 @@ public sealed class ConsentService : IDisposable
             return ConsentResult<byte[]>.Refused(error);
         }
 
+        // Only the epoch current by the schedule at this moment: a sealed key file of an ended epoch that a
+        // host left on disk (it was down at the epoch's end) is not the organization's to use (R8.4).
+        var current = _schedule.EpochOf(stored.Participant, now);
+        if (stored.Epoch != current)
+        {
+            return ConsentResult<byte[]>.Refused($"epoch {stored.Epoch} has ended (the current one is {current.Index}); its key is destroyed at its end (R8.4): only the participant can open this record now");
+        }
+
         using var key = CurrentKey(stored.Epoch);
         if (key is null)
         {
@@ -289,6 +301,27 @@ public sealed class ConsentService : IDisposable
         await _history.AppendAsync(staff.ToString(), "consent.fault-access", $"detections/{stored.Participant}/{record}", $"incident={access.Incident} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync("system:consent", "consent.fault-access.notice", $"participant/{stored.Participant}", $"record={record} incident={access.Incident} staff={staff.Name} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
         return Open(key, stored);
+    }
+
+    /// <summary>The earliest end of a live grant whose presented keys are held: when <see cref="ReleaseEnded"/> is next due.</summary>
+    /// <remarks>R8.6: a timer in the running service calls <see cref="ReleaseEnded"/> at this instant.</remarks>
+    public DateTimeOffset? NextGrantEnd
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            DateTimeOffset? next = null;
+            foreach (var grant in Ledger.Grants.Where(g => g.IsLive(now)))
+            {
+                var end = grant.ExpiresAt;
+                if (next is null || end < next)
+                {
+                    next = end;
+                }
+            }
+
+            return next;
+        }
     }
 
     /// <summary>Zeroises and forgets the keys of every grant that has expired or been revoked.</summary>

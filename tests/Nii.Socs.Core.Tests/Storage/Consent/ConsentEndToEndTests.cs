@@ -29,6 +29,39 @@ public sealed class ConsentEndToEndTests : IDisposable
     }
 
     [Fact]
+    [Trait("Requirement", "R7.2")]
+    [Trait("Requirement", "R8.4")]
+    public async Task R7_2_fault_access_refuses_an_ended_epoch_even_when_its_sealed_key_file_was_left_on_disk()
+    {
+        using var kek = FileKeyEncryptionKey.Create(Path.Combine(_kekDirectory.Path, "host.kek"));
+        var keyStore = new FileKeyStore(_data.Path);
+        DetectionRecord record;
+        EpochId epoch;
+        using (var ring = new KeyRing(EpochSchedule.WeeklyFromMondayJst, keyStore, kek, new ActiveCertificates([TestCertificates.P256.Certificate]), _time))
+        {
+            var key = ring.Current(s_p);
+            epoch = key.Epoch;
+            record = Record(key, "GET /admin HTTP/1.1", 0);
+        }
+
+        using var detections = DetectionStore.Open(_data.Path, null, _time);
+        await detections.AppendAsync(record);
+        using var consent = ConsentStore.Open(_data.Path);
+        await using var history = OperationHistoryStore.Open(_data.Path, _time);
+        using var service = new ConsentService(_data.Path, consent, detections, keyStore, kek, history, _time);
+        Assert.True((await service.FaultAccessAsync(record.Id, Actor.Staff("yamada"), "index check", "INC-1")).Succeeded);
+
+        // The service is down across the epoch's end: the sealed key file of the ended epoch is still on disk.
+        _time.Advance(TimeSpan.FromDays(7));
+        Assert.True(keyStore.TryLoadSealedKey(epoch, out _));
+        var entries = history.Entries().Count;
+        var late = await service.FaultAccessAsync(record.Id, Actor.Staff("yamada"), "index check", "INC-2");
+        Assert.False(late.Succeeded);
+        Assert.Contains("has ended", late.Refusal, StringComparison.Ordinal);
+        Assert.Equal(entries, history.Entries().Count);
+    }
+
+    [Fact]
     [Trait("Requirement", "R8.6")]
     [Trait("Requirement", "R7.2")]
     public async Task R8_6_ingest_rotate_request_unwrap_approve_view_and_the_history_shows_it()
