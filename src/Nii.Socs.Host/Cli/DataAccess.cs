@@ -86,7 +86,13 @@ internal static class DataAccess
                 return run();
             }
 
-            if (use == DataUse.Served && AdminChannel.TryForward(dir, ForwardedArguments(args), context.Out, context.Error, out var code))
+            var depth = 0;
+            for (var c = parse.CommandResult; c.Parent is CommandResult parent; c = parent)
+            {
+                depth++;
+            }
+
+            if (use == DataUse.Served && AdminChannel.TryForward(dir, ForwardedArguments(args, depth), context.Out, context.Error, out var code))
             {
                 return code;
             }
@@ -105,10 +111,12 @@ internal static class DataAccess
     /// <summary>The arguments with every path the service must find made absolute (its working directory differs):
     /// the <c>--data</c> value, any argument naming an existing file or directory, and any argument with a '/' whose
     /// parent exists (an output to be written).</summary>
-    internal static string[] ForwardedArguments(string[] args)
+    /// <param name="args">The arguments.</param>
+    /// <param name="commands">How many leading arguments name the command (never rewritten, e.g. <c>certificates staff</c>).</param>
+    internal static string[] ForwardedArguments(string[] args, int commands)
     {
         var result = (string[])args.Clone();
-        for (var i = 0; i < result.Length; i++)
+        for (var i = commands; i < result.Length; i++)
         {
             var arg = result[i];
             if (arg.StartsWith("--data=", StringComparison.Ordinal))

@@ -225,7 +225,7 @@ public sealed class OneOwnerTests : IDisposable
         Environment.CurrentDirectory = _root;
         try
         {
-            var args = DataAccess.ForwardedArguments(["consent", "request", "--data", "data", "--purpose", "a/b", "--file", "in.txt", "--out", "data/new.csv", "--requester", "staff:x"]);
+            var args = DataAccess.ForwardedArguments(["consent", "request", "--data", "data", "--purpose", "a/b", "--file", "in.txt", "--out", "data/new.csv", "--requester", "staff:x"], 2);
             Assert.Equal(["consent", "request", "--data", Data, "--purpose", "a/b", "--file", Path.Combine(_root, "in.txt"), "--out", Path.Combine(Data, "new.csv"), "--requester", "staff:x"], args);
         }
         finally
