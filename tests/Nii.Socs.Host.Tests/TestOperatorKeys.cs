@@ -22,7 +22,7 @@ internal static class TestOperatorKeys
     /// <summary>Deletes what a test's data directory left beside it: its secrets directory and the demo's people directories.</summary>
     public static void DeleteSecrets(string dataDirectory)
     {
-        foreach (var directory in new[] { dataDirectory + ".secrets", dataDirectory + "-people" })
+        foreach (var directory in new[] { dataDirectory + ".secrets", dataDirectory + "-people", dataDirectory + ".witness" })
         {
             if (Directory.Exists(directory))
             {

@@ -15,15 +15,25 @@ public abstract record HistoryVerification
     /// <param name="LastCheckpoint">The number of the last signed checkpoint; null when none was written yet.</param>
     public sealed record Intact(long Entries, long? LastCheckpoint) : HistoryVerification
     {
-        /// <summary>The operator's line: <c>ok N entries, last checkpoint #K signed</c>.</summary>
+        /// <summary>The entry the last checkpoint signs; 0 when none was written yet. Entries after it are chained but unsigned.</summary>
+        public long SignedThrough { get; init; }
+
+        /// <summary>The number of the last checkpoint a witness holds; null when no witness was consulted or it holds none.</summary>
+        public long? LastWitnessed { get; init; }
+
+        /// <summary>The operator's line: <c>ok N entries, last checkpoint #K signed (entry S)</c>, and the witness's last checkpoint when one was consulted.</summary>
         /// <returns>The line.</returns>
-        public override string ToString() => LastCheckpoint is { } k
-            ? string.Create(CultureInfo.InvariantCulture, $"ok {Entries} entries, last checkpoint #{k} signed")
-            : string.Create(CultureInfo.InvariantCulture, $"ok {Entries} entries, no signed checkpoint yet");
+        public override string ToString()
+        {
+            var line = LastCheckpoint is { } k
+                ? string.Create(CultureInfo.InvariantCulture, $"ok {Entries} entries, last checkpoint #{k} signed (entry {SignedThrough})")
+                : string.Create(CultureInfo.InvariantCulture, $"ok {Entries} entries, no signed checkpoint yet");
+            return LastWitnessed is { } w ? string.Create(CultureInfo.InvariantCulture, $"{line}, witnessed up to #{w}") : line;
+        }
     }
 
     /// <summary>The first problem found.</summary>
-    /// <param name="Sequence">The sequence number of the first broken entry (or the entry a checkpoint names).</param>
+    /// <param name="Sequence">The sequence number of the first broken or missing entry (or the entry a checkpoint names).</param>
     /// <param name="Reason">Why it is broken.</param>
     public sealed record Broken(long Sequence, string Reason) : HistoryVerification
     {

@@ -110,6 +110,9 @@ public sealed class ConsentLedger
             { Requester.Kind: ActorKind.Operator } when request.Requester.Participant != request.Participant =>
                 $"{request.Requester} cannot request decryption of {request.Participant}'s records",
             _ when string.IsNullOrWhiteSpace(request.PurposeText) => "the purpose must be stated",
+            _ when ConsentLimits.TextTooLong("the purpose", request.PurposeText) is { } tooLong => tooLong,
+            { Scope: ConsentScope.RecordList { Ids.Count: > ConsentLimits.MaxRecordIds } list } =>
+                $"the scope lists {((ConsentScope.RecordList)request.Scope).Ids.Count} records; at most {ConsentLimits.MaxRecordIds} are accepted",
             _ when request.Deadline <= now => $"the deadline {request.Deadline:O} is not after the request ({now:O})",
             { Scope: ConsentScope.RecordList { Ids.Count: 0 } } => "the scope names no record",
             { Scope: ConsentScope.TimeRange r } when r.To <= r.From => $"the time range {r} is empty",
@@ -196,6 +199,12 @@ public sealed class ConsentLedger
         if (string.IsNullOrWhiteSpace(reason))
         {
             error = "a denial must state its reason";
+            return false;
+        }
+
+        if (ConsentLimits.TextTooLong("the reason", reason) is { } tooLong)
+        {
+            error = tooLong;
             return false;
         }
 
@@ -318,7 +327,7 @@ public sealed class ConsentLedger
         error = staff.Kind != ActorKind.Staff ? $"{staff} is not staff: fault access is the organization's exception only"
             : string.IsNullOrWhiteSpace(reason) ? "a fault access must state its reason"
             : string.IsNullOrWhiteSpace(incident) ? "a fault access must name its incident"
-            : string.Empty;
+            : ConsentLimits.TextTooLong("the reason", reason) ?? ConsentLimits.TextTooLong("the incident", incident) ?? string.Empty;
         if (error.Length > 0)
         {
             return false;

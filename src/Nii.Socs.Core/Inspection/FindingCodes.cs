@@ -27,6 +27,9 @@ public static class FindingCodes
     /// <summary>Operation-history entries are missing: a gap in the sequence or a missing start (R6.4).</summary>
     public const string HistoryEntriesRemoved = "history.entries-removed";
 
+    /// <summary>A consent event without its operation-history entry, or a consent history entry without its consent event (R6.4, R8.5).</summary>
+    public const string ConsentHistoryUnpaired = "history.consent-unpaired";
+
     /// <summary>The store's verifier reports a broken chain or checkpoint (R6.4).</summary>
     public const string HistoryChainBroken = "history.chain-broken";
 }

@@ -15,6 +15,8 @@ public sealed partial class InspectionBuilder
     private readonly Dictionary<string, long> _byPurpose = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, (long Approved, long Denied)> _decisionsPerMonth = new(StringComparer.Ordinal);
     private readonly List<FaultFacts> _faults = [];
+    private readonly Audit.ConsentHistoryCrossCheck _pairs = new();
+    private long _staffRequestsOutsideHours;
     private bool _historyStarted;
     private long _consentEvents;
     private long _approved;
@@ -47,6 +49,7 @@ public sealed partial class InspectionBuilder
         }
 
         var number = ++_consentEvents;
+        _pairs.Add(consentEvent);
         switch (consentEvent)
         {
             case ConsentEvent.Requested r:
@@ -54,6 +57,10 @@ public sealed partial class InspectionBuilder
                 if (InYear(r.Request.RequestedAt))
                 {
                     Increment(_byRequester, r.Request.Requester.Kind == ActorKind.Staff ? "staff" : "operator");
+                    if (r.Request.Requester.Kind == ActorKind.Staff && !_settings.Calendar.IsInServiceHours(r.Request.RequestedAt))
+                    {
+                        _staffRequestsOutsideHours++;
+                    }
                     Increment(_byPurpose, r.Request.Purpose.ToString().ToLowerInvariant());
                 }
 
@@ -226,7 +233,10 @@ public sealed partial class InspectionBuilder
         foreach (var f in _faults)
         {
             var told = f.NoticeEntry is not null;
-            faults.Add(new InspectionReport.FaultAccessRow(f.Number, Jst.ToJst(f.At), f.Participant, f.Record, f.Staff, f.Reason, f.Incident, told, f.NoticeEntry));
+            faults.Add(new InspectionReport.FaultAccessRow(f.Number, Jst.ToJst(f.At), f.Participant, f.Record, f.Staff, f.Reason, f.Incident, told, f.NoticeEntry)
+            {
+                OutsideServiceHours = !_settings.Calendar.IsInServiceHours(f.At),
+            });
             if (!told)
             {
                 AddFinding(
@@ -250,7 +260,11 @@ public sealed partial class InspectionBuilder
             [.. _decisionsPerMonth.Select(p => new InspectionReport.MonthDecisions(p.Key, p.Value.Approved, p.Value.Denied))],
             _views,
             _viewsCovered,
-            faults);
+            faults)
+        {
+            StaffRequestsOutsideServiceHours = _staffRequestsOutsideHours,
+            FaultAccessesOutsideServiceHours = faults.Count(f => f.OutsideServiceHours),
+        };
     }
 
     private void ThrowIfBuilt()

@@ -46,6 +46,7 @@ public sealed partial class InspectionBuilder
         ArgumentNullException.ThrowIfNull(entry);
         ThrowIfBuilt();
         _historyStarted = true;
+        _pairs.Add(entry);
         CheckChain(entry);
         _entries++;
         _firstEntry ??= entry;

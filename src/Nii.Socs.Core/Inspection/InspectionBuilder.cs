@@ -61,6 +61,11 @@ public sealed partial class InspectionBuilder
         var monitoring = BuildMonitoring();
         var notifications = BuildNotifications();
         var participants = BuildParticipants();
+        foreach (var unpaired in _pairs.Unpaired())
+        {
+            AddFinding(FindingCodes.ConsentHistoryUnpaired, "R6.4", unpaired.Description, unpaired.HistoryEntry is { } s ? [s] : []);
+        }
+
         var findings = _findings
             .OrderBy(f => f.HistoryEntries.Count == 0 ? long.MaxValue : f.HistoryEntries[0])
             .ThenBy(f => f.Code, StringComparer.Ordinal)

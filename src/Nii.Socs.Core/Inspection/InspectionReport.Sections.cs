@@ -84,7 +84,14 @@ public sealed partial record InspectionReport
         IReadOnlyList<MonthDecisions> DecisionsPerMonth,
         long Views,
         long ViewsCovered,
-        IReadOnlyList<FaultAccessRow> FaultAccesses);
+        IReadOnlyList<FaultAccessRow> FaultAccesses)
+    {
+        /// <summary>Decryption requests filed by staff in the year outside service hours (R10.1: advanced investigation is served 09:00–17:00 JST on working days).</summary>
+        public long StaffRequestsOutsideServiceHours { get; init; }
+
+        /// <summary>Fault accesses in the year outside service hours (R10.1).</summary>
+        public long FaultAccessesOutsideServiceHours { get; init; }
+    }
 
     /// <summary>Decisions in one JST month.</summary>
     /// <param name="Month">The month, <c>yyyy-MM</c>.</param>
@@ -102,7 +109,11 @@ public sealed partial record InspectionReport
     /// <param name="Incident">The incident reference.</param>
     /// <param name="Told">Whether a notice to the participant naming the incident or record is in the history.</param>
     /// <param name="NoticeEntry">The sequence number of that notice; null when there is none.</param>
-    public sealed record FaultAccessRow(long Event, DateTimeOffset At, string Participant, string Record, string Staff, string Reason, string Incident, bool Told, long? NoticeEntry);
+    public sealed record FaultAccessRow(long Event, DateTimeOffset At, string Participant, string Record, string Staff, string Reason, string Incident, bool Told, long? NoticeEntry)
+    {
+        /// <summary>Whether it happened outside service hours (R10.1), by the report's service calendar.</summary>
+        public bool OutsideServiceHours { get; init; }
+    }
 
     /// <summary>The operation history (R6.4).</summary>
     /// <param name="Verification">The store verifier's result, or the report's own chain check when the verifier did not run.</param>

@@ -117,12 +117,24 @@ public sealed class MailComposer
                 Line(body, Text(mail.FollowUp?.Countermeasures));
                 html.Append("<p style=\"white-space:pre-wrap\">").Append(H(Text(mail.FollowUp?.Countermeasures))).Append("</p>");
                 break;
+            case MailKind.Procedure:
+                subject = $"{Tag} 手続き / Procedure: {OneLine(mail.Notice?.Title ?? mail.RuleMessage)} - {mail.Participant}";
+                Line(body, $"{mail.Participant} ご担当者様 / To the contacts of {mail.Participant}");
+                Line(body);
+                Line(body, Text(mail.Notice?.Japanese));
+                Line(body);
+                Line(body, Text(mail.Notice?.English));
+                break;
             default:
                 throw new ArgumentException($"Unknown mail kind {mail.Kind}.", nameof(mail));
         }
 
-        Line(body);
-        Both("本メールには通信のヘッダ情報のみを記載しており、通信内容は含みません。", "This mail carries header information only; it never contains communication content.");
+        if (mail.Kind != MailKind.Procedure)
+        {
+            Line(body);
+            Both("本メールには通信のヘッダ情報のみを記載しており、通信内容は含みません。", "This mail carries header information only; it never contains communication content.");
+        }
+
         if (!mail.Rows.IsDefaultOrEmpty)
         {
             Heading(string.Create(CultureInfo.InvariantCulture, $"検知一覧 / Detections ({mail.Rows.Length} 件, 時刻は JST / times in JST)"));

@@ -11,4 +11,7 @@ public enum MailKind
 
     /// <summary>Follow-up information from staff, threaded to the kind's first mail (R4.6).</summary>
     FollowUp = 2,
+
+    /// <summary>A participant procedure (application, decision, change, termination, agreement, exclusion) told to the participant's contacts (R3.2).</summary>
+    Procedure = 3,
 }

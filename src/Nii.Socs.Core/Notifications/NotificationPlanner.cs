@@ -173,6 +173,29 @@ public sealed class NotificationPlanner
         return true;
     }
 
+    /// <summary>Queues the mail that tells a participant's contacts about a procedure (R3.2).</summary>
+    /// <param name="state">The notifier's state.</param>
+    /// <param name="participant">The participant.</param>
+    /// <param name="to">The contact addresses; at least one.</param>
+    /// <param name="notice">The text.</param>
+    /// <param name="now">When it is queued.</param>
+    /// <returns>The event to append.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="to"/> is empty.</exception>
+    public MailQueued PlanProcedure(NotificationState state, ParticipantId participant, ImmutableArray<string> to, Participants.Procedures.ProcedureNotice notice, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(notice);
+        if (to.IsDefaultOrEmpty)
+        {
+            throw new ArgumentException("A procedure mail needs at least one address.", nameof(to));
+        }
+
+        var id = state.LastMailId + 1;
+        var mail = new OutboundMail(id, MailKind.Procedure, participant, to, NewMessageId(id, participant, now), null, [], now, [], null, notice.Title, null) { Notice = notice };
+        return new MailQueued(now, mail);
+    }
+
     /// <summary>The mails due for an attempt at an instant, oldest first.</summary>
     /// <param name="state">The notifier's state.</param>
     /// <param name="now">The instant.</param>

@@ -35,11 +35,15 @@ public sealed record OutboundMail(
     string? RuleMessage,
     FollowUpText? FollowUp)
 {
-    /// <summary>The operation-history action for a successful send: <c>mail.sent</c>, <c>mail.digest.sent</c> or <c>mail.followup.sent</c>.</summary>
+    /// <summary>The text of a procedure mail (<see cref="MailKind.Procedure"/>); null otherwise.</summary>
+    public Participants.Procedures.ProcedureNotice? Notice { get; init; }
+
+    /// <summary>The operation-history action for a successful send: <c>mail.sent</c>, <c>mail.digest.sent</c>, <c>mail.followup.sent</c> or <c>mail.procedure.sent</c>.</summary>
     public string SentAction => Kind switch
     {
         MailKind.Digest => "mail.digest.sent",
         MailKind.FollowUp => "mail.followup.sent",
+        MailKind.Procedure => "mail.procedure.sent",
         _ => "mail.sent",
     };
 

@@ -4,6 +4,9 @@ namespace Nii.Socs.Core.Participants;
 /// <remarks>Validate with <see cref="ApplicationValidator.Validate"/>, which reports every error with its field.</remarks>
 public sealed record Application
 {
+    /// <summary>The participant id asked for, such as <c>u-tokyo</c>; required when the application is filed (<c>socs participants apply</c>), optional for a plain validation.</summary>
+    public string? Participant { get; init; }
+
     /// <summary>The applying institution's name.</summary>
     public string InstitutionName { get; init; } = string.Empty;
 

@@ -9,12 +9,54 @@ namespace Nii.Socs.Core.Participants;
 /// Checks: an institution name; at least one prefix, each well-formed (normalised to its network
 /// address), none overlapping another in the same application or any prefix of another
 /// participant (R5.1 needs each address to belong to at most one participant); at least one
-/// contact mail address, each valid; at least one operator, each with a name and a valid mail.
+/// contact mail address, each valid; at least one operator, each with a name and a valid mail. A prefix must be a
+/// plausible monitored network (interp.): at least <see cref="MinimumIPv4PrefixLength"/> bits for IPv4 and
+/// <see cref="MinimumIPv6PrefixLength"/> for IPv6, and not inside the unspecified, loopback, link-local or multicast
+/// ranges, so a default route such as <c>0.0.0.0/0</c> or <c>::/0</c> can never put everyone's traffic in one scope.
 /// <para>Edge case: <c>192.0.2.77/24</c> is accepted and normalised to <c>192.0.2.0/24</c>;
 /// <c>2001:db8::/32</c> and <c>2001:db8:1::/48</c> in one application are refused as overlapping.</para>
 /// </remarks>
 public static partial class ApplicationValidator
 {
+    /// <summary>The shortest IPv4 prefix a participant may register: a /8, the largest block ever assigned to one institution.</summary>
+    public const int MinimumIPv4PrefixLength = 8;
+
+    /// <summary>The shortest IPv6 prefix a participant may register: a /19, the largest allocation a registry makes to one network.</summary>
+    public const int MinimumIPv6PrefixLength = 19;
+
+    private static readonly IPPrefix[] s_notMonitorable =
+    [
+        IPPrefix.Parse("0.0.0.0/8"),
+        IPPrefix.Parse("127.0.0.0/8"),
+        IPPrefix.Parse("169.254.0.0/16"),
+        IPPrefix.Parse("224.0.0.0/3"),
+        IPPrefix.Parse("::/8"),
+        IPPrefix.Parse("fe80::/10"),
+        IPPrefix.Parse("ff00::/8"),
+    ];
+
+    /// <summary>Why a prefix cannot be a participant's monitored network; null when it can (R3.1, interp.).</summary>
+    /// <param name="prefix">The prefix, normalised.</param>
+    /// <returns>The reason, or null.</returns>
+    public static string? Implausible(IPPrefix prefix)
+    {
+        var minimum = prefix.IsIPv6 ? MinimumIPv6PrefixLength : MinimumIPv4PrefixLength;
+        if (prefix.Length < minimum)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{prefix} is shorter than /{minimum}, the shortest {(prefix.IsIPv6 ? "IPv6" : "IPv4")} prefix one participant may register (a default route or a whole registry block is never one institution's network)");
+        }
+
+        foreach (var reserved in s_notMonitorable)
+        {
+            if (reserved.Overlaps(prefix))
+            {
+                return $"{prefix} lies in {reserved}, which is not a monitorable unicast network (unspecified, loopback, link-local or multicast)";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Validates an application against the prefixes other participants already hold.</summary>
     /// <param name="application">The application.</param>
     /// <param name="otherParticipants">The prefixes of every other participant.</param>
@@ -27,6 +69,11 @@ public static partial class ApplicationValidator
         ArgumentNullException.ThrowIfNull(application);
         ArgumentNullException.ThrowIfNull(otherParticipants);
         var errors = new List<ValidationError>();
+
+        if (application.Participant is { } id && !ParticipantId.IsValid(id))
+        {
+            errors.Add(new("participant", $"'{id}' is not a participant id: 1 to 63 lower-case letters, digits or hyphens, such as u-tokyo"));
+        }
 
         if (string.IsNullOrWhiteSpace(application.InstitutionName))
         {
@@ -45,6 +92,12 @@ public static partial class ApplicationValidator
             if (!IPPrefix.TryParse(application.Prefixes[i], out var prefix, out var error))
             {
                 errors.Add(new(field, error!));
+                continue;
+            }
+
+            if (Implausible(prefix) is { } absurd)
+            {
+                errors.Add(new(field, absurd));
                 continue;
             }
 

@@ -8,7 +8,7 @@ using Nii.Socs.Core.Scope;
 namespace Nii.Socs.Core.Storage;
 
 /// <summary>Registry events as MessagePack: an array <c>[schema, kind, at-ticks, fields…]</c>, written and read by hand.</summary>
-/// <remarks>Schema 1. Kinds are fixed numbers and never reused; the domain events carry no serializer attributes.</remarks>
+/// <remarks>Schema 1. Kinds are fixed numbers and never reused (13–17 carry the procedures' dates, R12.2 reasons and agreement references); the domain events carry no serializer attributes.</remarks>
 internal static class RegistryEventCodec
 {
     public const int Schema = 1;
@@ -28,9 +28,20 @@ internal static class RegistryEventCodec
                 Strings(ref w, s.Contacts);
                 Operators(ref w, s.Operators);
                 break;
+            case ApplicationApproved { On: { } on } a:
+                Head(ref w, 13, a, 2);
+                w.Write(a.ApplicationId);
+                w.Write(on.DayNumber);
+                break;
             case ApplicationApproved a:
                 Head(ref w, 2, a, 1);
                 w.Write(a.ApplicationId);
+                break;
+            case ApplicationRefused { Ground: { } ground } r:
+                Head(ref w, 14, r, 3);
+                w.Write(r.ApplicationId);
+                w.Write(r.Reason);
+                w.Write((int)ground);
                 break;
             case ApplicationRefused r:
                 Head(ref w, 3, r, 2);
@@ -64,6 +75,13 @@ internal static class RegistryEventCodec
                 w.Write(r.Thumbprint);
                 w.Write(r.Reason);
                 break;
+            case AgreementMade { Reference: { } reference } m:
+                Head(ref w, 15, m, 4);
+                w.Write(m.Participant.Value);
+                w.Write(m.Months);
+                w.Write(m.EffectiveFrom.DayNumber);
+                w.Write(reference);
+                break;
             case AgreementMade m:
                 Head(ref w, 9, m, 3);
                 w.Write(m.Participant.Value);
@@ -94,6 +112,19 @@ internal static class RegistryEventCodec
                 w.Write(t.Participant.Value);
                 w.Write(t.EffectiveFrom.DayNumber);
                 break;
+            case ApprovalRevoked v:
+                Head(ref w, 16, v, 4);
+                w.Write(v.Participant.Value);
+                w.Write((int)v.Reason);
+                w.Write(v.Note);
+                w.Write(v.On.DayNumber);
+                break;
+            case ExtensionDeclined d:
+                Head(ref w, 17, d, 3);
+                w.Write(d.Participant.Value);
+                w.Write(d.LastFiscalYear.StartYear);
+                w.Write(d.Reason);
+                break;
             default:
                 throw new ArgumentException($"Unknown registry event {e.GetType().Name}.", nameof(e));
         }
@@ -122,8 +153,21 @@ internal static class RegistryEventCodec
             10 => new ExclusionStarted(at, Text(ref r), ReadPrefixes(ref r), r.TryReadNil() ? null : new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), Text(ref r)),
             11 => new ExclusionEnded(at, Text(ref r)),
             12 => new ParticipantTerminated(at, Participant(ref r), DateOnly.FromDayNumber(r.ReadInt32())),
+            13 => new ApplicationApproved(at, Text(ref r)) { On = Date(ref r) },
+            14 => new ApplicationRefused(at, Text(ref r), Text(ref r)) { Ground = Reason(ref r) },
+            15 => new AgreementMade(at, Participant(ref r), r.ReadInt32(), Date(ref r)) { Reference = Text(ref r) },
+            16 => new ApprovalRevoked(at, Participant(ref r), Reason(ref r), Text(ref r), Date(ref r)),
+            17 => new ExtensionDeclined(at, Participant(ref r), new Time.FiscalYear(r.ReadInt32()), Text(ref r)),
             _ => throw new InvalidDataException($"A registry event has unknown kind {kind}."),
         };
+
+    private static DateOnly Date(ref MessagePackReader r) => DateOnly.FromDayNumber(r.ReadInt32());
+
+    private static RefusalReason Reason(ref MessagePackReader r)
+    {
+        var value = (RefusalReason)r.ReadInt32();
+        return Enum.IsDefined(value) ? value : throw new InvalidDataException($"A registry event has R12.2 reason {(int)value}, not 1 to 6.");
+    }
 
     private static void Head(ref MessagePackWriter w, int kind, RegistryEvent e, int fields) => EventFraming.Head(ref w, Schema, kind, e.At, fields);
 

@@ -125,7 +125,7 @@ internal static class CertificatesCommands
         var name = new Option<string>("--name") { Description = "The staff member", Required = true };
         var csr = new Option<string>("--csr") { Description = "The staff member's certificate request (socs participant keygen)", Required = true };
         var output = new Option<string?>("--out") { Description = "Where to write the certificate (default: print it)" };
-        var command = new Command("staff", "Sign a staff member's CSR for the portal's staff pages; prints the Socs:Portal:Staff setting to add") { data, name, csr, output };
+        var command = new Command("enrol-staff", "Sign a staff member's CSR for the portal's staff pages; prints the Socs:Portal:Staff setting to add") { data, name, csr, output };
         command.SetAction(parse => Run(context, parse.GetValue(data), async (socs, ca) =>
         {
             var staff = parse.GetValue(name)!.Trim();

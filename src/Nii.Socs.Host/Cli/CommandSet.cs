@@ -11,6 +11,7 @@ internal static class CommandSet
         yield return ServeCommand.Create(context);
         yield return CalendarCommands.Create(context);
         yield return ParticipantsCommands.Create(context);
+        yield return ProcedureCommands.Exclusions(context);
         yield return RetentionCommands.Create(context);
         yield return KeysCommands.Create(context);
         yield return ParticipantSideCommands.Create(context);

@@ -48,6 +48,12 @@ internal static class ConsentCommands
             var who = ActorOf("--requester", parse.GetValue(requester), p);
             var due = parse.GetValue(deadline) is { } d ? CliParse.Instant("--deadline", d) : context.Time.GetUtcNow().AddDays(7);
             using var session = Session.Open(context, parse.GetValue(data));
+            if (!session.Registry.State.Participants.ContainsKey(p))
+            {
+                // The portal refuses the same: a request names a registered participant; nothing is filed otherwise.
+                throw new CliUsageException($"--participant: no participant {p} is registered.");
+            }
+
             var result = session.Service.RequestAsync(who, p, range, PurposeOf(parse.GetValue(kind)), parse.GetValue(purpose)!, due).GetAwaiter().GetResult();
             var request = Check(result);
             if (parse.GetValue(json))

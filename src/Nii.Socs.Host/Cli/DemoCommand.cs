@@ -15,7 +15,7 @@ internal static class DemoCommand
 {
     public static Command Create(CliContext context)
     {
-        var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Retention:Months=6)", AllowMultipleArgumentsPerToken = true };
+        var set = new Option<string[]>("--set") { Description = "Override a setting, Key=Value (e.g. Socs:Retention:Months=2)", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "The demo's data directory (default: Socs:Data:Directory, ./data)" };
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
         var people = new Option<string?>("--people") { Description = "Where the simulated operators and staff keep their own keys: participants/<id>/, staff/<name>/ (default: beside the data directory)" };
@@ -111,7 +111,7 @@ internal static class DemoCommand
         var eq = text.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0)
         {
-            throw new CliUsageException($"--set takes Key=Value, such as Socs:Retention:Months=6; got '{text}'.");
+            throw new CliUsageException($"--set takes Key=Value, such as Socs:Retention:Months=2; got '{text}'.");
         }
 
         return new(text[..eq], text[(eq + 1)..]);

@@ -59,8 +59,9 @@ internal static class InspectCommands
                 throw new CliUsageException($"--destruction-grace-minutes must be 0–10080 and --deletion-grace-hours 0–744; got {minutes} and {hours}.");
             }
 
-            var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours) };
-            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow());
+            var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours), Calendar = ProcedureCommands.ConfiguredCalendar() };
+            var witness = Configuration.AuditOptions.FromConfiguration().WitnessFor(dir);
+            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow(), witnessDirectory: witness is not null && Directory.Exists(witness) ? witness : null);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
             var text = InspectionJson.Serialize(report);
             File.WriteAllText(jsonPath, text + "\n", new UTF8Encoding(false));

@@ -15,7 +15,12 @@ internal static class ParticipantsCommands
         var command = new Command("participants", "Participants: applications, usage period, termination (R3, R11, R12)");
         command.Subcommands.Add(Period(context));
         command.Subcommands.Add(TerminationCommand(context));
-        command.Subcommands.Add(Validate(context));
+        command.Subcommands.Add(Validate(context).Uses(DataUse.ReadOnly));
+        foreach (var verb in ProcedureCommands.ParticipantVerbs(context))
+        {
+            command.Subcommands.Add(verb);
+        }
+
         return command;
     }
 
@@ -81,7 +86,8 @@ internal static class ParticipantsCommands
     {
         var file = new Argument<string>("FILE") { Description = "The application as JSON: institutionName, prefixes, contactMails, operators" };
         var json = CliOutput.JsonOption("Print JSON: the institution and its prefixes (errors still go to stderr, exit 2)");
-        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file, json };
+        var data = new Option<string?>("--data") { Description = "Check overlap against the registry of this data directory (default: against no one)" };
+        var command = new Command("validate", "Validates an application (R3) and prints every error with its field") { file, data, json };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
@@ -100,7 +106,15 @@ internal static class ParticipantsCommands
                 throw new CliUsageException($"{path} holds no application.");
             }
 
-            var result = ApplicationValidator.Validate(application, new Dictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>>());
+            IReadOnlyDictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>> others = new Dictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>>();
+            if (parse.GetValue(data) is { } dir && Directory.Exists(Path.Combine(CliParse.ExistingDataDirectory(dir), Core.Storage.RegistryStore.DirectoryName)))
+            {
+                using var registry = Core.Storage.RegistryStore.Open(CliParse.ExistingDataDirectory(dir));
+                var self = ParticipantId.IsValid(application.Participant) ? new ParticipantId(application.Participant!) : (ParticipantId?)null;
+                others = Core.Participants.Procedures.ParticipantProcedures.PrefixesHeldBy(registry.State, self, context.Time.GetUtcNow());
+            }
+
+            var result = ApplicationValidator.Validate(application, others);
             if (!result.IsValid)
             {
                 foreach (var error in result.Errors)

@@ -5,6 +5,7 @@ using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Time;
+using Nii.Socs.Host.Configuration;
 
 namespace Nii.Socs.Host.Cli;
 
@@ -83,29 +84,78 @@ internal static class StoreCommands
         return command.Uses(DataUse.Served);
     }
 
+    /// <summary><c>socs audit verify --data DIR [--witness DIR] [--public-key FILE]</c> (R6.4).</summary>
     private static Command Verify(CliContext context)
     {
         var data = CliParse.DataOption();
+        var witness = new Option<string?>("--witness") { Description = "The witness directory (default: Socs:Audit:WitnessDirectory, else <data>.witness when it exists)" };
+        var publicKey = new Option<string?>("--public-key") { Description = "The trusted signing public key (32 raw bytes or 64 hex digits; default: the witness's pinned key)" };
         var json = CliOutput.JsonOption();
-        var command = new Command("verify", "Check the hash chain and the signed checkpoints of the operation history (R6.4)") { data, json };
+        var command = new Command("verify", "Check the hash chain, the signed checkpoint chain and the witness's copies of the operation history (R6.4)") { data, witness, publicKey, json };
         command.SetAction(parse =>
         {
-            var result = OperationHistoryStore.Verify(CliParse.ExistingDataDirectory(parse.GetValue(data)));
+            var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
+            string? witnessDir;
+            if (parse.GetValue(witness) is { } given)
+            {
+                witnessDir = Directory.Exists(given) ? given : throw new CliUsageException($"--witness must be an existing directory; got '{given}'.");
+            }
+            else
+            {
+                witnessDir = AuditOptions.FromConfiguration().WitnessFor(dir);
+                if (witnessDir is not null && !Directory.Exists(witnessDir))
+                {
+                    context.Error.WriteLine($"socs: no witness at {witnessDir}: checked against the data directory's own checkpoints only");
+                    witnessDir = null;
+                }
+            }
+
+            var keyFile = parse.GetValue(publicKey);
+            if (keyFile is not null && !File.Exists(keyFile))
+            {
+                throw new CliUsageException($"--public-key must be an existing file; got '{keyFile}'.");
+            }
+
+            HistoryVerification result;
+            try
+            {
+                result = OperationHistoryStore.Verify(dir, witnessDir, keyFile);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            // R6.4: every consent event has its history entry and the other way round.
+            var unpaired = result is HistoryVerification.Intact ? OperationHistoryStore.CrossCheckConsent(dir) : [];
             if (parse.GetValue(json))
             {
-                CliOutput.WriteJson(context.Out, result switch
+                var o = result switch
                 {
                     HistoryVerification.Intact i => new JsonObject { ["intact"] = true, ["entries"] = i.Entries, ["last_checkpoint"] = i.LastCheckpoint },
                     HistoryVerification.Broken b => new JsonObject { ["intact"] = false, ["broken_at"] = b.Sequence, ["reason"] = b.Reason },
                     _ => throw new InvalidOperationException($"Unknown verification {result}."),
-                });
-            }
-            else
-            {
-                context.Out.WriteLine(result.ToString());
+                };
+                o["unpaired"] = new JsonArray([.. unpaired.Select(u => (JsonNode?)JsonValue.Create(u.Description))]);
+                CliOutput.WriteJson(context.Out, o);
+                return result is HistoryVerification.Intact && unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
             }
 
-            return result is HistoryVerification.Intact ? CliApp.Ok : CliApp.Problem;
+            context.Out.WriteLine(result.ToString());
+            if (result is not HistoryVerification.Intact)
+            {
+                return CliApp.Problem;
+            }
+
+            foreach (var record in unpaired)
+            {
+                context.Out.WriteLine("unpaired: " + record.Description);
+            }
+
+            context.Out.WriteLine(unpaired.Count == 0
+                ? "consent log and history agree"
+                : string.Create(CultureInfo.InvariantCulture, $"{unpaired.Count} consent record(s) without a partner"));
+            return unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
         });
         return command;
     }

@@ -24,6 +24,11 @@ internal sealed class PortalOptions
     /// <value>The default is 50.</value>
     public int PageSize { get; set; } = 50;
 
+    /// <summary>The portal's public origin as browsers see it, such as <c>https://socs.example.ac.jp</c>; a state-changing
+    /// request must carry it as <c>Origin</c>.</summary>
+    /// <value>The default is empty: the address and port the connection reached (and <c>localhost</c> on loopback).</value>
+    public string PublicOrigin { get; set; } = string.Empty;
+
     /// <summary>Organization staff certificates: SHA-256 thumbprint (64 hex digits) to staff name.</summary>
     /// <value>The default is empty: no staff can sign in.</value>
     public Dictionary<string, string> Staff { get; set; } = new(StringComparer.OrdinalIgnoreCase);
@@ -48,6 +53,12 @@ internal sealed class PortalOptionsValidator : IValidateOptions<PortalOptions>
         if (options.DefaultGrantHours is < 1 or > 24 * 90)
         {
             builder.AddError($"{s}:DefaultGrantHours must be between 1 and 2160 (was {options.DefaultGrantHours})");
+        }
+
+        if (options.PublicOrigin.Length > 0
+            && (!Uri.TryCreate(options.PublicOrigin, UriKind.Absolute, out var origin) || origin.Scheme != Uri.UriSchemeHttps || origin.PathAndQuery != "/"))
+        {
+            builder.AddError($"{s}:PublicOrigin must be an https origin such as https://socs.example.ac.jp (was '{options.PublicOrigin}')");
         }
 
         if (options.PageSize is < 1 or > 1000)

@@ -14,6 +14,7 @@ internal static class SocsConfiguration
     public static IServiceCollection AddSocsOptions(this IServiceCollection services)
     {
         Add<DataOptions, DataOptionsValidator>(services, DataOptions.SectionName);
+        Add<AuditOptions, AuditOptionsValidator>(services, AuditOptions.SectionName);
         Add<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.SectionName);
         Add<ServiceHoursOptions, ServiceHoursOptionsValidator>(services, ServiceHoursOptions.SectionName);
         Add<PortalOptions, PortalOptionsValidator>(services, PortalOptions.SectionName);

@@ -5,6 +5,7 @@ using Nii.Socs.Capture.Governor;
 using Nii.Socs.Core.Consent;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Participants.Procedures;
 using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Scope;
 using Nii.Socs.Core.Storage;
@@ -17,6 +18,8 @@ using Nii.Socs.Host.Portal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Storage.Outbox;
+
+using Nii.Socs.Host.Configuration;
 
 namespace Nii.Socs.Host.Demo;
 
@@ -50,7 +53,9 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         var clock = new SimulatedClock(Start);
         var o = context.Out;
         var summary = new DemoSummary { DataDirectory = Path.GetFullPath(dataDirectory) };
-        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath))
+        var audit = new AuditOptions { WitnessDirectory = WitnessOf(dataDirectory) };
+        summary.WitnessDirectory = audit.WitnessDirectory;
+        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath, audit: audit))
         {
             // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
             // Certificates are issued on the real clock, so the portal accepts them today.
@@ -61,47 +66,6 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 throw new InvalidOperationException($"samples/prefixes.txt: {string.Join("; ", scopeErrors)}");
             }
 
-            foreach (var (id, name, op, mail) in s_participants)
-            {
-                var participant = new ParticipantId(id);
-                var application = new Application
-                {
-                    InstitutionName = name,
-                    Prefixes = [.. scope.Where(a => a.Participant == participant).Select(a => a.Prefix.ToString())],
-                    ContactMails = [mail],
-                    Operators = [new OperatorContact(op, $"{op}@{mail.Split('@')[1]}", null, IssueCertificate: true)],
-                };
-                var others = data.Registry.State.Participants.Values.ToDictionary(p => p.Id, p => (IReadOnlyList<IPPrefix>)p.Prefixes);
-                var validation = ApplicationValidator.Validate(application, others);
-                if (!validation.IsValid)
-                {
-                    throw new InvalidOperationException($"demo application of {id}: {string.Join("; ", validation.Errors)}");
-                }
-
-                var valid = validation.Application!;
-                var now = clock.GetUtcNow();
-                await data.Registry.AppendAsync(
-                    [
-                        new ApplicationSubmitted(now, $"app-{id}", participant, valid.InstitutionName, [.. valid.Prefixes], [.. valid.ContactMails], [.. valid.Operators]),
-                        new ApplicationApproved(now, $"app-{id}"),
-                    ],
-                    cancellationToken).ConfigureAwait(false);
-                await data.History.AppendAsync("org:registrar", "registry.participant.approved", $"participant/{id}", $"prefixes={string.Join(",", valid.Prefixes)} period={UsagePeriod.FromApproval(Jst.DateOf(now))}", cancellationToken).ConfigureAwait(false);
-
-                // The operator makes a key pair on the participant's machine and sends only a CSR (R6.3); the
-                // organization signs it for the registered operator and wraps the epoch key to it (R3.3, R8.1).
-                var operatorDirectory = Path.Combine(ParticipantsRoot, id);
-                var (_, csrPath) = OperatorKeys.Generate(operatorDirectory, op, ClientKeyType.EcP256);
-                var enrolled = await CertificateEnrolment.EnrolAsync(data, ca, participant, valid.Operators[0].Mail, File.ReadAllBytes(csrPath), "org:registrar", cancellationToken: cancellationToken).ConfigureAwait(false);
-                summary.Operators.Add((id, op, OperatorKeys.Bundle(operatorDirectory, op, enrolled.Certificate)));
-            }
-
-            // 2. Every participant gets its first epoch key, wrapped to its operators' certificates (R8.1, R8.2).
-            var first = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
-
-            // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
-            var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
-            var ingestor = new Ingestor(data, rules, governor);
             using var outbox = MailOutbox.Open(dataDirectory);
             var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);
             using var notifier = MailServiceCollectionExtensions.Create(
@@ -112,6 +76,42 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 p => data.Registry.State.Participants.TryGetValue(p, out var entry) ? entry.Contacts : [],
                 clock,
                 NullLoggerFactory.Instance);
+
+            // The registrar files each application and approves it through the procedures (R3, R11.1): validated,
+            // recorded in the registry and the operation history, and mailed to the participant's contacts (R3.2).
+            var procedures = new ParticipantProcedures(ServiceCalendar.Default);
+            foreach (var (id, name, op, mail) in s_participants)
+            {
+                var participant = new ParticipantId(id);
+                var application = new Application
+                {
+                    Participant = id,
+                    InstitutionName = name,
+                    Prefixes = [.. scope.Where(a => a.Participant == participant).Select(a => a.Prefix.ToString())],
+                    ContactMails = [mail],
+                    Operators = [new OperatorContact(op, $"{op}@{mail.Split('@')[1]}", null, true)],
+                };
+                var now = clock.GetUtcNow();
+                var receipt = new ProcedureReceipt("registrar", now);
+                var applied = procedures.Apply(data.Registry.State, application, receipt);
+                await RecordAsync(data, notifier, applied, id, cancellationToken).ConfigureAwait(false);
+                var approved = procedures.Approve(data.Registry.State, applied.RecordId, Jst.DateOf(now), receipt);
+                await RecordAsync(data, notifier, approved, id, cancellationToken).ConfigureAwait(false);
+
+                // The operator makes a key pair on the participant's machine and sends only a CSR (R6.3); the
+                // organization signs it for the registered operator and wraps the epoch key to it (R3.3, R8.1).
+                var operatorDirectory = Path.Combine(ParticipantsRoot, id);
+                var (_, csrPath) = OperatorKeys.Generate(operatorDirectory, op, ClientKeyType.EcP256);
+                var enrolled = await CertificateEnrolment.EnrolAsync(data, ca, participant, application.Operators[0].Mail, File.ReadAllBytes(csrPath), "org:registrar", cancellationToken: cancellationToken).ConfigureAwait(false);
+                summary.Operators.Add((id, op, OperatorKeys.Bundle(operatorDirectory, op, enrolled.Certificate)));
+            }
+
+            // 2. Every participant gets its first epoch key, wrapped to its operators' certificates (R8.1, R8.2).
+            var first = await KeyEpochs.RotateAllAsync(data, cancellationToken).ConfigureAwait(false);
+
+            // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
+            var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
+            var ingestor = new Ingestor(data, rules, governor);
             var ingest = await ingestor.IngestAsync(
                 Path.Combine(samplesDirectory, "captures", "demo.pcap"),
                 async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct).ConfigureAwait(false),
@@ -184,7 +184,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        summary.History = OperationHistoryStore.Verify(dataDirectory);
+        summary.History = OperationHistoryStore.Verify(dataDirectory, audit.WitnessDirectory, null);
         return summary;
     }
 
@@ -221,6 +221,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         }
 
         o.WriteLine($"  operation history     {s.History}");
+        o.WriteLine($"  history witness       {s.WitnessDirectory} (a copy of every signed checkpoint, outside the data directory; R6.4)");
     }
 
     /// <summary>Takes the lock of a demo's data directory for a whole demo (run and portal), refusing a directory
@@ -274,6 +275,13 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             Directory.Delete(secrets, recursive: true);
         }
 
+        // The demo's witness sits beside its data directory (never inside) and is replaced with it.
+        var witness = WitnessOf(full);
+        if (Directory.Exists(witness))
+        {
+            Directory.Delete(witness, recursive: true);
+        }
+
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(full, PrivateFiles.DirectoryMode);
@@ -292,6 +300,20 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         }
     }
 
+    private static string WitnessOf(string dataDirectory) => AuditOptions.Resolve(null, dataDirectory)!;
+
+    private static async Task RecordAsync(SocsData data, Notifier notifier, ProcedureOutcome outcome, string id, CancellationToken cancellationToken)
+    {
+        if (!outcome.IsAccepted)
+        {
+            throw new InvalidOperationException($"demo procedure for {id}: {outcome.ErrorLine()}");
+        }
+
+        await data.Registry.AppendAsync(outcome.Events, cancellationToken).ConfigureAwait(false);
+        await data.History.AppendAsync("org:registrar", outcome.Action, outcome.Subject, outcome.Details, cancellationToken).ConfigureAwait(false);
+        await notifier.ProcedureAsync(outcome.Participant!.Value, outcome.NotifyTo, outcome.Notice!, cancellationToken).ConfigureAwait(false);
+    }
+
     private static void Check(bool condition, string? message)
     {
         if (!condition)
@@ -304,6 +326,8 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 internal sealed class DemoSummary
 {
     public string DataDirectory { get; set; } = string.Empty;
+
+    public string WitnessDirectory { get; set; } = string.Empty;
 
     public List<(string Participant, string Name, IssuedCertificate Issued)> Operators { get; } = [];
 

@@ -216,11 +216,12 @@ internal static class InspectionHtml
             N(c.Approved), N(c.Denied), N(c.Expired), N(c.Pending), D(c.DecisionHoursMean), D(c.DecisionHoursMax), N(c.Views), N(c.ViewsCovered),
         ]]);
         Table(html, ["Requester", "Requests"], c.RequestsByRequester.Select(x => new[] { E(x.Key), N(x.Count) }), "No decryption request was filed in the year.");
+        Table(html, ["Staff requests outside service hours (R10.1)", "Fault accesses outside service hours (R10.1)"], [[N(c.StaffRequestsOutsideServiceHours), N(c.FaultAccessesOutsideServiceHours)]], "");
         Table(html, ["Purpose", "Requests"], c.RequestsByPurpose.Select(x => new[] { E(x.Key), N(x.Count) }), "No decryption request was filed in the year.");
         html.Append("<p>Fault accesses</p>\n");
-        Table(html, ["Event", "At", "Participant", "Record", "Staff", "Reason", "Incident", "Participant told"], c.FaultAccesses.Select(f => new[]
+        Table(html, ["Event", "At", "Outside service hours", "Participant", "Record", "Staff", "Reason", "Incident", "Participant told"], c.FaultAccesses.Select(f => new[]
         {
-            "consent#" + N(f.Event), E(Iso(f.At)), E(f.Participant), E(f.Record), E(f.Staff), E(f.Reason), E(f.Incident),
+            "consent#" + N(f.Event), E(Iso(f.At)), f.OutsideServiceHours ? "yes" : "no", E(f.Participant), E(f.Record), E(f.Staff), E(f.Reason), E(f.Incident),
             f.NoticeEntry is { } n ? "yes, #" + N(n) : "<span class=\"bad\">no</span>",
         }), "No fault access in the year: staff opened no content without consent (R7.2).");
     }

@@ -39,7 +39,9 @@ internal static class MailServiceCollectionExtensions
                 sp.GetRequiredService<MailOutbox>(),
                 sp.GetRequiredService<IMailTransport>(),
                 sp.GetRequiredService<IOperationHistory>(),
-                p => registry.State.Participants.TryGetValue(p, out var entry) && entry.TerminatedFrom is null ? entry.Contacts : [],
+                // R12.1: detection mails stop from the day a termination (or revocation, or expiry) is in effect, not when it is filed.
+                p => registry.State.Participants.TryGetValue(p, out var entry)
+                    && entry.StatusOn(Core.Time.Jst.DateOf(sp.GetRequiredService<TimeProvider>().GetUtcNow())) == ParticipantStatus.Active ? entry.Contacts : [],
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
         });

@@ -124,6 +124,31 @@ internal sealed partial class Notifier : IDisposable
         return mail;
     }
 
+    /// <summary>Queues the mail that tells a participant's contacts about a procedure (R3.2); null when there is no address.</summary>
+    public async Task<OutboundMail?> ProcedureAsync(ParticipantId participant, ImmutableArray<string> to, Core.Participants.Procedures.ProcedureNotice notice, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        if (to.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        MailQueued queued;
+        await _plan.WaitAsync(cancellationToken);
+        try
+        {
+            queued = Planner.PlanProcedure(_outbox.State, participant, to, notice, _time.GetUtcNow());
+            await _outbox.AppendAsync([queued], cancellationToken);
+        }
+        finally
+        {
+            _plan.Release();
+        }
+
+        Wake();
+        return queued.Mail;
+    }
+
     /// <summary>Queues every digest whose window has closed (R4.5).</summary>
     public async Task<int> CloseDueDigestsAsync(CancellationToken cancellationToken = default)
     {

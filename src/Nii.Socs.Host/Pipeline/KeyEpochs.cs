@@ -92,7 +92,7 @@ internal static class KeyEpochs
     public static async Task<IReadOnlyList<KeyRotation>> RotateAllAsync(SocsData data, CancellationToken cancellationToken = default)
     {
         var rotations = new List<KeyRotation>();
-        foreach (var participant in data.Registry.State.Participants.Values.Where(p => p.TerminatedFrom is null).Select(p => p.Id).OrderBy(p => p.Value, StringComparer.Ordinal))
+        foreach (var participant in data.Registry.State.Participants.Values.Where(p => !Core.Participants.Procedures.ParticipantProcedures.IsEnded(p.StatusOn(Core.Time.Jst.DateOf(data.Time.GetUtcNow())))).Select(p => p.Id).OrderBy(p => p.Value, StringComparer.Ordinal))
         {
             KeyRotation rotation;
             IReadOnlyList<EpochId> destroyed = [];

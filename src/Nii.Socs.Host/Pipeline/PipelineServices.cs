@@ -18,7 +18,8 @@ internal static partial class PipelineServices
             sp.GetRequiredService<IOptions<DataOptions>>().Value.Directory,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
-            kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting]));
+            kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting],
+            audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value));
         // One copy of each log: mail and the portal reuse the pipeline's stores.
         services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);

@@ -3,17 +3,19 @@ using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Storage.Consent;
 using Nii.Socs.Core.Storage.Keys;
+using Nii.Socs.Host.Configuration;
 
 namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
 /// <remarks>Opening takes the directory's lock (<see cref="DataDirectoryLock"/>): a second process that opens it gets
 /// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.</remarks>
-internal sealed class SocsData : IAsyncDisposable
+internal sealed class SocsData : IAsyncDisposable, IDisposable
 {
     private readonly DataDirectoryLock _lock;
+    private int _disposed;
 
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile)
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile, AuditOptions audit)
     {
         _lock = held;
         Directory = Path.GetFullPath(directory);
@@ -21,7 +23,7 @@ internal sealed class SocsData : IAsyncDisposable
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         Registry = RegistryStore.Open(Directory);
         Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
-        History = OperationHistoryStore.Open(Directory, time);
+        History = audit.OpenHistory(Directory, time);
         Consent = ConsentStore.Open(Directory);
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
@@ -72,17 +74,19 @@ internal sealed class SocsData : IAsyncDisposable
 
     public ConsentService ConsentService { get; }
 
-    /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store.</summary>
+    /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store; the history's
+    /// checkpoints and witness follow <paramref name="audit"/>, or the configuration (appsettings.json, <c>SOCS_</c>
+    /// variables) when null.</summary>
     /// <exception cref="DataDirectoryBusyException">Another process owns the directory.</exception>
     /// <exception cref="Cli.CliUsageException">The key-encryption key would be inside the data directory (checked first).</exception>
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, string? kekPath = null)
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, string? kekPath = null, AuditOptions? audit = null)
     {
         var kekFile = HostSecrets.KekFile(directory, kekPath);
         PrivateFiles.CreateDirectory(directory);
         var held = DataDirectoryLock.Acquire(directory);
         try
         {
-            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile);
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile, audit ?? AuditOptions.FromConfiguration());
         }
         catch
         {
@@ -91,8 +95,17 @@ internal sealed class SocsData : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes every store, signing the history's final checkpoint: a host disposed synchronously (its
+    /// service provider's <c>Dispose</c>) still signs, instead of refusing an async-only singleton.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         ConsentService.Dispose();
         Ring.Dispose();
         Consent.Dispose();

@@ -39,6 +39,7 @@ internal static class PortalApi
         operators.MapGet("/keys", Keys).WithName("api.keys.list");
         operators.MapGet("/keys/{epoch}", Key).WithName("api.keys.download");
         operators.MapGet("/history", History).WithName("api.history.list");
+        anyone.MapGet("/history/checkpoint", Checkpoint).WithName("api.history.checkpoint");
         operators.MapPost("/compromise", Compromise).WithName("api.certificate.compromise");
         staff.MapGet("/participants", Participants).WithName("api.staff.participants");
         staff.MapGet("/requests", AllRequests).WithName("api.staff.requests.list");
@@ -200,6 +201,13 @@ internal static class PortalApi
         var p = PortalAuthentication.PrincipalOf(http);
         return TypedResults.Ok(PortalQueries.History(services, p.Participant, before, Math.Clamp(limit ?? 100, 1, 1000)).Select(HistoryDto.From).ToArray());
     }
+
+    /// <summary>The latest signed checkpoint and the key that signs them: a participant keeps its own copy, the witness
+    /// the organization does not control, and later checks that the history still extends it (R6.4).</summary>
+    private static Results<Ok<CheckpointDto>, ProblemHttpResult> Checkpoint(PortalServices services) =>
+        services.History.LastCheckpoint is { } c
+            ? TypedResults.Ok(CheckpointDto.From(c, services.History.SigningPublicKey))
+            : Problem(StatusCodes.Status404NotFound, "no checkpoint has been signed yet");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Compromise(HttpContext http, PortalServices services, CompromiseDto? report)
     {

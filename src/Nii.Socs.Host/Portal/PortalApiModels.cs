@@ -77,6 +77,21 @@ internal sealed record HistoryDto(long Sequence, DateTimeOffset At, string Actor
     public static HistoryDto From(OperationEntry e) => new(e.Sequence, e.At, e.Actor, e.Action, e.Subject, e.Details, Convert.ToHexStringLower(e.Hash.Span));
 }
 
+/// <summary>A signed checkpoint of the history, with the public key that signs it (R6.4).</summary>
+internal sealed record CheckpointDto(long Number, long Sequence, string EntryHash, string PreviousCheckpointHash, DateTimeOffset At, string KeyId, string Signature, string Line, string PublicKey)
+{
+    public static CheckpointDto From(Core.Audit.HistoryCheckpoint c, ReadOnlyMemory<byte> publicKey) => new(
+        c.Number,
+        c.Sequence,
+        Convert.ToHexStringLower(c.EntryHash.Span),
+        Convert.ToHexStringLower(c.PreviousCheckpointHash.Span),
+        c.At,
+        Convert.ToHexStringLower(c.KeyId.Span),
+        Convert.ToHexStringLower(c.Signature.Span),
+        c.ToLine(),
+        Convert.ToHexStringLower(publicKey.Span));
+}
+
 /// <summary>Who is signed in.</summary>
 internal sealed record MeDto(string Actor, string Kind, string? Participant, string Thumbprint);
 

@@ -15,8 +15,10 @@ namespace Nii.Socs.Host.Portal;
 /// R6.1/R6.2: the certificate must chain to the portal's CA and its SHA-256 thumbprint must be an active certificate of
 /// exactly one participant in the registry, or a configured staff certificate. A revoked, unknown or terminated
 /// participant's certificate gets 403 and nothing else. The first request of each TLS connection is recorded as a
-/// login (R6.4). A state-changing request whose <c>Origin</c> is not the portal itself is refused, so another site
-/// cannot make a browser holding an operator's certificate act for it.
+/// login (R6.4). A state-changing request whose <c>Origin</c> is not the portal itself (the configured public origin,
+/// or the address the connection reached; never the request's <c>Host</c>) is refused, so another site cannot make
+/// a browser holding an operator's certificate act for it. Refusals are recorded under the portal's own subject and
+/// aggregated per certificate (<see cref="PortalRefusals"/>), so they never show in a participant's history.
 /// <para>Edge case: a certificate revoked through "report compromise" on one connection is refused on that same
 /// connection's next request: the registry is consulted per request, not per handshake.</para>
 /// </remarks>
@@ -53,7 +55,8 @@ internal static class PortalAuthentication
                 return null;
             }
 
-            if (certificate.Status != CertificateStatus.Active || participant.TerminatedFrom is { } end && today >= end)
+            // R12.1, R12.2, R11.2: the portal stops from the day a termination, revocation or expiry is in effect.
+            if (certificate.Status != CertificateStatus.Active || Core.Participants.Procedures.ParticipantProcedures.IsEnded(participant.StatusOn(today)))
             {
                 return null;
             }
@@ -80,11 +83,10 @@ internal static class PortalAuthentication
             : null;
         if (principal is null)
         {
-            await services.Audit.AppendAsync(
-                "unknown:" + (thumbprint ?? "no-certificate"),
-                "portal.access.refused",
-                "portal" + context.Request.Path,
-                certificate is null ? "no client certificate" : "certificate unknown, revoked, of a terminated participant, or not from the portal CA",
+            // Recorded under the portal's own subject, never a participant's path, and aggregated per source (R6.4).
+            await services.Refusals.RecordAsync(
+                thumbprint ?? "no-certificate " + context.Connection.RemoteIpAddress,
+                (certificate is null ? "no client certificate" : "certificate unknown, revoked, of a terminated participant, or not from the portal CA") + $"; {context.Request.Method} {context.Request.Path}",
                 context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             context.Response.ContentType = "text/plain; charset=utf-8";
@@ -101,15 +103,41 @@ internal static class PortalAuthentication
 
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
             && context.Request.Headers.Origin is { Count: > 0 } origin
-            && !string.Equals(origin.ToString(), $"{context.Request.Scheme}://{context.Request.Host}", StringComparison.OrdinalIgnoreCase))
+            && !IsOwnOrigin(services, context, origin.ToString()))
         {
-            await services.Audit.AppendAsync(principal.HistoryActor, "portal.access.refused", SubjectOf(principal, context.Request.Path), $"cross-site {context.Request.Method} from {origin}", context.RequestAborted);
+            await services.Refusals.RecordAsync(thumbprint!, $"cross-site {context.Request.Method} {context.Request.Path} from {origin} with the certificate of {principal.HistoryActor}", context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
 
         context.Items[typeof(PortalPrincipal)] = principal;
         await next(context);
+    }
+
+    /// <summary>Whether an <c>Origin</c> is the portal's own: the configured public origin, or the address and port the
+    /// connection actually reached (never the request's own <c>Host</c> header, which the sender chooses).</summary>
+    /// <param name="services">The portal's services.</param>
+    /// <param name="context">The request.</param>
+    /// <param name="origin">The <c>Origin</c> header.</param>
+    /// <returns>True when the request comes from the portal's own pages.</returns>
+    public static bool IsOwnOrigin(PortalServices services, HttpContext context, string origin)
+    {
+        if (!string.IsNullOrEmpty(services.Options.PublicOrigin))
+        {
+            return string.Equals(origin, services.Options.PublicOrigin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+        }
+
+        var local = context.Connection.LocalIpAddress;
+        var port = context.Connection.LocalPort;
+        if (local is null)
+        {
+            return false;
+        }
+
+        var host = local.IsIPv4MappedToIPv6 ? local.MapToIPv4().ToString()
+            : local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{local}]" : local.ToString();
+        return string.Equals(origin, $"https://{host}:{port}", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.IsLoopback(local) && string.Equals(origin, $"https://localhost:{port}", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The principal of an authenticated request.</summary>

@@ -23,6 +23,7 @@ internal static class PortalEndpoints
         ArgumentNullException.ThrowIfNull(portal);
         services.AddSingleton(portal);
         services.AddProblemDetails();
+        services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(PortalGuard.ConfigureForms);
         return services;
     }
 
@@ -46,6 +47,7 @@ internal static class PortalEndpoints
         // The boundary: an unexpected failure becomes ProblemDetails, never a stack trace.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(PortalGuard.InvokeAsync);
         app.Use(PortalAuthentication.InvokeAsync);
         app.Use(PortalText.Use);
 
@@ -55,6 +57,7 @@ internal static class PortalEndpoints
         anyone.MapGet("/lang/{code}", PortalText.Switch).WithName("language");
         PortalPages.Map(operators, anyone);
         PortalStaffPages.Map(staff);
+        PortalProcedurePages.Map(operators, staff);
 
         var apiAnyone = app.MapGroup("/api").AddEndpointFilter(Authorize(_ => true));
         var apiOperators = app.MapGroup("/api").AddEndpointFilter(Authorize(p => !p.IsStaff));

@@ -13,7 +13,7 @@ namespace Nii.Socs.Host.Portal;
 /// The CA and the server certificate come from <c>&lt;data&gt;/pki/</c> (<see cref="DevelopmentCa"/>): loaded when present,
 /// made when not. Edge case: a port already in use stops the host at start with Kestrel's error, not at the first request.
 /// </remarks>
-internal sealed partial class PortalHostedService(SocsData data, IOptions<PortalOptions> options, TimeProvider time, ILogger<PortalHostedService> logger) : IHostedService, IAsyncDisposable
+internal sealed partial class PortalHostedService(SocsData data, IOptions<PortalOptions> options, IOptions<ServiceHoursOptions> hours, IServiceProvider provider, TimeProvider time, ILogger<PortalHostedService> logger) : IHostedService, IAsyncDisposable
 {
     private DevelopmentCa? _ca;
     private PortalServer? _server;
@@ -25,7 +25,12 @@ internal sealed partial class PortalHostedService(SocsData data, IOptions<Portal
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _ca = DevelopmentCa.OpenOrCreate(data.Directory, time);
-        _server = await PortalServer.StartAsync(PortalServices.For(data, _ca.Certificate, options.Value), _ca.ServerCertificate(), cancellationToken);
+        var services = PortalServices.For(data, _ca.Certificate, options.Value) with
+        {
+            Calendar = hours.Value.ToCalendar(),
+            Mailer = provider.GetService<Mail.Notifier>(),
+        };
+        _server = await PortalServer.StartAsync(services, _ca.ServerCertificate(), cancellationToken);
         await data.History.AppendAsync("system:portal", "portal.started", "portal/server", $"listening on {_server.BaseAddress}", cancellationToken);
         Listening(logger, _server.BaseAddress);
     }

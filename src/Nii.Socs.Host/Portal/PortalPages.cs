@@ -52,12 +52,12 @@ internal static class PortalPages
         b.Append("<p>").Append(E(T("Signed in as"))).Append(" <strong id=\"who\">").Append(E(p.HistoryActor)).Append("</strong> · ").Append(E(T("with certificate"))).Append(" <code>").Append(E(p.Thumbprint)).Append("</code></p>");
         if (p.IsStaff)
         {
-            b.Append("<p>").Append(E(T("Organization staff: see the participants, requests and fault access pages."))).Append("</p>");
+            b.Append("<p>").Append(E(T("Organization staff: see the participants, requests and fault access pages."))).Append(" <a href=\"/staff/procedures\">").Append(E(T("Procedures"))).Append("</a></p>");
         }
         else if (services.Registry.State.Participants.TryGetValue(p.Participant, out var entry))
         {
             b.Append("<p>").Append(E(T("Participant"))).Append(": <strong>").Append(E(entry.Name)).Append("</strong> (").Append(E(entry.Id.Value)).Append("), ").Append(E(T("monitored prefixes"))).Append(": ")
-                .Append(E(string.Join(", ", entry.Prefixes))).Append("</p>");
+                .Append(E(string.Join(", ", entry.Prefixes))).Append(". ").Append(E(T("See your participation: status, period, agreements and procedure history."))).Append(" <a href=\"/participation\">").Append(E(T("Participation"))).Append("</a></p>");
             b.Append("<fieldset><legend>").Append(E(T("Report compromise (R6.2)"))).Append("</legend><p>")
                 .Append(E(T("If this certificate or its key may be known to someone else, revoke it now. It stops working at once; ask the organization for a new one. Keep the old key: past epoch keys are wrapped to it (R6.3).")))
                 .Append("</p><form method=\"post\" action=\"/compromise\"><label>").Append(E(T("What happened"))).Append(" <input type=\"text\" name=\"note\"></label>")
@@ -532,6 +532,13 @@ internal static class PortalPages
             defaultDescending: true,
             "No requests.",
             paged: false));
+        if (services.History.LastCheckpoint is { } checkpoint)
+        {
+            // R6.4: the participant's own copy of the latest checkpoint is a witness the organization does not control.
+            b.Append("<p class=\"note\" id=\"checkpoint\">").Append(E(T("Latest signed checkpoint (keep a copy; socs audit verify checks the history still extends it; also at /api/history/checkpoint):"))).Append(" <code>")
+                .Append(E(checkpoint.ToLine())).Append("</code> <code>").Append(E(Convert.ToHexStringLower(services.History.SigningPublicKey.Span))).Append("</code></p>");
+        }
+
         if (entries.Count == 100)
         {
             b.Append("<nav class=\"pager\"><a rel=\"next\" href=\"/history?before=").Append(entries[^1].Sequence.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(E(T("Older"))).Append(" →</a></nav>");

@@ -208,16 +208,25 @@ internal static class PortalQueries
     /// <returns>The entries.</returns>
     public static IReadOnlyList<OperationEntry> History(PortalServices services, ParticipantId participant, long? before, int limit)
     {
-        var all = services.History.Entries();
+        // Read backwards by position, a chunk at a time, from the entry before the cursor: a page reads what it
+        // shows and the entries between, never the whole log (R6.4).
+        const int Chunk = 256;
         var ids = ConsentIdsOf(services.Consent.Ledger, participant);
         var page = new List<OperationEntry>(limit);
-        for (var i = all.Count - 1; i >= 0 && page.Count < limit; i--)
+        var end = Math.Min(services.History.Count, (before ?? long.MaxValue) - 1);
+        while (end >= 1 && page.Count < limit)
         {
-            var entry = all[i];
-            if ((before is null || entry.Sequence < before) && Concerns(entry, participant, ids))
+            var start = Math.Max(1, end - Chunk + 1);
+            var chunk = services.History.Read(start, (int)(end - start + 1));
+            for (var i = chunk.Count - 1; i >= 0 && page.Count < limit; i--)
             {
-                page.Add(entry);
+                if (Concerns(chunk[i], participant, ids))
+                {
+                    page.Add(chunk[i]);
+                }
             }
+
+            end = start - 1;
         }
 
         return page;

@@ -45,6 +45,7 @@ internal sealed class PortalServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = PortalGuard.MaxRequestBodyBytes;
             kestrel.Listen(address, services.Options.Port, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 ServerCertificate = serverCertificate,
@@ -74,6 +75,16 @@ internal sealed class PortalServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        try
+        {
+            // Repeated refusals still counted in memory are written before the history closes (R6.4).
+            await _app.Services.GetRequiredService<PortalServices>().Refusals.FlushAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host closed the history first; the repeats of the last window are lost, the first refusal is recorded.
+        }
+
         await _app.DisposeAsync();
     }
 }

@@ -28,12 +28,24 @@ internal sealed record PortalServices(
     X509Certificate2 ClientCa,
     PortalOptions Options)
 {
+    private PortalRefusals? _refusals;
+
+    /// <summary>The one service calendar (R10) the procedure forms use.</summary>
+    /// <value>The default is <see cref="Core.Time.ServiceCalendar.Default"/>; <c>socs serve</c> builds it from <c>Socs:ServiceHours:*</c>.</value>
+    public Core.Time.ServiceCalendar Calendar { get; init; } = Core.Time.ServiceCalendar.Default;
+
+    /// <summary>The notifier that mails procedures to the participant's contacts (R3.2); null when the host has none.</summary>
+    public Mail.Notifier? Mailer { get; init; }
+
     /// <summary>The history as the append-only interface every action writes to.</summary>
     public IOperationHistory Audit => History;
 
     /// <summary>Told after a participant's certificates changed (a compromise report): the host wraps the current epoch's
     /// key again to exactly the certificates still active (R6.2, R8.1). Null when the portal runs without a key ring.</summary>
     public Func<Core.Participants.ParticipantId, CancellationToken, Task>? CertificatesChanged { get; init; }
+
+    /// <summary>Refused requests, recorded under the portal's own subject and aggregated per source (R6.4).</summary>
+    public PortalRefusals Refusals => _refusals ??= new PortalRefusals(History, Time);
 
     /// <summary>The portal's view of a host's open stores (<c>socs demo</c>, <c>socs serve</c>, <see cref="PortalHost"/>).</summary>
     /// <param name="data">The host's stores, key ring and consent service.</param>

@@ -114,20 +114,24 @@ public sealed class InspectionScenario
             {
                 var when = at.AddHours(1).AddMinutes(random.Next(1, 6000));
                 Consent.Add(new ConsentEvent.Viewed(grant, requester, record, when));
-                Raw(when, requester.ToString(), "consent.viewed", "detections/" + participant + "/" + record, "grant " + grant);
+                Raw(when, requester.ToString(), "consent.viewed", "detections/" + participant + "/" + record, "grant=" + grant);
             }
         }
 
         var faultAt = Settings.From.AddHours(random.Next(0, (int)window));
         var incident = "INC-" + random.Next(1000, 9999).ToString(CultureInfo.InvariantCulture);
-        Consent.Add(new ConsentEvent.FaultAccessed(NextDetectionId(random, faultAt.AddHours(-3)), participants[0], Actor.Staff("oncall"), "parser crash", incident, faultAt));
-        Raw(faultAt, "staff:oncall", "consent.fault-access", "detections/" + participants[0], incident);
+        var faultRecord = NextDetectionId(random, faultAt.AddHours(-3));
+        Consent.Add(new ConsentEvent.FaultAccessed(faultRecord, participants[0], Actor.Staff("oncall"), "parser crash", incident, faultAt));
+        Raw(faultAt, "staff:oncall", "consent.fault-access", "detections/" + participants[0] + "/" + faultRecord, incident);
         Raw(faultAt.AddMinutes(30), "system:mail", "mail.sent", "mail/" + participants[0], "fault access notice " + incident);
 
         if (deviations.ViewWithoutGrant)
         {
             var when = Settings.From.AddHours(random.Next(0, (int)window));
-            Consent.Add(new ConsentEvent.Viewed(new GrantId(NextGuid(random)), Actor.Staff("curious"), NextDetectionId(random, when.AddHours(-5)), when));
+            var grant = new GrantId(NextGuid(random));
+            var record = NextDetectionId(random, when.AddHours(-5));
+            Consent.Add(new ConsentEvent.Viewed(grant, Actor.Staff("curious"), record, when));
+            Raw(when, "staff:curious", "consent.viewed", "detections/" + participants[0] + "/" + record, "grant=" + grant);
         }
 
         if (deviations.PartitionPastExpiry)

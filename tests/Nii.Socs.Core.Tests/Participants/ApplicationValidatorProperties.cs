@@ -29,9 +29,25 @@ public class ApplicationValidatorProperties
             var result = ApplicationValidator.Validate(application, others);
             var anyOverlap = mine.Any(a => theirs.Any(b => a.Overlaps(b)))
                 || mine.Select((a, i) => mine.Skip(i + 1).Any(b => a.Overlaps(b))).Any(x => x);
-            return (result.IsValid == (!anyOverlap && mine.Count > 0))
+            var plausible = mine.All(p => ApplicationValidator.Implausible(p) is null);
+            return (result.IsValid == (!anyOverlap && mine.Count > 0 && plausible))
+                .Classify(!plausible, "implausible prefix")
                 .Classify(anyOverlap, "overlapping")
                 .Classify(mine.Count == 0, "no prefixes");
+        });
+
+    [Property]
+    [Trait("Requirement", "R3.1")]
+    public Property R3_1_no_prefix_shorter_than_the_minimum_or_in_a_reserved_range_is_accepted() =>
+        Prop.ForAll(Arb.From(Gen.Choose(0, 32)), Arb.From(Gen.Choose(int.MinValue, int.MaxValue)), (length, bits) =>
+        {
+            var prefix = IPPrefix.FromBits(false, (uint)bits, length);
+            var result = ApplicationValidator.Validate(
+                new Application { InstitutionName = "U", Prefixes = [prefix.ToString()], ContactMails = ["a@example.ac.jp"], Operators = [new OperatorContact("A", "a@example.ac.jp", null, true)] },
+                new Dictionary<ParticipantId, IReadOnlyList<IPPrefix>>());
+            var octets = prefix.NetworkAddress.GetAddressBytes();
+            var reserved = octets[0] is 0 or 127 || octets[0] >= 224 || (octets[0] == 169 && (length < 16 || octets[1] == 254));
+            return result.IsValid == (length >= ApplicationValidator.MinimumIPv4PrefixLength && !reserved);
         });
 
     [Property]

@@ -30,14 +30,4 @@ public class RetentionPolicyTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RetentionPolicy(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RetentionPolicy(121));
     }
-
-    [Fact]
-    [Trait("Requirement", "R6.4")]
-    public void R6_4_history_retention_has_a_floor_and_no_way_to_express_an_expiry()
-    {
-        var members = typeof(HistoryRetention).GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
-            .Select(m => m.Name).Order().ToArray();
-        Assert.Equal(["MinimumMonths", "RequiredAtLeastUntil"], members);
-        Assert.True(HistoryRetention.MinimumMonths >= 3);
-    }
 }

@@ -52,6 +52,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             var verification = OperationHistoryStore.Verify(dir.Path);
             Assert.True(verification is Nii.Socs.Core.Audit.HistoryVerification.Intact, $"round {round}: {verification}");
             Assert.True(((Nii.Socs.Core.Audit.HistoryVerification.Intact)verification).Entries >= ackedHistory, $"round {round}: history lost acknowledged entries: {verification}");
+            // R6.4: a kill -9 leaves at most one checkpoint interval (7 entries in the child) unsigned.
+            var intact = (Nii.Socs.Core.Audit.HistoryVerification.Intact)verification;
+            Assert.True(intact.Entries - intact.SignedThrough <= 7, $"round {round}: more than one interval unsigned: {verification}");
         }
 
         output.WriteLine($"{Rounds} kills after {string.Join(", ", kills)} ms; {acked.Count} acknowledged records, {ackedHistory} history entries, all present");

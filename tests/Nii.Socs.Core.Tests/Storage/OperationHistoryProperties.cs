@@ -33,7 +33,7 @@ public sealed class OperationHistoryProperties(HistoryTemplate template) : IClas
 
     [Property(MaxTest = 100)]
     [Trait("Requirement", "R6.4")]
-    public Property R6_4_flipping_any_byte_of_the_history_fails_verify_at_or_before_that_entry()
+    public Property R6_4_flipping_any_byte_of_the_history_fails_verify_naming_that_entry()
     {
         var (templateDir, locations) = _template;
         var gen =
@@ -54,7 +54,7 @@ public sealed class OperationHistoryProperties(HistoryTemplate template) : IClas
 
             var result = OperationHistoryStore.Verify(copy.Path);
             var inHeader = t.offset < locations[t.entry].HeaderSize;
-            return (result is HistoryVerification.Broken broken && broken.Sequence <= t.entry + 1)
+            return (result is HistoryVerification.Broken broken && broken.Sequence == t.entry + 1)
                 .Label($"entry {t.entry + 1}, offset {t.offset}, bit {t.bit}: {result}")
                 .Classify(inHeader, "length header")
                 .Classify(!inHeader, "payload");
@@ -66,7 +66,7 @@ public sealed class OperationHistoryProperties(HistoryTemplate template) : IClas
     {
         using var copy = new TempDir();
         CopyDirectory(_template.Dir.Path, copy.Path);
-        Assert.Equal("ok 20 entries, last checkpoint #4 signed", OperationHistoryStore.Verify(copy.Path).ToString());
+        Assert.Equal("ok 20 entries, last checkpoint #4 signed (entry 20)", OperationHistoryStore.Verify(copy.Path).ToString());
 
         // The flipped offsets really are the stored entries: each location decodes to the entry with that number.
         var segment = File.ReadAllBytes(Path.Combine(copy.Path, "audit", "log", "log.0"));

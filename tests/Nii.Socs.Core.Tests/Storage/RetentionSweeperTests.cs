@@ -66,6 +66,46 @@ public sealed class RetentionSweeperTests
     }
 
     [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task R6_4_sweeps_years_after_the_history_began_remove_no_entry_and_it_still_verifies_with_its_checkpoints()
+    {
+        using var dir = new TempDir();
+        var start = new DateTimeOffset(2020, 1, 6, 0, 0, 0, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(start);
+        var acquired = start.AddMinutes(1);
+        using (var store = DetectionStore.Open(dir.Path, time: clock))
+        await using (var history = OperationHistoryStore.Open(dir.Path, clock, 5))
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                clock.Advance(TimeSpan.FromMinutes(1));
+                await history.AppendAsync("org:yamada", "portal.view", $"detections/u-tokyo/{i}", "six years ago");
+            }
+
+            await store.AppendAsync(Record(UTokyo, acquired, epoch: 1, content: Marker("old")));
+            var sweeper = new RetentionSweeper(store, new WrappedKeyDirectory(dir.Path), history, clock);
+            // A sweep a month later, then one each year for six years: the detections go (R7.3), the history stays (R6.4).
+            clock.Advance(TimeSpan.FromDays(31));
+            await sweeper.SweepAsync();
+            for (var year = 0; year < 6; year++)
+            {
+                clock.Advance(TimeSpan.FromDays(366));
+                await sweeper.SweepAsync();
+            }
+
+            Assert.Empty(store.Partitions());
+        }
+
+        var entries = OperationHistoryStore.ReadAll(dir.Path);
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
+        Assert.Equal(12, entries.Count(e => e.Details == "six years ago" && e.At < start.AddHours(1)));
+        Assert.Contains(entries, e => e.Action == "retention.partition.deleted");
+        var intact = Assert.IsType<Nii.Socs.Core.Audit.HistoryVerification.Intact>(OperationHistoryStore.Verify(dir.Path));
+        Assert.Equal(entries.Count, intact.Entries);
+        Assert.Equal(entries.Count, intact.SignedThrough);
+    }
+
+    [Fact]
     [Trait("Requirement", "R7.3")]
     public async Task R7_3_a_caller_instant_beyond_the_clock_cannot_make_a_sweep_delete_early()
     {

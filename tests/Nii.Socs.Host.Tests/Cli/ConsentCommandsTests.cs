@@ -21,6 +21,7 @@ public sealed class ConsentCommandsTests : IDisposable
     [Fact]
     [Trait("Requirement", "R8.6")]
     [Trait("Requirement", "R7.2")]
+    [Trait("Requirement", "R8.5")]
     public async Task Request_unwrap_approve_view_and_the_fault_exception()
     {
         Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", _dir, "--people", _dir + "-people").ExitCode);
@@ -30,6 +31,14 @@ public sealed class ConsentCommandsTests : IDisposable
             var page = await store.QueryAsync(new DetectionQuery { Participant = new ParticipantId("u-tokyo"), From = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), RuleSid = 1000001 });
             record = page.Records[^1].Id.ToString();
         }
+
+        // R8.5: a purpose over 4 KiB is refused with exit 2 and one line, and nothing is written.
+        var entries = OperationHistoryStore.ReadAll(_dir).Count;
+        var oversized = Cli.Run("consent", "request", "--data", _dir, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", new string('x', 4097), "--requester", "staff:yamada");
+        Assert.Equal(2, oversized.ExitCode);
+        Assert.Single(oversized.Error.TrimEnd('\n').Split('\n'));
+        Assert.Contains("at most 4096", oversized.Error, StringComparison.Ordinal);
+        Assert.Equal(entries, OperationHistoryStore.ReadAll(_dir).Count);
 
         var request = Cli.Run("consent", "request", "--data", _dir, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--purpose", "traversal follow-up", "--requester", "staff:yamada");
         Assert.True(request.ExitCode == 0, request.Error);

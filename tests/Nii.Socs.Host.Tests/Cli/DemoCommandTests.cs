@@ -18,11 +18,12 @@ public class DemoCommandTests
             Assert.Contains("epoch 2969 → 2970; destroyed 2969", result.Out, StringComparison.Ordinal);
             Assert.Contains("\"GET /static/../../../../etc/passwd HTTP/1.1\"", result.Out, StringComparison.Ordinal);
             Assert.Contains("operation history     ok ", result.Out, StringComparison.Ordinal);
-            Assert.Contains("mail (R4.5, R4.6)     7 message(s)", result.Out, StringComparison.Ordinal);
+            Assert.Contains("mail (R4.5, R4.6)     11 message(s)", result.Out, StringComparison.Ordinal);
 
             // Mails carry header information only: no content of any detection, decoded (R4.5, R2.1).
             var mails = Directory.GetFiles(Path.Combine(dir, "mail"), "*.eml");
-            Assert.Equal(7, mails.Length);
+            Assert.Equal(11, mails.Length);
+            Assert.Equal(4, mails.Count(m => Path.GetFileName(m).Contains("-procedure-", StringComparison.Ordinal)));
             foreach (var mail in mails)
             {
                 using var message = MimeKit.MimeMessage.Load(mail);
@@ -71,7 +72,7 @@ public class DemoCommandTests
         var lines = result.Error.TrimEnd('\n').Split('\n');
         Assert.Equal(
             ["socs: Socs:Data:Directory must name a directory (was empty)",
-             "socs: Socs:Retention:Months must be between 0 and 120 (was 200)",
+             "socs: Socs:Retention:Months must be between 0 and 3 (was 200): it can only shorten the 3 months of R7.3; a longer period is a recorded agreement (socs participants agreement)",
              "socs: Socs:ServiceHours:Closes must be after Opens (was 09:00–08:00)"],
             lines);
     }

@@ -59,6 +59,11 @@ public sealed class ServeTests : IDisposable
         Assert.Contains(OperationHistoryStore.ReadAll(_dir), e => e.Action == "capture.file.ingested" && e.Subject == "capture/sensor-1.pcap" && e.Details.Contains(" stored=0 duplicates=12 ", StringComparison.Ordinal));
         var verify = Cli.Run("audit", "verify", "--data", _dir);
         Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        // R6.4: stopping the host signs a checkpoint of the last entry, and the witness beside the data has it.
+        var intact = Assert.IsType<Core.Audit.HistoryVerification.Intact>(OperationHistoryStore.Verify(_dir, _dir + ".witness", null));
+        Assert.Equal(intact.Entries, intact.SignedThrough);
+        Assert.Equal(intact.LastCheckpoint, intact.LastWitnessed);
+        Assert.Contains("witnessed up to", verify.Out, StringComparison.Ordinal);
     }
 
     private sealed class CapturedLogs : ILoggerProvider

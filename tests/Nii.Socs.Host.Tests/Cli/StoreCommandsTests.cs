@@ -45,9 +45,55 @@ public sealed class StoreCommandsTests : IDisposable
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
         await SeedAsync(clock);
-        var (code, output, _) = Run(null, "audit", "verify", "--data", _data);
+        var (code, output, error) = Run(null, "audit", "verify", "--data", _data);
         Assert.Equal(0, code);
-        Assert.Equal("ok 1 entries, last checkpoint #1 signed\n", output);
+        Assert.Equal("ok 1 entries, last checkpoint #1 signed (entry 1)\nconsent log and history agree\n", output);
+        Assert.Equal($"socs: no witness at {_data}.witness: checked against the data directory's own checkpoints only", error.TrimEnd('\n'));
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task R6_4_audit_verify_with_a_witness_names_the_first_erased_entry_and_refuses_bad_options()
+    {
+        var witness = _data + "-w";
+        try
+        {
+            var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+            await using (var history = OperationHistoryStore.Open(_data, clock, 4, witnessDirectory: witness))
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    await history.AppendAsync("org:yamada", "portal.view", $"detections/u-tokyo/{i}", string.Empty);
+                }
+            }
+
+            Assert.Equal($"ok 10 entries, last checkpoint #3 signed (entry 10), witnessed up to #3\nconsent log and history agree\n", Run(null, "audit", "verify", "--data", _data, "--witness", witness).Out);
+
+            // The insider zeroes the log from entry 6 and keeps only the first checkpoint line.
+            var segment = Path.Combine(_data, "audit", "log", "log.0");
+            var bytes = await File.ReadAllBytesAsync(segment);
+            var from = bytes.AsSpan().IndexOf("detections/u-tokyo/5"u8);
+            Assert.True(from > 0);
+            Array.Clear(bytes, from, bytes.Length - from);
+            await File.WriteAllBytesAsync(segment, bytes);
+            var checkpoints = Path.Combine(_data, "audit", "checkpoints.txt");
+            await File.WriteAllLinesAsync(checkpoints, (await File.ReadAllLinesAsync(checkpoints)).Take(1));
+
+            var (code, output, _) = Run(null, "audit", "verify", "--data", _data, "--witness", witness, "--public-key", Path.Combine(witness, "signing.pub"));
+            Assert.Equal(1, code);
+            Assert.StartsWith("broken at entry 6: ", output, StringComparison.Ordinal);
+
+            var before = await File.ReadAllTextAsync(checkpoints);
+            var missing = Run(null, "audit", "verify", "--data", _data, "--witness", witness + "-nowhere");
+            Assert.Equal(2, missing.Code);
+            Assert.Single(missing.Err.TrimEnd('\n').Split('\n'));
+            Assert.Equal(2, Run(null, "audit", "verify", "--data", _data, "--public-key", segment).Code);
+            Assert.Equal(before, await File.ReadAllTextAsync(checkpoints));
+        }
+        finally
+        {
+            Directory.Delete(witness, recursive: true);
+        }
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class ConfigurationTests : IDisposable
     {
         var (code, output, error) = SocsProcess.Run(new Dictionary<string, string> { [variable] = "999" }, _root, "serve", "--set", "Socs:Data:Directory=data");
         Assert.Equal(2, code);
-        Assert.Equal("socs: Socs:Retention:Months must be between 0 and 120 (was 999)", error.Trim());
+        Assert.Equal("socs: Socs:Retention:Months must be between 0 and 3 (was 999): it can only shorten the 3 months of R7.3; a longer period is a recorded agreement (socs participants agreement)", error.Trim());
         Assert.Equal(string.Empty, output);
         Assert.False(Directory.Exists(Path.Combine(_root, "data")));
     }

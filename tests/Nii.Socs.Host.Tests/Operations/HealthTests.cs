@@ -54,7 +54,10 @@ public sealed class HealthTests : IDisposable
 
             var before = await ScrapeAsync(client);
             Directory.CreateDirectory(incoming);
-            File.Copy(Path.Combine(AppContext.BaseDirectory, "samples", "captures", "demo.pcap"), Path.Combine(incoming, "sensor-1.pcap"));
+            // The demo already ingested demo.pcap, and ingestion is idempotent by source: a capture with the demo's frames
+            // twice over (one pcap header, the records repeated) is a new source whose detections are all new.
+            var demo = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "samples", "captures", "demo.pcap"));
+            File.WriteAllBytes(Path.Combine(incoming, "sensor-1.pcap"), [.. demo, .. demo.AsSpan(24)]);
             var processed = Path.Combine(incoming, "processed", "sensor-1.pcap");
             for (var i = 0; i < 600 && !File.Exists(processed); i++)
             {

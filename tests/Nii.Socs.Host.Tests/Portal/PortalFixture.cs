@@ -191,7 +191,7 @@ public sealed class PortalFixture : IAsyncLifetime
     /// English pages (the language cookie is set) unless <paramref name="language"/> says otherwise (null: the default, Japanese).</summary>
     internal HttpClient Client(IssuedCertificate? certificate, bool allowRedirects = true, string? language = "en")
     {
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = allowRedirects, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = allowRedirects, PooledConnectionLifetime = TimeSpan.FromMinutes(5), Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
         if (language is not null)
         {
             handler.CookieContainer.Add(BaseAddress, new System.Net.Cookie(Nii.Socs.Host.Portal.PortalText.Cookie, language));

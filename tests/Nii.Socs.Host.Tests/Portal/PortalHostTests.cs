@@ -79,7 +79,7 @@ public sealed class PortalHostTests : IDisposable
 
         var yamada = _data + "-people/yamada";
         Assert.Equal(0, Cli.Cli.Run("participant", "keygen", "--out", yamada, "--name", "staff-yamada").ExitCode);
-        var staff = Cli.Cli.Run("certificates", "staff", "--data", _data, "--name", "yamada", "--csr", Path.Combine(yamada, "staff-yamada.csr.pem"), "--out", Path.Combine(yamada, "received.crt.pem"));
+        var staff = Cli.Cli.Run("certificates", "enrol-staff", "--data", _data, "--name", "yamada", "--csr", Path.Combine(yamada, "staff-yamada.csr.pem"), "--out", Path.Combine(yamada, "received.crt.pem"));
         Assert.True(staff.ExitCode == 0, staff.Error);
         var staffThumbprint = Field(staff.Out, "sha256");
         Assert.Equal(0, Cli.Cli.Run("participant", "bundle", "--dir", yamada, "--name", "staff-yamada", "--certificate", Path.Combine(yamada, "received.crt.pem")).ExitCode);

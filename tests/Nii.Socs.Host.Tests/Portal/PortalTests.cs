@@ -36,7 +36,7 @@ public sealed class PortalTests(PortalFixture portal)
         var response = await client.GetAsync("/detections");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.DoesNotContain("SECRET", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Contains(portal.History.Entries(), e => e.Action == "portal.access.refused" && e.Actor == "unknown:" + portal.Unregistered.Thumbprint);
+        Assert.Contains(portal.History.Entries(), e => e.Action == "portal.access.refused" && e.Actor == "system:portal" && e.Subject == "portal" && e.Details.StartsWith(portal.Unregistered.Thumbprint, StringComparison.Ordinal));
     }
 
     [Fact]

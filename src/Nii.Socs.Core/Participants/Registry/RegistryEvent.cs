@@ -31,13 +31,24 @@ public sealed record ApplicationSubmitted(DateTimeOffset At, string ApplicationI
 /// <summary>A pending application was approved: its participant becomes active with its contents (R11.1).</summary>
 /// <param name="At">When.</param>
 /// <param name="ApplicationId">The application.</param>
-public sealed record ApplicationApproved(DateTimeOffset At, string ApplicationId) : RegistryEvent(At);
+public sealed record ApplicationApproved(DateTimeOffset At, string ApplicationId) : RegistryEvent(At)
+{
+    /// <summary>The approval date that starts the usage period (R11.1); null means the JST date of <see cref="RegistryEvent.At"/>.</summary>
+    public DateOnly? On { get; init; }
+
+    /// <summary>The approval date: <see cref="On"/>, or the JST date of <see cref="RegistryEvent.At"/>.</summary>
+    public DateOnly ApprovalDate => On ?? Time.Jst.DateOf(At);
+}
 
 /// <summary>A pending application was refused, with the reason (R12.2).</summary>
 /// <param name="At">When.</param>
 /// <param name="ApplicationId">The application.</param>
 /// <param name="Reason">The stated reason.</param>
-public sealed record ApplicationRefused(DateTimeOffset At, string ApplicationId, string Reason) : RegistryEvent(At);
+public sealed record ApplicationRefused(DateTimeOffset At, string ApplicationId, string Reason) : RegistryEvent(At)
+{
+    /// <summary>Which of the six reasons of R12.2 the decision names; null in events recorded before the reasons were coded.</summary>
+    public RefusalReason? Ground { get; init; }
+}
 
 /// <summary>A participant's monitored prefixes were replaced (R3.1).</summary>
 /// <param name="At">When.</param>
@@ -76,7 +87,11 @@ public sealed record CertificateRevoked(DateTimeOffset At, ParticipantId Partici
 /// <param name="Participant">The participant.</param>
 /// <param name="Months">Months kept after the acquisition month.</param>
 /// <param name="EffectiveFrom">The JST date from which acquired detections fall under it.</param>
-public sealed record AgreementMade(DateTimeOffset At, ParticipantId Participant, int Months, DateOnly EffectiveFrom) : RegistryEvent(At);
+public sealed record AgreementMade(DateTimeOffset At, ParticipantId Participant, int Months, DateOnly EffectiveFrom) : RegistryEvent(At)
+{
+    /// <summary>The reference of the written agreement (R7.3), such as a contract number; null when none was recorded.</summary>
+    public string? Reference { get; init; }
+}
 
 /// <summary>Monitored prefixes were excluded temporarily under load (R5.2).</summary>
 /// <param name="At">When.</param>
@@ -96,3 +111,18 @@ public sealed record ExclusionEnded(DateTimeOffset At, string ExclusionId) : Reg
 /// <param name="Participant">The participant.</param>
 /// <param name="EffectiveFrom">The first JST date on which it is no longer a participant.</param>
 public sealed record ParticipantTerminated(DateTimeOffset At, ParticipantId Participant, DateOnly EffectiveFrom) : RegistryEvent(At);
+
+/// <summary>An approval was revoked with one of the reasons of R12.2, in effect from a date.</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="Reason">Which of the six reasons.</param>
+/// <param name="Note">What the decision says about it.</param>
+/// <param name="On">The first JST date the revocation is in effect.</param>
+public sealed record ApprovalRevoked(DateTimeOffset At, ParticipantId Participant, RefusalReason Reason, string Note, DateOnly On) : RegistryEvent(At);
+
+/// <summary>The organization decided not to extend a participant's use past a fiscal year (R11.2).</summary>
+/// <param name="At">When.</param>
+/// <param name="Participant">The participant.</param>
+/// <param name="LastFiscalYear">The last fiscal year of use.</param>
+/// <param name="Reason">Why continuation is not appropriate.</param>
+public sealed record ExtensionDeclined(DateTimeOffset At, ParticipantId Participant, Time.FiscalYear LastFiscalYear, string Reason) : RegistryEvent(At);

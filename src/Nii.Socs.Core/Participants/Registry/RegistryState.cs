@@ -36,7 +36,17 @@ public enum CertificateStatus
 /// <param name="Operators">Portal operators.</param>
 /// <param name="Status">Where it stands.</param>
 /// <param name="Reason">The refusal reason; null unless refused.</param>
-public sealed record ApplicationEntry(string Id, ParticipantId Participant, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ApplicationStatus Status, string? Reason);
+public sealed record ApplicationEntry(string Id, ParticipantId Participant, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ApplicationStatus Status, string? Reason)
+{
+    /// <summary>When the application was recorded (UTC).</summary>
+    public DateTimeOffset SubmittedAt { get; init; }
+
+    /// <summary>When it was approved or refused (UTC); null while pending.</summary>
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    /// <summary>The R12.2 reason of a refusal; null unless refused with a coded reason.</summary>
+    public RefusalReason? Ground { get; init; }
+}
 
 /// <summary>A client certificate of a participant.</summary>
 /// <param name="Thumbprint">The SHA-256 thumbprint, hex.</param>
@@ -123,10 +133,10 @@ public sealed record RegistryState
         {
             ApplicationSubmitted s => Applications.ContainsKey(s.ApplicationId)
                 ? this
-                : this with { Applications = Applications.Add(s.ApplicationId, new ApplicationEntry(s.ApplicationId, s.Participant, s.Name, s.Prefixes, s.Contacts, s.Operators, ApplicationStatus.Pending, null)) },
+                : this with { Applications = Applications.Add(s.ApplicationId, new ApplicationEntry(s.ApplicationId, s.Participant, s.Name, s.Prefixes, s.Contacts, s.Operators, ApplicationStatus.Pending, null) { SubmittedAt = s.At }) },
             ApplicationApproved a => Approve(a),
             ApplicationRefused r => Applications.TryGetValue(r.ApplicationId, out var app) && app.Status == ApplicationStatus.Pending
-                ? this with { Applications = Applications.SetItem(app.Id, app with { Status = ApplicationStatus.Refused, Reason = r.Reason }) }
+                ? this with { Applications = Applications.SetItem(app.Id, app with { Status = ApplicationStatus.Refused, Reason = r.Reason, Ground = r.Ground, DecidedAt = r.At }) }
                 : this,
             PrefixesChanged p => Update(p.Participant, x => x with { Prefixes = p.Prefixes }),
             ContactsChanged c => Update(c.Participant, x => x with { Contacts = c.Contacts }),
@@ -155,6 +165,15 @@ public sealed record RegistryState
                     ? x.Lifecycle.NoticeTermination(t.EffectiveFrom.AddDays(-1))
                     : x.Lifecycle,
             }),
+            ApprovalRevoked v => Update(v.Participant, x => Enum.IsDefined(v.Reason) && !string.IsNullOrWhiteSpace(v.Note)
+                    && x.Lifecycle.ApprovedOn is { } approved && v.On >= approved && x.Lifecycle.Revocation is null
+                ? x with { Lifecycle = x.Lifecycle.Revoke(v.Reason, v.Note, v.On) }
+                : x),
+            ExtensionDeclined d => Update(d.Participant, x => x.Lifecycle.ApprovedOn is { } approved
+                    && d.LastFiscalYear.StartYear >= Time.FiscalYear.Of(approved).StartYear
+                    && (x.Lifecycle.LastFiscalYear is not { } last || d.LastFiscalYear.StartYear < last.StartYear)
+                ? x with { Lifecycle = x.Lifecycle.EndAtFiscalYear(d.LastFiscalYear) }
+                : x),
             _ => throw new ArgumentException($"Unknown registry event {e.GetType().Name}.", nameof(e)),
         };
     }
@@ -174,15 +193,15 @@ public sealed record RegistryState
         }
 
         var participant = Participants.TryGetValue(app.Participant, out var existing)
-            ? existing with { Name = app.Name, Prefixes = app.Prefixes, Contacts = app.Contacts, Operators = app.Operators, TerminatedFrom = null, Lifecycle = ParticipantLifecycle.Applied.Approve(Time.Jst.DateOf(a.At)) }
+            ? existing with { Name = app.Name, Prefixes = app.Prefixes, Contacts = app.Contacts, Operators = app.Operators, TerminatedFrom = null, Lifecycle = ParticipantLifecycle.Applied.Approve(a.ApprovalDate) }
             : new ParticipantEntry(app.Participant, app.Name, app.Prefixes, app.Contacts, app.Operators, ImmutableDictionary<string, CertificateEntry>.Empty.WithComparers(StringComparer.Ordinal), [], null)
             {
                 // R11.1: the usage period starts on the JST date of the approval.
-                Lifecycle = ParticipantLifecycle.Applied.Approve(Time.Jst.DateOf(a.At)),
+                Lifecycle = ParticipantLifecycle.Applied.Approve(a.ApprovalDate),
             };
         return this with
         {
-            Applications = Applications.SetItem(app.Id, app with { Status = ApplicationStatus.Approved }),
+            Applications = Applications.SetItem(app.Id, app with { Status = ApplicationStatus.Approved, DecidedAt = a.At }),
             Participants = Participants.SetItem(app.Participant, participant),
         };
     }

@@ -12,9 +12,13 @@ namespace Nii.Socs.Core.Storage.Consent;
 
 /// <summary>The only way to turn sealed content into plaintext: under a live viewing grant, or a recorded fault access (R7.2, R8.5, R8.6).</summary>
 /// <remarks>
-/// Every step is decided by <see cref="ConsentLedger"/>, appended to the consent log, and written to
-/// the operation history (R6.4) before its effect: a view is recorded before the plaintext is
-/// returned, which is what the participant consented to (R8.6).
+/// Every step is decided by <see cref="ConsentLedger"/>, written to the operation history (R6.4), then
+/// appended to the consent log, all before its effect: a view is recorded before the plaintext is
+/// returned, which is what the participant consented to (R8.6). One order for every action (history
+/// entry, then consent event) means a failure between the two appends leaves a history entry without its
+/// consent event, which <see cref="OperationHistoryStore.CrossCheckConsent"/> (<c>socs audit verify</c>) and the
+/// yearly inspection name; never a consent event nobody recorded. Free texts and record lists are bounded by
+/// <see cref="ConsentLimits"/> before anything is written.
 /// <para>Presented keys are checked against the stored key commitment of their epoch; a wrong key
 /// is refused and the refusal recorded. They are held only while the grant lives
 /// (<see cref="GrantKeyCustody"/>) and zeroised at expiry or revocation.</para>
@@ -86,8 +90,8 @@ public sealed class ConsentService : IDisposable
             return ConsentResult<DecryptionRequest>.Refused(error);
         }
 
-        await _store.AppendAsync(e, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync(requester.ToString(), "consent.request.filed", $"consent/{request.Id}", $"participant={participant} purpose={purpose} scope={scope} deadline={Iso(deadline)} text={purposeText}", cancellationToken).ConfigureAwait(false);
+        await _store.AppendAsync(e, cancellationToken).ConfigureAwait(false);
         return ConsentResult<DecryptionRequest>.Ok(e.Request);
     }
 
@@ -138,8 +142,8 @@ public sealed class ConsentService : IDisposable
                 {
                     if (Ledger.TryRefuseKey(id, decider, epoch, now, out var refused, out _))
                     {
-                        await _store.AppendAsync(refused, cancellationToken).ConfigureAwait(false);
                         await _history.AppendAsync(decider.ToString(), "consent.key.refused", $"consent/{id}", $"epoch={epoch}", cancellationToken).ConfigureAwait(false);
+                        await _store.AppendAsync(refused, cancellationToken).ConfigureAwait(false);
                     }
 
                     return ConsentResult<Grant>.Refused($"the key presented for epoch {epoch} does not match its commitment");
@@ -155,8 +159,8 @@ public sealed class ConsentService : IDisposable
                 return ConsentResult<Grant>.Refused(error);
             }
 
-            await _store.AppendAsync(approved, cancellationToken).ConfigureAwait(false);
             await _history.AppendAsync(decider.ToString(), "consent.approved", $"consent/{id}", $"grant={grantId} epochs={string.Join(",", required)} expires={Iso(grantExpiresAt)}", cancellationToken).ConfigureAwait(false);
+            await _store.AppendAsync(approved, cancellationToken).ConfigureAwait(false);
             Hold(grantId, verified.Where(kv => required.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
             foreach (var unused in verified.Where(kv => !required.Contains(kv.Key)))
             {
@@ -189,8 +193,8 @@ public sealed class ConsentService : IDisposable
             return ConsentResult<string>.Refused(error);
         }
 
-        await _store.AppendAsync(denied, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync(decider.ToString(), "consent.denied", $"consent/{id}", $"reason={denied.Reason}", cancellationToken).ConfigureAwait(false);
+        await _store.AppendAsync(denied, cancellationToken).ConfigureAwait(false);
         return ConsentResult<string>.Ok(denied.Reason);
     }
 
@@ -207,9 +211,9 @@ public sealed class ConsentService : IDisposable
             return ConsentResult<Grant>.Refused(error);
         }
 
+        await _history.AppendAsync(revoker.ToString(), "consent.grant.revoked", $"grant/{id}", string.Empty, cancellationToken).ConfigureAwait(false);
         await _store.AppendAsync(revoked, cancellationToken).ConfigureAwait(false);
         Release(id);
-        await _history.AppendAsync(revoker.ToString(), "consent.grant.revoked", $"grant/{id}", string.Empty, cancellationToken).ConfigureAwait(false);
         Ledger.TryGetGrant(id, out var grant);
         return ConsentResult<Grant>.Ok(grant);
     }
@@ -247,8 +251,8 @@ public sealed class ConsentService : IDisposable
             return ConsentResult<byte[]>.Refused($"the key of epoch {stored.Epoch} for grant {id} is no longer held");
         }
 
-        await _store.AppendAsync(viewed, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync(viewer.ToString(), "consent.viewed", $"detections/{grant.Participant}/{record}", $"grant={id}", cancellationToken).ConfigureAwait(false);
+        await _store.AppendAsync(viewed, cancellationToken).ConfigureAwait(false);
         return Open(key, stored);
     }
 
@@ -297,8 +301,8 @@ public sealed class ConsentService : IDisposable
             return ConsentResult<byte[]>.Refused($"the key of epoch {stored.Epoch} was destroyed at rotation (R8.4): only the participant can open this record now");
         }
 
-        await _store.AppendAsync(access, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync(staff.ToString(), "consent.fault-access", $"detections/{stored.Participant}/{record}", $"incident={access.Incident} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
+        await _store.AppendAsync(access, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync("system:consent", "consent.fault-access.notice", $"participant/{stored.Participant}", $"record={record} incident={access.Incident} staff={staff.Name} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
         return Open(key, stored);
     }

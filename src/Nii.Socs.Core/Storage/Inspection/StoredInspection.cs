@@ -25,13 +25,14 @@ public static class StoredInspection
     /// <param name="settings">The year and graces.</param>
     /// <param name="asOf">The instant the state is read (the caller's clock).</param>
     /// <param name="consent">The consent log; null reads <c>&lt;data&gt;/consent/</c> through <see cref="ConsentLogSource"/>.</param>
+    /// <param name="witnessDirectory">The history's witness directory (R6.4), checked with the history; null for none.</param>
     /// <returns>The report.</returns>
     /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="settings"/> is null.</exception>
     /// <exception cref="DirectoryNotFoundException">The data directory does not exist.</exception>
     /// <remarks>R13.1. Edge case: a directory with only an operation history still gives every section, most of
     /// them empty.</remarks>
-    public static InspectionReport Run(string dataDirectory, InspectionSettings settings, DateTimeOffset asOf, IConsentEventSource? consent = null)
+    public static InspectionReport Run(string dataDirectory, InspectionSettings settings, DateTimeOffset asOf, IConsentEventSource? consent = null, string? witnessDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         ArgumentNullException.ThrowIfNull(settings);
@@ -47,73 +48,21 @@ public static class StoredInspection
             builder.AddConsentEvent(e);
         }
 
-        ReadHistory(root, builder);
+        ReadHistory(root, builder, witnessDirectory);
         ReadRegistry(root, builder);
         ReadPartitions(root, builder);
         ReadWrappedKeys(root, builder);
         return builder.Build();
     }
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "An unreadable history is reported as broken at the first entry that cannot be read, as the store's verifier does.")]
-    private static void ReadHistory(string root, InspectionBuilder builder)
+    /// <summary>Feeds every history entry to the report and records the store's own verification (R6.4) beside
+    /// the report's chain check; the witness configured for the history is consulted when given.</summary>
+    private static void ReadHistory(string root, InspectionBuilder builder, string? witnessDirectory)
     {
-        var directory = Path.Combine(root, OperationHistoryStore.DirectoryName);
-        var logDirectory = Path.Combine(directory, "log");
-        var (checkpoints, malformed) = OperationHistoryStore.ReadCheckpoints(directory);
-        if (malformed is { } line)
+        var result = OperationHistoryStore.VerifyCore(root, witnessDirectory, null, builder.AddHistoryEntry);
+        if (result is HistoryVerification.Broken || Directory.Exists(Path.Combine(root, OperationHistoryStore.DirectoryName, "log")))
         {
-            builder.SetHistoryVerification(new HistoryVerification.Broken(0, string.Create(CultureInfo.InvariantCulture, $"line {line} of {OperationHistoryStore.CheckpointFile} is not a checkpoint")));
-        }
-
-        if (!Directory.Exists(logDirectory))
-        {
-            if (checkpoints.Count > 0)
-            {
-                builder.SetHistoryVerification(new HistoryVerification.Broken(1, "the history is missing but checkpoints exist: the log was removed"));
-            }
-
-            return;
-        }
-
-        var publicKey = OperationHistoryStore.LoadPublicKey(directory);
-        try
-        {
-            var verifier = publicKey is { } k ? new OperationHistoryVerifier(checkpoints, k.Key) : null;
-            using var log = FasterLogHandle.OpenReadOnly(logDirectory);
-            try
-            {
-                using var iterator = log.Log.Scan(log.Log.BeginAddress, log.Log.CommittedUntilAddress);
-                while (iterator.GetNext(out var bytes, out var length, out _))
-                {
-                    OperationEntry entry;
-                    try
-                    {
-                        entry = StoredOperationEntry.Decode(bytes.AsMemory(0, length));
-                    }
-                    catch (InvalidDataException ex)
-                    {
-                        verifier?.Unreadable(ex.Message);
-                        break;
-                    }
-
-                    verifier?.TryAccept(entry);
-                    builder.AddHistoryEntry(entry);
-                }
-            }
-            catch (Exception ex) when (ex is not InvalidOperationException)
-            {
-                verifier?.Unreadable(ex.GetType().Name + ": " + ex.Message);
-            }
-
-            if (malformed is null)
-            {
-                builder.SetHistoryVerification(verifier?.Complete()
-                    ?? new HistoryVerification.Broken(0, "neither the signing key nor its public half is present, so checkpoints cannot be checked"));
-            }
-        }
-        finally
-        {
-            publicKey?.Dispose();
+            builder.SetHistoryVerification(result);
         }
     }
 

@@ -9,7 +9,7 @@ using Nii.Socs.Core.Participants;
 namespace Nii.Socs.Core.Storage.Outbox;
 
 /// <summary>Outbox events as MessagePack: an array <c>[schema, kind, at-ticks, fields…]</c>, written and read by hand.</summary>
-/// <remarks>Schema 1. Kinds 1 queued, 2 deferred, 3 sent, 4 failed; never reused. The domain types carry no serializer attributes.</remarks>
+/// <remarks>Schema 1. A queued mail has 12 fields, or 13 when it carries a procedure notice. Kinds 1 queued, 2 deferred, 3 sent, 4 failed; never reused. The domain types carry no serializer attributes.</remarks>
 internal static class OutboxEventCodec
 {
     public const int Schema = 1;
@@ -68,7 +68,7 @@ internal static class OutboxEventCodec
 
     private static void Mail(ref MessagePackWriter w, OutboundMail m)
     {
-        w.WriteArrayHeader(12);
+        w.WriteArrayHeader(m.Notice is null ? 12 : 13);
         w.Write(m.Id);
         w.Write((int)m.Kind);
         w.Write(m.Participant.Value);
@@ -99,13 +99,22 @@ internal static class OutboxEventCodec
         {
             w.WriteNil();
         }
+
+        if (m.Notice is { } n)
+        {
+            w.WriteArrayHeader(3);
+            w.Write(n.Title);
+            w.Write(n.Japanese);
+            w.Write(n.English);
+        }
     }
 
     private static OutboundMail ReadMail(ref MessagePackReader r)
     {
-        if (r.ReadArrayHeader() != 12)
+        var fields = r.ReadArrayHeader();
+        if (fields is not (12 or 13))
         {
-            throw new InvalidDataException("An outbox mail does not have 12 fields.");
+            throw new InvalidDataException("An outbox mail does not have 12 or 13 fields.");
         }
 
         var id = r.ReadInt64();
@@ -135,7 +144,18 @@ internal static class OutboxEventCodec
             followUp = new FollowUpText(Text(ref r), Text(ref r), Text(ref r));
         }
 
-        return new OutboundMail(id, (MailKind)kind, participant, to, messageId, inReplyTo, references, created, rows, sid, ruleMessage, followUp);
+        Participants.Procedures.ProcedureNotice? notice = null;
+        if (fields == 13)
+        {
+            if (r.ReadArrayHeader() != 3)
+            {
+                throw new InvalidDataException("An outbox procedure notice is not [title, japanese, english].");
+            }
+
+            notice = new Participants.Procedures.ProcedureNotice(Text(ref r), Text(ref r), Text(ref r));
+        }
+
+        return new OutboundMail(id, (MailKind)kind, participant, to, messageId, inReplyTo, references, created, rows, sid, ruleMessage, followUp) { Notice = notice };
     }
 
     private static void Rows(ref MessagePackWriter w, ImmutableArray<NotificationRow> rows)
