@@ -109,7 +109,7 @@ internal static class DataAccess
     }
 
     /// <summary>The arguments with every path the service must find made absolute (its working directory differs):
-    /// the <c>--data</c> value, any argument naming an existing file or directory, and any argument with a '/' whose
+    /// the <c>--data</c> value, any argument naming an existing file, and any argument with a '/' whose
     /// parent exists (an output to be written).</summary>
     /// <param name="args">The arguments.</param>
     /// <param name="commands">How many leading arguments name the command (never rewritten, e.g. <c>certificates staff</c>).</param>
@@ -139,7 +139,8 @@ internal static class DataAccess
             return false;
         }
 
-        if (File.Exists(arg) || Directory.Exists(arg))
+        // A bare word is a path only when it names a file here: a name such as --name suzuki may equal a folder's.
+        if (File.Exists(arg))
         {
             return true;
         }
