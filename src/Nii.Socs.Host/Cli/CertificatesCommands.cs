@@ -101,10 +101,14 @@ internal static class CertificatesCommands
 
             if (parse.GetValue(json))
             {
-                context.Out.WriteLine(JsonSerializer.Serialize(rows.Select(r => new Dictionary<string, string>
+                // One object per verb (docs/cli.md): the rows under "certificates".
+                context.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
-                    ["participant"] = r.Participant, ["sha256"] = r.Thumbprint, ["operator"] = r.Operator, ["status"] = r.Status, ["suite"] = r.Suite, ["not_after"] = r.NotAfter,
-                })));
+                    ["certificates"] = rows.Select(r => new Dictionary<string, string>
+                    {
+                        ["participant"] = r.Participant, ["sha256"] = r.Thumbprint, ["operator"] = r.Operator, ["status"] = r.Status, ["suite"] = r.Suite, ["not_after"] = r.NotAfter,
+                    }).ToList(),
+                }));
             }
             else
             {

@@ -80,11 +80,13 @@ internal static class CliApp
     internal static RootCommand BuildRoot(CliContext context)
     {
         var root = new RootCommand("socs — the NII-SOCS reference host and operator tools");
-        foreach (var command in CommandSet.All(context))
+        var output = new RedirectableWriter(context.Out);
+        foreach (var command in CommandSet.All(context with { Out = output }))
         {
             root.Subcommands.Add(command);
         }
 
+        KeyValueJson.AddTo(root, output);
         return root;
     }
 }

@@ -62,7 +62,6 @@ public sealed class CliJsonTests : IDisposable
 
         Assert.Equal(0, Cli.Run("demo", "--no-serve", "--data", Data).ExitCode);
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var pki = Path.Combine(Data, "pki", "operators");
 
         Ok("calendar", "holidays", "--from", "2026-01-01", "--to", "2026-12-31");
         var window = Ok("calendar", "service-window", "--at", "2026-12-28T16:30:00+09:00");
@@ -91,12 +90,53 @@ public sealed class CliJsonTests : IDisposable
         var epoch = request.GetProperty("needs_keys")[0].GetProperty("epoch").GetInt64();
         Ok("consent", "show", "--data", Data, "--request", requestId);
 
-        var privateKey = Path.Combine(pki, "u-tokyo-sato.key.pem");
+        // The participant's side, on its own machine (the demo keeps its people beside the data directory).
+        var people = Path.Combine(_root, "participants", "u-tokyo");
+        var (certificate, privateKey) = (Path.Combine(people, "sato.crt.pem"), Path.Combine(people, "sato.key.pem"));
         var key = Ok("keys", "unwrap", "--wrapped", wrapped, "--private-key", privateKey).GetProperty("key_hex").GetString()!;
-        Ok("keys", "wrap", "--cert", Path.Combine(pki, "u-tokyo-sato.crt.pem"), "--key-hex", key);
-        Ok("keys", "rewrap", "--wrapped", wrapped, "--private-key", privateKey, "--cert", Path.Combine(pki, "u-tokyo-sato.crt.pem"));
+        Ok("participant", "unwrap", "--wrapped", wrapped, "--private-key", privateKey);
+        Ok("keys", "wrap", "--cert", certificate, "--key-hex", key);
+        Ok("keys", "rewrap", "--wrapped", wrapped, "--private-key", privateKey, "--cert", certificate);
+        var requestFile = Path.Combine(_root, "request.json");
+        Ok("consent", "export-request", "--data", Data, "--request", requestId, "--out", requestFile);
+        var approvalFile = Path.Combine(_root, "approval.p7m");
+        Ok("participant", "approve", "--request", requestFile, "--key", $"{epoch}={key}", "--certificate", certificate, "--private-key", privateKey, "--out", approvalFile);
+        var grant = Ok("consent", "approve", "--data", Data, "--approval", approvalFile).GetProperty("grant").GetString()!;
 
-        var grant = Ok("consent", "approve", "--data", Data, "--request", requestId, "--key", $"{epoch}={key}", "--operator", "sato").GetProperty("grant").GetString()!;
+        // Operators make their keys; the organization signs CSRs of registered operators only; renew and revoke.
+        var suzuki = Path.Combine(_root, "suzuki");
+        Ok("participant", "keygen", "--out", suzuki, "--name", "suzuki");
+        var thumbprint = Ok("certificates", "enrol", "--data", Data, "--participant", "u-tokyo", "--operator", "sato", "--csr", Path.Combine(suzuki, "suzuki.csr.pem"), "--out", Path.Combine(suzuki, "received.crt.pem")).GetProperty("sha256").GetString()!;
+        Ok("participant", "bundle", "--dir", suzuki, "--name", "suzuki", "--certificate", Path.Combine(suzuki, "received.crt.pem"));
+        var renewed = Path.Combine(_root, "suzuki-2");
+        Ok("participant", "keygen", "--out", renewed, "--name", "suzuki");
+        var thumbprint2 = Ok("certificates", "renew", "--data", Data, "--participant", "u-tokyo", "--thumbprint", thumbprint, "--csr", Path.Combine(renewed, "suzuki.csr.pem")).GetProperty("sha256").GetString()!;
+        Ok("certificates", "revoke", "--data", Data, "--participant", "u-tokyo", "--thumbprint", thumbprint2, "--reason", "test");
+        var staffKeys = Path.Combine(_root, "staff-bob");
+        Ok("participant", "keygen", "--out", staffKeys, "--name", "staff-bob");
+        Ok("certificates", "enrol-staff", "--data", Data, "--name", "bob", "--csr", Path.Combine(staffKeys, "staff-bob.csr.pem"));
+
+        // The procedures (R3, R5.2, R7.3, R11, R12).
+        var osaka = Path.Combine(_root, "osaka.json");
+        File.WriteAllText(osaka, """{"participant":"osaka-u","institutionName":"Osaka","prefixes":["203.0.113.0/24"],"contactMails":["soc@osaka-u.example.ac.jp"],"operators":[{"name":"Ito","mail":"ito@osaka-u.example.ac.jp","issueCertificate":true}]}""");
+        var applied = Ok("participants", "apply", "--data", Data, "--file", osaka).GetProperty("id").GetString()!;
+        Ok("participants", "approve", "--data", Data, "--application", applied);
+        Ok("participants", "agreement", "--data", Data, "--participant", "osaka-u", "--months", "2", "--reference", "REF-1");
+        var change = Path.Combine(_root, "change.json");
+        File.WriteAllText(change, """{"contactMails":["noc@osaka-u.example.ac.jp"]}""");
+        Ok("participants", "change", "--data", Data, "--participant", "osaka-u", "--file", change);
+        Ok("exclusions", "start", "--data", Data, "--participant", "osaka-u", "--prefix", "203.0.113.0/25", "--reason", "load");
+        Ok("exclusions", "end", "--data", Data, "--participant", "osaka-u", "--prefix", "203.0.113.0/25", "--reason", "over");
+        Ok("participants", "extension", "--data", Data, "--participant", "osaka-u", "--decline", "--reason", "ends");
+        Ok("participants", "terminate", "--data", Data, "--participant", "osaka-u", "--notice-date", "2027-01-15");
+        var nagoya = Path.Combine(_root, "nagoya.json");
+        File.WriteAllText(nagoya, """{"participant":"nagoya-u","institutionName":"Nagoya","prefixes":["100.64.0.0/24"],"contactMails":["soc@nagoya-u.example.ac.jp"],"operators":[{"name":"Kato","mail":"kato@nagoya-u.example.ac.jp","issueCertificate":false}]}""");
+        Ok("participants", "refuse", "--data", Data, "--application", Ok("participants", "apply", "--data", Data, "--file", nagoya).GetProperty("id").GetString()!, "--reason", "1", "--note", "not a member");
+        Ok("participants", "revoke", "--data", Data, "--participant", "kyoto-u", "--reason", "6", "--note", "test");
+        Ok("participants", "list", "--data", Data);
+        Ok("participants", "show", "--data", Data, "--participant", "osaka-u");
+        Ok("certificates", "list", "--data", Data);
+
         Assert.Equal(record, Ok("consent", "view", "--data", Data, "--grant", grant, "--record", record).GetProperty("record").GetString());
 
         var second = Ok("consent", "request", "--data", Data, "--participant", "u-tokyo", "--from", "2026-11-30T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--purpose", "p", "--requester", "staff:yamada").GetProperty("request").GetString()!;
@@ -120,7 +160,6 @@ public sealed class CliJsonTests : IDisposable
         Ok("research", "malware", "--data", Data, "--grant", grant, "--record", record, "--recipient", "lab", "--out", Path.Combine(_root, "malware"));
         Ok("research", "recipients", "remove", "--data", Data, "--name", "lab");
 
-        Ok("portal", "issue", "--data", Data, "--name", "staff-bob", "--staff", "bob");
         Ok("mail", "outbox", "--data", Data);
         Ok("mail", "follow-up", "--data", Data, "--participant", "u-tokyo", "--sid", oldest.GetProperty("sid").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), "--knowledge", "k", "--countermeasures", "c", "--staff", "yamada");
 

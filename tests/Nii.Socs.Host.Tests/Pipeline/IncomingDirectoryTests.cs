@@ -31,7 +31,8 @@ public sealed class IncomingDirectoryTests : IDisposable
         File.Copy(whole, Path.Combine(incoming, "renamed.pcap.part"));
         File.Copy(whole, Path.Combine(incoming, ".hidden.pcap"));
 
-        using var host = StartServe(data, Path.Combine(ServiceKit.Samples, "rules", "demo.rules"));
+        // A poll interval of 1 s, so the writer's pieces (40 ms apart) stay well within it even on a loaded machine.
+        using var host = StartServe(data, Path.Combine(ServiceKit.Samples, "rules", "demo.rules"), poll: "00:00:01");
         await host.StartAsync();
 
         // A writer appends in pieces, each within a poll interval of the previous: never taken meanwhile.
@@ -105,9 +106,15 @@ public sealed class IncomingDirectoryTests : IDisposable
         Assert.True(OperationHistoryStore.Verify(data) is HistoryVerification.Intact);
     }
 
-    private static IHost StartServe(string data, string rules)
+    private static IHost StartServe(string data, string rules, string? poll = null)
     {
-        var builder = ServeCommand.CreateBuilder(ServiceKit.ServeSettings(data, rules), TimeProvider.System);
+        var settings = ServiceKit.ServeSettings(data, rules);
+        if (poll is not null)
+        {
+            settings = [.. settings.Where(s => !s.StartsWith("Socs:Capture:PollInterval=", StringComparison.Ordinal)), "Socs:Capture:PollInterval=" + poll];
+        }
+
+        var builder = ServeCommand.CreateBuilder(settings, TimeProvider.System);
         builder.Logging.ClearProviders();
         builder.Services.AddSocsPipeline();
         return builder.Build();
