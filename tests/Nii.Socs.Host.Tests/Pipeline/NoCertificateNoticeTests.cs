@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
@@ -8,6 +10,7 @@ using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Scope;
 using Nii.Socs.Core.Storage.Inspection;
 using Nii.Socs.Core.Storage.Outbox;
+using Nii.Socs.Host.Configuration;
 using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.ParticipantSide;
 using Nii.Socs.Host.Pipeline;
@@ -96,6 +99,39 @@ public sealed class NoCertificateNoticeTests : IDisposable
         Assert.Contains($"keys/{s_alpha}/", findings[1].Message, StringComparison.Ordinal);
         Assert.Contains("keys.no-certificate", InspectionJson.Serialize(report), StringComparison.Ordinal);
         Assert.Contains("keys.no-certificate", Nii.Socs.Host.Inspection.InspectionHtml.Render(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Requirement", "R8.1")]
+    public async Task Serve_wires_the_notice_a_participant_approved_without_a_certificate_queues_one_mail_to_contacts_and_one_to_the_configured_staff()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 3, 0, 0, TimeSpan.Zero));
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Socs:Data:Directory"] = Path.Combine(_root, "serve-data"),
+            ["Socs:Mail:StaffAddress"] = $"Staff <{Staff}>",
+        });
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddSocsOptions();
+        builder.Services.AddSocsPipeline();
+        builder.Services.AddSocsMail();
+        using var host = builder.Build();
+        var data = host.Services.GetRequiredService<SocsData>();
+        await data.Registry.AppendAsync(
+        [
+            new ApplicationSubmitted(time.GetUtcNow(), "app-alpha", s_alpha, "Alpha University", [IPPrefix.Parse("192.0.2.0/24")], [Contact], [new OperatorContact("a", "a@alpha.example", null, true)]),
+            new ApplicationApproved(time.GetUtcNow(), "app-alpha"),
+        ]);
+
+        await KeyEpochs.RotateAllAsync(data);
+        await KeyEpochs.RotateAllAsync(data);
+
+        var pending = host.Services.GetRequiredService<MailOutbox>().State.Pending.Values.Select(m => m.Mail).ToList();
+        Assert.Equal(2, pending.Count);
+        Assert.All(pending, m => Assert.Equal(Core.Notifications.MailKind.Procedure, m.Kind));
+        Assert.Single(pending, m => m.To.SequenceEqual([Contact]));
+        Assert.Single(pending, m => m.To.SequenceEqual([Staff]));
     }
 
     [Fact]
