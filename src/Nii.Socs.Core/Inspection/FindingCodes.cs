@@ -18,6 +18,9 @@ public static class FindingCodes
     /// <summary>An epoch ended, the grace passed, and no destruction of its key is recorded (R8.4).</summary>
     public const string DestructionMissing = "keys.destruction-missing";
 
+    /// <summary>A participant had no active certificate in an epoch: no key was made and content was not stored (R8.1).</summary>
+    public const string NoCertificate = "keys.no-certificate";
+
     /// <summary>Content was viewed without a live grant that covers it (R7.2, R8.6).</summary>
     public const string ViewWithoutGrant = "consent.view-without-grant";
 

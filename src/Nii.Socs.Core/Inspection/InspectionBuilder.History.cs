@@ -14,6 +14,7 @@ public sealed partial class InspectionBuilder
     private const string WrappedDeleted = "keys.wrapped.deleted";
     private const string MailPrefix = "mail.";
     private const string FaultNotice = "consent.fault-access.notice";
+    private const string NoCertificateAction = "keys.epoch.no-certificate";
 
     private readonly Dictionary<string, long> _actionsInYear = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _mailByAction = new(StringComparer.Ordinal);
@@ -21,6 +22,7 @@ public sealed partial class InspectionBuilder
     private readonly List<(long Sequence, DateTimeOffset At, ParticipantId Participant, JstMonth Month)> _deletionsWithoutExpiry = [];
     private readonly Dictionary<EpochId, (long Sequence, DateTimeOffset End)> _openEpochs = [];
     private readonly Dictionary<ParticipantId, KeyTally> _keyTallies = [];
+    private readonly Dictionary<string, List<long>> _noCertificate = new(StringComparer.Ordinal);
     private HistoryVerification? _verification;
     private OperationEntry? _firstEntry;
     private OperationEntry? _lastEntry;
@@ -74,6 +76,15 @@ public sealed partial class InspectionBuilder
                 break;
             case FaultNotice:
                 ObserveNotice(entry);
+                break;
+            case NoCertificateAction when inYear:
+                // One finding per participant and epoch (subject keys/<participant>/<epoch>); a restart in the same epoch may note it again.
+                if (!_noCertificate.TryGetValue(entry.Subject, out var seen))
+                {
+                    _noCertificate[entry.Subject] = seen = [];
+                }
+
+                seen.Add(entry.Sequence);
                 break;
             default:
                 if (entry.Action.StartsWith(MailPrefix, StringComparison.Ordinal))
@@ -233,6 +244,15 @@ public sealed partial class InspectionBuilder
 
     private void FinishEpochs()
     {
+        foreach (var (subject, entries) in _noCertificate.OrderBy(p => p.Value[0]))
+        {
+            AddFinding(
+                FindingCodes.NoCertificate,
+                "R8.1",
+                $"{subject}: no active certificate in this epoch; no key was made and detections were stored with headers only",
+                entries);
+        }
+
         foreach (var (epoch, (sequence, end)) in _openEpochs.OrderBy(p => p.Value.Sequence))
         {
             var due = end + _settings.DestructionGrace;

@@ -77,6 +77,10 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 clock,
                 NullLoggerFactory.Instance);
 
+            // A participant left without an active certificate is told, with staff, once per epoch (R8.1).
+            var staffMailbox = new MailOptions().StaffMailbox;
+            data.OnNoCertificate = async (p, epoch, ct) => await NoCertificateMail.QueueAsync(data, notifier, staffMailbox, p, epoch, ct).ConfigureAwait(false);
+
             // The registrar files each application and approves it through the procedures (R3, R11.1): validated,
             // recorded in the registry and the operation history, and mailed to the participant's contacts (R3.2).
             var procedures = new ParticipantProcedures(ServiceCalendar.Default);

@@ -52,6 +52,13 @@ internal sealed class MailOptions
     /// <value>The default is <c>NII-SOCS &lt;soc@socs.invalid&gt;</c>.</value>
     public string From { get; set; } = "NII-SOCS <soc@socs.invalid>";
 
+    /// <summary>Staff's address, told when a participant has no active certificate (R8.1); empty means <see cref="From"/>.</summary>
+    /// <value>The default is empty (the sender's address).</value>
+    public string StaffAddress { get; set; } = string.Empty;
+
+    /// <summary>The address staff notices go to: <see cref="StaffAddress"/>, or <see cref="From"/> when it is empty.</summary>
+    public string StaffMailbox => MailboxAddress.Parse(StaffAddress.Length == 0 ? From : StaffAddress).Address;
+
     /// <summary>The portal's address written in every mail.</summary>
     /// <value>The default is <c>https://localhost:5001/</c>.</value>
     public string PortalUrl { get; set; } = "https://localhost:5001/";
@@ -121,6 +128,11 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         if (!MailboxAddress.TryParse(options.From, out var from) || !NotificationSettings.IsValidDomain(from.Domain))
         {
             b.AddError($"{S}:From must be a mail address such as 'NII-SOCS <soc@example.ac.jp>' (was '{options.From}')");
+        }
+
+        if (options.StaffAddress.Length > 0 && (!MailboxAddress.TryParse(options.StaffAddress, out var staff) || !NotificationSettings.IsValidDomain(staff.Domain)))
+        {
+            b.AddError($"{S}:StaffAddress must be empty or a mail address such as 'soc-staff@example.ac.jp' (was '{options.StaffAddress}')");
         }
 
         if (!Uri.TryCreate(options.PortalUrl, UriKind.Absolute, out var portal) || (portal.Scheme != Uri.UriSchemeHttps && portal.Scheme != Uri.UriSchemeHttp))

@@ -14,12 +14,25 @@ internal static partial class PipelineServices
 {
     public static IServiceCollection AddSocsPipeline(this IServiceCollection services)
     {
-        services.AddSingleton(sp => SocsData.Open(
-            sp.GetRequiredService<IOptions<DataOptions>>().Value.Directory,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
-            kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting],
-            audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value));
+        services.AddSingleton(sp =>
+        {
+            var data = SocsData.Open(
+                sp.GetRequiredService<IOptions<DataOptions>>().Value.Directory,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
+                kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting],
+                audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value);
+            // R8.1: the contacts and staff are told when a participant has no active certificate; the notifier is
+            // resolved at that moment (it needs this instance's history, so not while this factory runs).
+            data.OnNoCertificate = async (participant, epoch, ct) =>
+            {
+                if (sp.GetService<Mail.Notifier>() is { } notifier)
+                {
+                    await Mail.NoCertificateMail.QueueAsync(data, notifier, sp.GetRequiredService<IOptions<Mail.MailOptions>>().Value.StaffMailbox, participant, epoch, ct).ConfigureAwait(false);
+                }
+            };
+            return data;
+        });
         // One copy of each log: mail and the portal reuse the pipeline's stores.
         services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);
