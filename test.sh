@@ -17,7 +17,7 @@ if ! dotnet build Nii.Socs.sln -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 dotnet test Nii.Socs.sln -c Release --no-build --nologo \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
+  --blame-hang-timeout 10m --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
 status=$?
 
 passed=0; failed=0; skipped=0; files=0

@@ -99,7 +99,10 @@ internal sealed class FasterLogHandle : IDisposable
                 commit = _inflight ??= CommitOnceAsync();
             }
 
-            await commit.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Never resume the caller on the thread that completed the commit: that can be FASTER's own completion
+            // thread, and a caller chain that runs on it up to a synchronous dispose of the log waits for that very
+            // thread (seen as a hang of ServeTests in a host's synchronous Dispose after StopAsync).
+            await commit.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
     }
 
@@ -115,7 +118,7 @@ internal sealed class FasterLogHandle : IDisposable
         await Task.Yield();
         try
         {
-            await Log.CommitAsync().ConfigureAwait(false);
+            await Log.CommitAsync().AsTask().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             if (_afterCommit is not null)
             {
                 await _afterCommit(CancellationToken.None).ConfigureAwait(false);
