@@ -37,18 +37,9 @@ internal sealed class FasterLogHandle : IDisposable
         var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         try
         {
-            var settings = new FasterLogSettings
-            {
-                LogDevice = device,
-                LogCommitDir = directory,
-                // 1 MiB pages, 4 MiB in memory per log: many partitions stay open on a small host.
-                PageSizeBits = 20,
-                MemorySizeBits = 22,
-                SegmentSizeBits = 28,
-                TryRecoverLatest = true,
-                RemoveOutdatedCommits = true,
-                AutoRefreshSafeTailAddress = false,
-            };
+            var settings = Settings(device, directory);
+            settings.TryRecoverLatest = true;
+            settings.RemoveOutdatedCommits = true;
             return new FasterLogHandle(directory, device, new FasterLog(settings), afterCommit);
         }
         catch
@@ -66,17 +57,9 @@ internal sealed class FasterLogHandle : IDisposable
         var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         try
         {
-            var settings = new FasterLogSettings
-            {
-                LogDevice = device,
-                LogCommitDir = directory,
-                PageSizeBits = 20,
-                MemorySizeBits = 22,
-                SegmentSizeBits = 28,
-                ReadOnlyMode = true,
-                RemoveOutdatedCommits = false,
-                AutoRefreshSafeTailAddress = false,
-            };
+            var settings = Settings(device, directory);
+            settings.ReadOnlyMode = true;
+            settings.RemoveOutdatedCommits = false;
             var log = new FasterLog(settings);
             log.RecoverReadOnly();
             return new FasterLogHandle(directory, device, log, null);
@@ -87,6 +70,18 @@ internal sealed class FasterLogHandle : IDisposable
             throw;
         }
     }
+
+    /// <summary>The one geometry of every log, writer and reader alike: 1 MiB pages, 4 MiB in memory per log (many
+    /// partitions stay open on a small host), 256 MiB segments; the safe tail moves only on commit.</summary>
+    private static FasterLogSettings Settings(IDevice device, string directory) => new()
+    {
+        LogDevice = device,
+        LogCommitDir = directory,
+        PageSizeBits = 20,
+        MemorySizeBits = 22,
+        SegmentSizeBits = 28,
+        AutoRefreshSafeTailAddress = false,
+    };
 
     /// <summary>Waits until the log is committed at least up to <paramref name="untilAddress"/>, committing as needed.</summary>
     public async Task EnsureCommittedAsync(long untilAddress, CancellationToken cancellationToken)
