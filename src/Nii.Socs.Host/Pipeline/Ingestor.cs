@@ -93,12 +93,13 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     private async Task ConsumeAsync(ChannelReader<CaptureDetection> reader, SourceIdentity? identity, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
         var batch = new List<DetectionRecord>(BatchSize);
+        var sealers = new Sealers();
         await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             foreach (var participant in detection.Participants)
             {
                 var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
-                batch.Add(await SealAsync(data, detection, participant, id, cancellationToken).ConfigureAwait(false));
+                batch.Add(await SealAsync(data, sealers, detection, participant, id, cancellationToken).ConfigureAwait(false));
             }
 
             if (batch.Count >= BatchSize)
@@ -111,7 +112,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     }
 
     /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>
-    internal static async Task<DetectionRecord> SealAsync(SocsData data, CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
+    internal static async Task<DetectionRecord> SealAsync(SocsData data, Sealers sealers, CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
     {
         // Each participant on its own: one whose key cannot be had (no active certificate, a failure) gets its
         // detection stored with headers only, and every other participant's are sealed and stored as always.
@@ -138,7 +139,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
         var sealedContent = detection.Content.IsEmpty || key is null
             ? ReadOnlyMemory<byte>.Empty
-            : ContentSealer.Default.Seal(key, SealingContext.For(key.Epoch, id, detection.Header), detection.Content.Span);
+            : sealers.Seal(key, id, detection.Header, detection.Content.Span);
         return new DetectionRecord
         {
             Id = id,
@@ -168,6 +169,39 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         if (onStored is not null)
         {
             await onStored(records, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One consumer's sealing state: an <see cref="EpochSealer"/> per participant, kept while its key stays the
+    /// current one, and a slab the blobs are sealed into one after another, so sealing a record allocates nothing of
+    /// its own (issue #16). A slab is never reused: the records that point into it may outlive the batch.</summary>
+    internal sealed class Sealers
+    {
+        private const int SlabSize = 64 * 1024;
+        private readonly Dictionary<ParticipantId, EpochSealer> _byParticipant = [];
+        private byte[] _slab = [];
+        private int _at;
+
+        public ReadOnlyMemory<byte> Seal(EpochKey key, DetectionId id, Core.Detections.DetectionHeader header, ReadOnlySpan<byte> content)
+        {
+            var participant = key.Epoch.Participant;
+            if (!_byParticipant.TryGetValue(participant, out var sealer) || !ReferenceEquals(sealer.Key, key))
+            {
+                sealer = new EpochSealer(ContentSealer.Default, key);
+                _byParticipant[participant] = sealer;
+            }
+
+            var length = sealer.SealedLength(content.Length);
+            if (_slab.Length - _at < length)
+            {
+                _slab = new byte[Math.Max(SlabSize, length)];
+                _at = 0;
+            }
+
+            var written = sealer.Seal(id, header, content, _slab.AsSpan(_at, length));
+            var blob = _slab.AsMemory(_at, written);
+            _at += written;
+            return blob;
         }
     }
 
