@@ -194,7 +194,8 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             var length = sealer.SealedLength(content.Length);
             if (_slab.Length - _at < length)
             {
-                _slab = new byte[Math.Max(SlabSize, length)];
+                // Not zeroed first: every byte handed out is written by the seal before anyone reads it.
+                _slab = GC.AllocateUninitializedArray<byte>(Math.Max(SlabSize, length));
                 _at = 0;
             }
 
