@@ -1,4 +1,3 @@
-using System.Buffers;
 using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Keys;
 
@@ -18,8 +17,8 @@ namespace Nii.Socs.Core.Sealing;
 /// </remarks>
 public sealed class EpochSealer
 {
-    // Associated data up to this size is laid out on the stack; longer header bytes rent from the shared pool.
-    private const int StackLimit = 512;
+    [ThreadStatic]
+    private static byte[]? t_aad;
 
     private readonly ContentSealer _sealer;
     private readonly byte[] _prefix;
@@ -48,7 +47,7 @@ public sealed class EpochSealer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="plaintextLength"/> is negative.</exception>
     public int SealedLength(int plaintextLength) => _sealer.SealedLength(plaintextLength);
 
-    /// <summary>Seals one record's content into a caller's buffer, allocating nothing for content up to a few hundred header bytes.</summary>
+    /// <summary>Seals one record's content into a caller's buffer, allocating nothing.</summary>
     /// <param name="record">The record id.</param>
     /// <param name="header">The record's clear header.</param>
     /// <param name="plaintext">The communication content (R2.1).</param>
@@ -67,23 +66,19 @@ public sealed class EpochSealer
             throw new ArgumentException($"The destination must hold {length} bytes; it holds {destination.Length}.", nameof(destination));
         }
 
+        // The associated data is laid out in this thread's scratch array: no allocation, and unlike a stackalloc
+        // nothing is zeroed first (every byte of it is written below).
         var aadLength = _prefix.Length + 16 + header.CanonicalLength;
-        byte[]? rented = null;
-        var aad = aadLength <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(aadLength));
-        try
+        var scratch = t_aad;
+        if (scratch is null || scratch.Length < aadLength)
         {
-            aad = aad[..aadLength];
-            _prefix.CopyTo(aad);
-            record.Value.TryWriteBytes(aad.Slice(_prefix.Length, 16), bigEndian: true, out _);
-            header.WriteCanonical(aad[(_prefix.Length + 16)..]);
-            return _sealer.SealTrusted(Key, aad, plaintext, destination);
+            t_aad = scratch = new byte[Math.Max(512, aadLength)];
         }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+
+        var aad = scratch.AsSpan(0, aadLength);
+        _prefix.CopyTo(aad);
+        record.Value.TryWriteBytes(aad.Slice(_prefix.Length, 16), bigEndian: true, out _);
+        header.WriteCanonical(aad[(_prefix.Length + 16)..]);
+        return _sealer.SealTrusted(Key, aad, plaintext, destination);
     }
 }

@@ -69,7 +69,7 @@ public class EpochSealerTests
                 .And((!otherId && otherFailure == OpenFailure.NotAuthentic).Label("bound to the record id"))
                 .And((t.header.ToCanonicalBytes().AsSpan(9, 16).SequenceEqual(EarlierAddressBytes(t.header.Source))
                     && t.header.ToCanonicalBytes().AsSpan(25, 16).SequenceEqual(EarlierAddressBytes(t.header.Destination))).Label("addresses laid out as blobs sealed before were bound to"))
-                .Classify(t.header.HeaderBytes.Length > 400, "associated data from the pool");
+                .Classify(t.header.HeaderBytes.Length > 400, "associated data longer than the first scratch array");
         });
     }
 
