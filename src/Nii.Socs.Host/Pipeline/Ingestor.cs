@@ -94,21 +94,50 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     {
         var batch = new List<DetectionRecord>(BatchSize);
         var sealers = new Sealers();
-        await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+
+        // A batch's commit runs while the next batch is sealed (issue #16): at most one append in flight, and only the
+        // store's append overlaps sealing; what follows a commit (the counts, onStored) runs before the next append
+        // starts, in batch order, as before.
+        var inFlight = (Append: Task.FromResult(0), Records: Array.Empty<DetectionRecord>());
+        try
         {
-            foreach (var participant in detection.Participants)
+            await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
-                batch.Add(await SealAsync(data, sealers, detection, participant, id, cancellationToken).ConfigureAwait(false));
+                foreach (var participant in detection.Participants)
+                {
+                    var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
+                    batch.Add(await SealAsync(data, sealers, detection, participant, id, cancellationToken).ConfigureAwait(false));
+                }
+
+                if (batch.Count >= BatchSize)
+                {
+                    await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
+                    inFlight = StartAppend(batch, cancellationToken);
+                }
             }
 
-            if (batch.Count >= BatchSize)
-            {
-                await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
-            }
+            await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
+            inFlight = StartAppend(batch, cancellationToken);
+            await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Leaving on a failure or cancellation: the append in flight ends before the consumer does.
+            await ((Task)inFlight.Append).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Starts storing a batch (encode and enqueue run now, the commit in the background) and empties it.</summary>
+    private (Task<int> Append, DetectionRecord[] Records) StartAppend(List<DetectionRecord> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return (Task.FromResult(0), []);
         }
 
-        await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
+        var records = batch.ToArray();
+        batch.Clear();
+        return (data.Detections.AppendAsync(records, cancellationToken), records);
     }
 
     /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>
@@ -152,16 +181,16 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         };
     }
 
-    private async Task FlushAsync(List<DetectionRecord> batch, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    /// <summary>Waits for a batch's commit, then counts it and offers it to <paramref name="onStored"/>.</summary>
+    private static async Task CompleteAsync(Task<int> append, DetectionRecord[] records, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
-        if (batch.Count == 0)
+        var newlyStored = await append.ConfigureAwait(false);
+        if (records.Length == 0)
         {
             return;
         }
 
-        var records = batch.ToArray();
-        batch.Clear();
-        stored.New += await data.Detections.AppendAsync(records, cancellationToken).ConfigureAwait(false);
+        stored.New += newlyStored;
         stored.Records.AddRange(records);
 
         // Records already stored by an interrupted earlier run are offered again: the notifier mails only those it has
