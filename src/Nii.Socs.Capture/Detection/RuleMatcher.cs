@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Nii.Socs.Capture.Dissection;
 
@@ -27,6 +28,9 @@ public sealed class RuleMatcher
     private readonly Rule[] _rules;
     private readonly Group[] _groups;
     private readonly Dictionary<string, Prefilter> _prefilters = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, Prefilter> _prefiltersByMask = [];
+    private ulong _lastMask;
+    private Prefilter? _lastPrefilter;
     private readonly int[] _ruleStamps;
     private readonly List<int> _applicable = [];
     private readonly List<int> _candidates = [];
@@ -93,6 +97,7 @@ public sealed class RuleMatcher
     /// <returns>The number of hits.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="hits"/> is null.</exception>
     /// <remarks>R4.2, R4.3. Allocation-free unless a candidate rule has a <c>pcre</c> (or a new combination of header groups is seen).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Match(in PacketHeader header, ReadOnlySpan<byte> content, List<Rule> hits)
     {
         ArgumentNullException.ThrowIfNull(hits);
@@ -102,21 +107,12 @@ public sealed class RuleMatcher
             return 0;
         }
 
-        _applicable.Clear();
-        for (var g = 0; g < _groups.Length; g++)
-        {
-            if (_groups[g].Representative.MatchesTransport(header))
-            {
-                _applicable.Add(g);
-            }
-        }
-
-        if (_applicable.Count == 0)
+        var prefilter = _groups.Length <= 64 ? PrefilterByMask(header) : PrefilterByList(header);
+        if (prefilter is null)
         {
             return 0;
         }
 
-        var prefilter = PrefilterFor(_applicable);
         if (++_stamp == int.MaxValue)
         {
             Array.Clear(_ruleStamps);
@@ -170,6 +166,7 @@ public sealed class RuleMatcher
         return hits.Count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Scan(Prefilter prefilter, ReadOnlySpan<byte> content)
     {
         if (_text.Length < content.Length)
@@ -200,6 +197,7 @@ public sealed class RuleMatcher
     /// of the 4-byte windows that start within the first <see cref="Prefilter.Step"/> bytes of each pattern, so every
     /// occurrence of a pattern is seen at one sampled window; the cost per byte does not grow with the pattern count.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanAnchors(Prefilter prefilter, ReadOnlySpan<byte> content)
     {
         var bitmap = prefilter.Anchors!;
@@ -238,6 +236,7 @@ public sealed class RuleMatcher
     }
 
     /// <summary>Adds the rules of every fast pattern that starts at <paramref name="position"/> (ASCII letters folded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Confirm(Prefilter prefilter, ReadOnlySpan<byte> content, int position)
     {
         var first = ContentMatch.Fold(content[position]);
@@ -270,6 +269,64 @@ public sealed class RuleMatcher
         }
 
         return true;
+    }
+
+    /// <summary>The prefilter of the header groups a packet can match, cached by their bit mask (up to 64 groups); null when none applies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Prefilter? PrefilterByMask(in PacketHeader header)
+    {
+        var mask = 0UL;
+        for (var g = 0; g < _groups.Length; g++)
+        {
+            if (_groups[g].Representative.MatchesTransport(header))
+            {
+                mask |= 1UL << g;
+            }
+        }
+
+        if (mask == 0)
+        {
+            return null;
+        }
+
+        if (mask == _lastMask)
+        {
+            return _lastPrefilter;
+        }
+
+        if (!_prefiltersByMask.TryGetValue(mask, out var prefilter))
+        {
+            _applicable.Clear();
+            for (var g = 0; g < _groups.Length; g++)
+            {
+                if ((mask & (1UL << g)) != 0)
+                {
+                    _applicable.Add(g);
+                }
+            }
+
+            prefilter = PrefilterFor(_applicable);
+            _prefiltersByMask.Add(mask, prefilter);
+        }
+
+        _lastMask = mask;
+        _lastPrefilter = prefilter;
+        return prefilter;
+    }
+
+    /// <summary>As <see cref="PrefilterByMask"/>, for more than 64 header groups: cached by the list of group numbers.</summary>
+    private Prefilter? PrefilterByList(in PacketHeader header)
+    {
+        _applicable.Clear();
+        for (var g = 0; g < _groups.Length; g++)
+        {
+            if (_groups[g].Representative.MatchesTransport(header))
+            {
+                _applicable.Add(g);
+            }
+        }
+
+        return _applicable.Count == 0 ? null : PrefilterFor(_applicable);
     }
 
     private Prefilter PrefilterFor(List<int> applicable)
