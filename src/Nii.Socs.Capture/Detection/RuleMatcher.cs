@@ -473,12 +473,15 @@ public sealed class RuleMatcher
         public int Step { get; } = 1;
 
         /// <summary>A 64-bit multiplicative hash of a folded window: its top bits choose the bitmap word, two other 6-bit fields two bits in it.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ulong Mix(uint window) => unchecked(window * 0x9E3779B97F4A7C15UL);
 
         /// <summary>The bitmap word of a window: one 64-bit word, so both of its bits cost one memory read.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Word(ulong mix) => (int)(mix >> (64 - (HashBits - 6)));
 
         /// <summary>The window's two bits in its word (a blocked Bloom filter with two hashes: fewer false hits than one bit, one read).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ulong Bits(ulong mix) => (1UL << (int)((mix >> 20) & 63)) | (1UL << (int)((mix >> 26) & 63));
     }
 }
