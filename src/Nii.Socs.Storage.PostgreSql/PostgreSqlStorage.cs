@@ -33,7 +33,7 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
 
     internal NpgsqlDataSource DataSource { get; }
 
-    /// <summary>Connects and creates the schema's tables, trigger, role and policy when absent.</summary>
+    /// <summary>Connects and creates the schema's tables, trigger, role and policy when absent (on a standby, only connects).</summary>
     /// <param name="connectionString">An Npgsql connection string (all nodes, read-write target).</param>
     /// <param name="schema">The schema: lower-case letters, digits and underscores, starting with a letter.</param>
     /// <param name="cancellationToken">Cancels the set-up.</param>
@@ -150,6 +150,15 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 USING (participant = current_setting('socs.participant', true));
             """);
         using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using (var probe = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection))
+        {
+            if ((bool)(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                // A standby (a read-only connection string): the primary created the schema; nothing to do here.
+                return;
+            }
+        }
+
         using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = new NpgsqlCommand(sql, connection, tx))
         {
