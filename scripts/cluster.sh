@@ -263,12 +263,12 @@ ENV
   for n in 1 2 3; do start_patroni "$n"; done
   for n in 1 2 3; do wait_pidfile "$dir/pids/patroni$n"; done
   local leader=""
-  for i in $(seq 1 300); do
+  for i in $(seq 1 600); do
     leader=$(ready) && break
     leader=""
     sleep 0.2
   done
-  [ -n "$leader" ] || { echo "cluster.sh: the cluster did not become ready in 60 s (see $dir/log)" >&2; cmd_down >/dev/null 2>&1 || true; exit 1; }
+  [ -n "$leader" ] || { echo "cluster.sh: the cluster did not become ready in 120 s (see $dir/log)" >&2; cmd_down >/dev/null 2>&1 || true; exit 1; }
   # The service's role and database: a login role that owns its schema but is no superuser
   # (row-level security and the append-only trigger hold for it).
   psql_node "$leader" -c "create role socs login createrole password '$APP_PASSWORD'" >/dev/null
