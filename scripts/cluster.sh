@@ -146,7 +146,7 @@ bootstrap:
         wal_recycle: "off"
         archive_mode: "off"
         shared_buffers: 32MB
-        max_connections: 40
+        max_connections: 100
         max_wal_senders: 6
         max_replication_slots: 6
   initdb:
