@@ -72,9 +72,14 @@ public sealed class DetectionStore : IDisposable
     /// <value>The default is <see cref="RetentionSchedule.Default"/> (3 months, R7.3).</value>
     public RetentionSchedule Schedule
     {
-        get => Volatile.Read(ref _schedule);
+        get => ScheduleSource?.Invoke() ?? Volatile.Read(ref _schedule);
         set => Volatile.Write(ref _schedule, value ?? throw new ArgumentNullException(nameof(value)));
     }
+
+    /// <summary>Where <see cref="Schedule"/> is read from at each use, when set: e.g. the registry's agreements as they are
+    /// recorded (R7.3), so that appends, sweeps and statistics never use a schedule older than the registry.</summary>
+    /// <value>Null by default: <see cref="Schedule"/> is the value last set.</value>
+    public Func<RetentionSchedule>? ScheduleSource { get; set; }
 
     /// <summary>Opens (creating when absent) the store under a data directory.</summary>
     /// <param name="dataDirectory">The data directory.</param>

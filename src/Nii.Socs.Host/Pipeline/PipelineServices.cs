@@ -235,11 +235,16 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
 }
 
 /// <summary>Sweeps expired partitions every hour (R7.3); every deletion is in the history.</summary>
-internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
+internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger<RetentionService> logger, IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var sweeper = new RetentionSweeper(data.Detections, new WrappedKeyDirectory(data.Directory), data.History, time);
+        // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions.
+        var outbox = services.GetService<Core.Storage.Outbox.MailOutbox>();
+        var sweeper = new RetentionSweeper(data.Detections, new WrappedKeyDirectory(data.Directory), data.History, time)
+        {
+            DerivedCopies = outbox is null ? [] : [new Mail.MailCopies(outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName))],
+        };
         while (!stoppingToken.IsCancellationRequested)
         {
             try
