@@ -167,15 +167,14 @@ public sealed class AcquisitionMonthTests
 
         // A crash after the first append of a process leaves the newest partition's metadata dirty.
         PartitionMeta.Dirty.Write(Path.Combine(dir.Path, DetectionStore.DirectoryName, UTokyo.Value, "2027-05"));
-        using (var store = DetectionStore.Open(dir.Path, time: clock))
-        await using (var history = OperationHistoryStore.Open(dir.Path, clock))
+        // 2027-04-01 JST: December's retention (3 months) has ended, the others not.
+        var april = new FakeTimeProvider(new DateTimeOffset(2027, 4, 1, 0, 0, 0, TimeSpan.FromHours(9)));
+        using (var store = DetectionStore.Open(dir.Path, time: april))
+        await using (var history = OperationHistoryStore.Open(dir.Path, april))
         {
             Assert.All(store.Partitions(), p => Assert.Equal(50, store.Stats(p.Participant, p.Month)!.Records));
             Assert.Equal(1, store.PartitionsOpened);
-
-            // 2027-04-01 JST: December's retention (3 months) has ended, the others not.
-            clock.SetUtcNow(new DateTimeOffset(2027, 4, 1, 0, 0, 0, TimeSpan.FromHours(9)));
-            var report = await new RetentionSweeper(store, new WrappedKeyDirectory(dir.Path), history, clock).SweepAsync();
+            var report = await new RetentionSweeper(store, new WrappedKeyDirectory(dir.Path), history, april).SweepAsync();
             Assert.Equal([new JstMonth(2026, 12)], report.Partitions.Select(p => p.Month));
             Assert.Equal(1, store.PartitionsOpened);
         }

@@ -74,8 +74,8 @@ public sealed class AcquisitionRetentionEndToEndTests
 
             // Before the sweep the header data is in the store, the outbox and the .eml copies: the scan can see it.
             var before = Hits(dir, needles);
-            Assert.Contains(before, h => h.File.Contains($"{Path.DirectorySeparatorChar}{DetectionStore.DirectoryName}{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
-            Assert.Contains(before, h => h.File.Contains($"{Path.DirectorySeparatorChar}{MailOutbox.DirectoryName}{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+            Assert.Contains(before, h => h.File.StartsWith(DetectionStore.DirectoryName + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            Assert.Contains(before, h => h.File.StartsWith(MailOutbox.DirectoryName + Path.DirectorySeparatorChar, StringComparison.Ordinal));
             Assert.Contains(before, h => h.File.EndsWith(".eml", StringComparison.Ordinal));
             var mailsBefore = MailIds(dir);
 
