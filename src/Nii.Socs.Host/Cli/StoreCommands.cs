@@ -41,12 +41,12 @@ internal static class StoreCommands
 
             // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions. Inside the
             // service its open outbox is used; otherwise this verb holds the directory and opens it itself.
-            var served = lease.Services?.GetService(typeof(MailOutbox)) as MailOutbox;
-            using var own = served is null && !dry && Directory.Exists(Path.Combine(dir, MailOutbox.DirectoryName)) ? MailOutbox.Open(dir) : null;
-            var outbox = served ?? own;
+            using var own = lease.Services is null && !dry && Directory.Exists(Path.Combine(dir, MailOutbox.DirectoryName)) ? MailOutbox.Open(dir) : null;
             var sweeper = new RetentionSweeper(lease.Data.Detections, new WrappedKeyDirectory(lease.Data.Directory), lease.Data.History, context.Time)
             {
-                DerivedCopies = outbox is null ? [] : [new MailCopies(outbox, Path.Combine(lease.Data.Directory, EmlMailTransport.DirectoryName))],
+                DerivedCopies = own is null
+                    ? Pipeline.RetentionService.DerivedCopiesOf(lease.Data, lease.Services)
+                    : [new MailCopies(own, Path.Combine(lease.Data.Directory, EmlMailTransport.DirectoryName))],
             };
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
             if (parse.GetValue(json))
