@@ -48,8 +48,9 @@ public static class StorageBench
 
             if (parts.Contains("sweep"))
             {
-                var small = await SweepAsync(root, Flag(args, "--sweep-small", 10_000));
-                var large = await SweepAsync(root, Flag(args, "--sweep-large", 1_000_000));
+                await SweepAsync(root, Flag(args, "--sweep-small", 10_000), "warm-up (JIT), not counted");
+                var small = await SweepAsync(root, Flag(args, "--sweep-small", 10_000), "small");
+                var large = await SweepAsync(root, Flag(args, "--sweep-large", 1_000_000), "large");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep   ratio large/small: {large.TotalMilliseconds / small.TotalMilliseconds:F2} (partitions opened: see above)"));
             }
 
@@ -247,9 +248,9 @@ public static class StorageBench
 
     /// <summary>Fills <paramref name="count"/> records over 4 JST months (2026-09 to 2026-12), closes the store, then times
     /// reopen + one real sweep at 2027-01-01T00:00+09:00, when 2026-09 has expired (3 months) and the others not.</summary>
-    private static async Task<TimeSpan> SweepAsync(string root, int count)
+    private static async Task<TimeSpan> SweepAsync(string root, int count, string label)
     {
-        var data = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"sweep-{count}"));
+        var data = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"sweep-{count}-{label.Split(' ')[0]}"));
         var first = new Nii.Socs.Core.Time.JstMonth(2026, 9).Start;
         var step = (new Nii.Socs.Core.Time.JstMonth(2027, 1).Start - first).Ticks / count;
         var fillClock = new FixedClock(first);
@@ -276,7 +277,7 @@ public static class StorageBench
         using var reopened = DetectionStore.Open(data, schedule, clock);
         var report = await new RetentionSweeper(reopened, new WrappedKeyDirectory(data), history, clock).SweepAsync();
         watch.Stop();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep   {count,9} records: reopen + sweep {watch.Elapsed.TotalMilliseconds,8:F1} ms, {report.Partitions.Count} partition(s) deleted, {reopened.PartitionsOpened} partition(s) opened"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep   {label,-28} {count,9} records: reopen + sweep {watch.Elapsed.TotalMilliseconds,8:F1} ms, {report.Partitions.Count} partition(s) deleted, {reopened.PartitionsOpened} partition(s) opened"));
         return watch.Elapsed;
     }
 
