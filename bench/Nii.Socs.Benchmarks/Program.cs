@@ -3,6 +3,7 @@ using Nii.Socs.Benchmarks.Inspection;
 using Nii.Socs.Benchmarks.Mail;
 using Nii.Socs.Benchmarks.Portal;
 using Nii.Socs.Benchmarks.Research;
+using Nii.Socs.Benchmarks.ScaleOut;
 using Nii.Socs.Benchmarks.Sealing;
 using Nii.Socs.Benchmarks.Serve;
 using Nii.Socs.Benchmarks.Storage;
@@ -21,7 +22,8 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "inspection": return InspectionBench.Run(rest);
     case "portal": return await PortalBench.RunAsync(rest);
     case "serve-crash": return await ServeCrashBench.RunAsync(rest);
+    case "scale-out": return await ScaleOutBench.RunAsync(rest);
     default:
-        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, inspection, portal, serve-crash)");
+        Console.Error.WriteLine("usage: Nii.Socs.Benchmarks <area> [flags]   (areas: capture, capture-sample, sealing, research, storage, mail, inspection, portal, serve-crash, scale-out)");
         return 2;
 }

@@ -54,21 +54,52 @@ internal sealed class FasterLogHandle : IDisposable
     /// <param name="directory">The directory that holds only this log.</param>
     public static FasterLogHandle OpenReadOnly(string directory)
     {
-        var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
-        try
+        // FASTER lists the commit records and loads the newest it can read, ignoring any that fail. The owner writes
+        // a new record and then removes the older ones, so a reader that lists between those steps may read none and
+        // recover an empty log. Our writers commit only after appending, so an empty recovery beside commit records
+        // is that race and never a real state: it is retried (the owner's next record is complete within
+        // milliseconds), up to about a second.
+        for (var attempt = 0; ; attempt++)
         {
-            var settings = Settings(device, directory);
-            settings.ReadOnlyMode = true;
-            settings.RemoveOutdatedCommits = false;
-            var log = new FasterLog(settings);
-            log.RecoverReadOnly();
-            return new FasterLogHandle(directory, device, log, null);
-        }
-        catch
-        {
+            var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+            FasterLog? log = null;
+            try
+            {
+                var settings = Settings(device, directory);
+                settings.ReadOnlyMode = true;
+                settings.RemoveOutdatedCommits = false;
+                log = new FasterLog(settings);
+                log.RecoverReadOnly();
+                if (log.CommittedUntilAddress > FirstAddress || attempt >= ReadOnlyRetries || !HasCommitRecords(directory))
+                {
+                    return new FasterLogHandle(directory, device, log, null);
+                }
+            }
+            catch
+            {
+                log?.Dispose();
+                device.Dispose();
+                throw;
+            }
+
+            log.Dispose();
             device.Dispose();
-            throw;
+#pragma warning disable RS0030 // a back-off between two reads of another process's files, not domain time
+            Thread.Sleep(10);
+#pragma warning restore RS0030
         }
+    }
+
+    /// <summary>The first address of a FasterLog (FASTER's <c>kFirstValidAddress</c>): an empty log is committed until here.</summary>
+    private const long FirstAddress = 64;
+
+    /// <summary>How many times a read-only open retries an empty recovery beside commit records (10 ms apart).</summary>
+    private const int ReadOnlyRetries = 100;
+
+    private static bool HasCommitRecords(string directory)
+    {
+        var commits = Path.Combine(directory, "log-commits");
+        return System.IO.Directory.Exists(commits) && System.IO.Directory.EnumerateFiles(commits).Any();
     }
 
     /// <summary>The one geometry of every log, writer and reader alike: 1 MiB pages, 4 MiB in memory per log (many

@@ -21,7 +21,94 @@ internal static class StoreCommands
         yield return audit;
         var store = new Command("store", "The detection store");
         store.Subcommands.Add(Stats(context).Uses(DataUse.Served));
+        store.Subcommands.Add(Ship(context).Uses(DataUse.Served));
         yield return store;
+    }
+
+    /// <summary><c>socs store ship --data DIR [--json]</c>: the data directory's detections, as a sensor's spool, copied
+    /// to the PostgreSQL cluster named by <c>Socs:Storage</c> (R7.1, docs/scale-out.md).</summary>
+    /// <remarks>Idempotent by record id; a closed month's partition leaves the spool only after the cluster committed
+    /// every record of it. Refused (exit 2, nothing changed) unless <c>Socs:Storage:Provider</c> is PostgreSql with a
+    /// connection string. The pass is recorded in the local history.</remarks>
+    private static Command Ship(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var json = CliOutput.JsonOption();
+        var command = new Command("ship", "Copy the detections to the PostgreSQL cluster of Socs:Storage (idempotent by id); a closed month leaves this store only after the cluster committed it") { data, json };
+        command.SetAction(parse =>
+        {
+            var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
+            var options = StorageOptions.FromConfiguration();
+            var invalid = new StorageOptionsValidator().Validate(null, options);
+            if (invalid.Failed)
+            {
+                throw new CliUsageException(string.Join("; ", invalid.Failures!));
+            }
+
+            if (options.Provider != StorageProvider.PostgreSql)
+            {
+                throw new CliUsageException($"store ship needs {StorageOptions.SectionName}:Provider=PostgreSql and {StorageOptions.SectionName}:ConnectionString; the provider is {options.Provider}.");
+            }
+
+            Storage.PostgreSql.PostgreSqlStorage storage;
+            try
+            {
+                storage = Storage.PostgreSql.PostgreSqlStorage.OpenAsync(options.ConnectionString!, options.Schema).GetAwaiter().GetResult();
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"{StorageOptions.SectionName}:ConnectionString is not a connection string: {e.Message}");
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                context.Error.WriteLine($"socs: the cluster could not be reached: {e.Message.Split('\n')[0]}");
+                return CliApp.Problem;
+            }
+
+            using (storage)
+            {
+                using var lease = DataAccess.Open(context, dir);
+                using var target = storage.Detections(lease.Data.Detections.Schedule, context.Time);
+                context.Error.WriteLine($"socs: shipping {lease.Data.Detections.Partitions().Count} partition(s) to the cluster (schema {storage.Schema})");
+                Storage.PostgreSql.ShipReport report;
+                try
+                {
+                    report = new Storage.PostgreSql.DetectionShipper(lease.Data.Detections, target, context.Time).ShipAsync().GetAwaiter().GetResult();
+                }
+                catch (Npgsql.NpgsqlException e)
+                {
+                    // Nothing uncommitted was trimmed; the next pass sends the same ids again.
+                    context.Error.WriteLine($"socs: the cluster failed during the pass (run it again): {e.Message.Split('\n')[0]}");
+                    return CliApp.Problem;
+                }
+
+                var trimmed = string.Join(", ", report.Trimmed.Select(t => $"{t.Participant}/{t.Month}"));
+                lease.Data.History.AppendAsync(
+                    "system:shipper",
+                    "detections.shipped",
+                    "detections",
+                    string.Create(CultureInfo.InvariantCulture, $"{report.Read} read, {report.Stored} newly stored on the cluster (schema {storage.Schema}); trimmed after commit: {(trimmed.Length == 0 ? "none" : trimmed)}")).GetAwaiter().GetResult();
+                if (parse.GetValue(json))
+                {
+                    CliOutput.WriteJson(context.Out, new JsonObject
+                    {
+                        ["read"] = report.Read,
+                        ["stored"] = report.Stored,
+                        ["trimmed"] = new JsonArray([.. report.Trimmed.Select(t => (JsonNode)new JsonObject { ["participant"] = t.Participant.Value, ["month"] = t.Month.ToString() })]),
+                    });
+                    return CliApp.Ok;
+                }
+
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shipped: {report.Read} read, {report.Stored} newly stored on the cluster"));
+                foreach (var (participant, month) in report.Trimmed)
+                {
+                    context.Out.WriteLine($"trimmed partition {participant}/{month} (committed on the cluster)");
+                }
+
+                return CliApp.Ok;
+            }
+        });
+        return command;
     }
 
     /// <summary><c>socs retention sweep --data DIR [--now INSTANT] [--dry-run]</c> (R7.3).</summary>

@@ -160,6 +160,12 @@ public sealed class CliJsonTests : IDisposable
         Ok("research", "malware", "--data", Data, "--grant", grant, "--record", record, "--recipient", "lab", "--out", Path.Combine(_root, "malware"));
         Ok("research", "recipients", "remove", "--data", Data, "--name", "lab");
 
+        // store ship needs a PostgreSQL cluster (Socs:Storage); without one it refuses with exit 2. Its JSON is checked
+        // against a real cluster in tests/Nii.Socs.Storage.Tests (StoreShipCommandTests).
+        var ship = Cli.Run("store", "ship", "--data", Data, "--json");
+        Assert.True(ship.ExitCode == 2, ship.Error);
+        ran.Add("store ship");
+
         Ok("mail", "outbox", "--data", Data);
         Ok("mail", "follow-up", "--data", Data, "--participant", "u-tokyo", "--sid", oldest.GetProperty("sid").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), "--knowledge", "k", "--countermeasures", "c", "--staff", "yamada");
 

@@ -117,7 +117,7 @@ public sealed class OneOwnerTests : IDisposable
             Assert.True(verified is HistoryVerification.Intact, verified.ToString());
             Assert.NotEmpty(OperationHistoryStore.ReadAll(Data));
             // The reader removed nothing (only the writer replaces its outdated commit records).
-            Assert.All(before, f => Assert.True(File.Exists(f.Key) || f.Key.Contains("log-commits", StringComparison.Ordinal), f.Key));
+            Assert.All(before, f => Assert.True(File.Exists(f.Key), f.Key));
         }
 
         await stop.CancelAsync();
@@ -239,8 +239,12 @@ public sealed class OneOwnerTests : IDisposable
         Directory.Delete(_root, recursive: true);
     }
 
+    // The writer replaces its commit records as it goes, so they can vanish between listing and reading: only the
+    // other files are compared.
     private Dictionary<string, long> Snapshot() =>
-        Directory.EnumerateFiles(Path.Combine(Data, "audit"), "*", SearchOption.AllDirectories).ToDictionary(f => f, f => new FileInfo(f).Length);
+        Directory.EnumerateFiles(Path.Combine(Data, "audit"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("log-commits", StringComparison.Ordinal))
+            .ToDictionary(f => f, f => new FileInfo(f).Length);
 
     internal static long LastCheckpointSequence(string data)
     {

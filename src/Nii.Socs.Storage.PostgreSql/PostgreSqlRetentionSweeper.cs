@@ -1,0 +1,150 @@
+using System.Globalization;
+using Nii.Socs.Core.Audit;
+using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Retention;
+using Nii.Socs.Core.Storage;
+using Nii.Socs.Core.Time;
+using Npgsql;
+
+namespace Nii.Socs.Storage.PostgreSql;
+
+/// <summary>Drops expired detection partitions on the cluster, whole, and records each drop in the history (R7.3).</summary>
+/// <remarks>
+/// R7.3, R6.4. The plan is <see cref="SweepPlanner"/>'s, as on one machine. Each expired partition is recorded as
+/// being deleted, then dropped (<c>DROP TABLE</c> of the partition and its catalog row in one transaction: its relation
+/// files are unlinked on the primary at commit and on every standby when it replays the drop, a node that was down
+/// replaying it when it rejoins), then recorded as deleted with the relation files that were removed. Wrapped keys
+/// are not on the cluster (see docs/scale-out.md), so this sweep plans no key deletions.
+/// <para>Never early: a real sweep decides with the earlier of the caller's instant and the clock.</para>
+/// </remarks>
+public sealed class PostgreSqlRetentionSweeper
+{
+    private readonly PostgreSqlDetectionStore _store;
+    private readonly IOperationHistory _history;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a sweeper.</summary>
+    /// <param name="store">The detection store.</param>
+    /// <param name="history">Where deletions are recorded.</param>
+    /// <param name="time">The clock; a sweep never decides later than it.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public PostgreSqlRetentionSweeper(PostgreSqlDetectionStore store, IOperationHistory history, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(time);
+        _store = store;
+        _history = history;
+        _time = time;
+    }
+
+    /// <summary>Runs one sweep under the store's schedule.</summary>
+    /// <param name="now">The instant to decide for; the clock's when null. For a real run it is capped at the clock.</param>
+    /// <param name="dryRun">Report only; drop nothing and record nothing.</param>
+    /// <param name="cancellationToken">Cancels between drops.</param>
+    /// <returns>What was (or would be) dropped.</returns>
+    public async Task<SweepReport> SweepAsync(DateTimeOffset? now = null, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        var clock = _time.GetUtcNow();
+        var at = now is { } requested ? (dryRun ? requested : (requested < clock ? requested : clock)) : clock;
+        var facts = new List<PartitionFacts>();
+        foreach (var (participant, month) in _store.Partitions())
+        {
+            facts.Add(new PartitionFacts(participant, month, await _store.EpochsOfAsync(participant, month, cancellationToken).ConfigureAwait(false)));
+        }
+
+        var plan = SweepPlanner.Plan(facts, new Dictionary<ParticipantId, IReadOnlyList<long>>(), _store.Schedule, at);
+        if (dryRun)
+        {
+            return new SweepReport(at, true, plan.Partitions, [], []);
+        }
+
+        foreach (var deletion in plan.Partitions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var subject = $"detections/{deletion.Participant}/{deletion.Month}";
+            var expiry = deletion.Expiry.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+            await _history.AppendAsync(RetentionSweeper.Actor, "retention.partition.deleting", subject, $"expired {expiry}", cancellationToken).ConfigureAwait(false);
+            var files = await DropAsync(deletion.Participant, deletion.Month, cancellationToken).ConfigureAwait(false);
+            await _history.AppendAsync(
+                RetentionSweeper.Actor,
+                "retention.partition.deleted",
+                subject,
+                $"expired {expiry}; partition {PostgreSqlDetectionStore.TableOf(deletion.Participant, deletion.Month)} dropped, relation files {string.Join(' ', files)} unlinked at commit (standbys at replay)",
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        await _history.AppendAsync(
+            RetentionSweeper.Actor,
+            "retention.sweep",
+            "detections",
+            string.Create(CultureInfo.InvariantCulture, $"at {at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: {plan.Partitions.Count} partition(s) dropped on the cluster"),
+            cancellationToken).ConfigureAwait(false);
+        return new SweepReport(at, false, plan.Partitions, [], []);
+    }
+
+    /// <summary>The data-directory-relative paths of a partition's relation files (table, indexes, TOAST); empty when absent.</summary>
+    /// <param name="participant">The participant.</param>
+    /// <param name="month">The month.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The paths, such as <c>base/16384/16999</c>.</returns>
+    public async Task<IReadOnlyList<string>> RelationFilesAsync(ParticipantId participant, JstMonth month, CancellationToken cancellationToken = default)
+    {
+        using var connection = await _store.Storage.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await RelationFilesAsync(connection, null, participant, month, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<string>> RelationFilesAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ParticipantId participant, JstMonth month, CancellationToken cancellationToken)
+    {
+        var table = _store.Storage.Q(PostgreSqlDetectionStore.TableOf(participant, month));
+        using var command = new NpgsqlCommand(
+            """
+            SELECT pg_relation_filepath(c.oid) FROM pg_class c
+            WHERE c.oid = to_regclass($1)
+               OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = to_regclass($1))
+               OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = to_regclass($1))
+               OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = (SELECT reltoastrelid FROM pg_class WHERE oid = to_regclass($1)))
+            ORDER BY 1
+            """,
+            connection,
+            tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        var files = new List<string>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!reader.IsDBNull(0))
+            {
+                files.Add(reader.GetString(0));
+            }
+        }
+
+        return files;
+    }
+
+    private async Task<IReadOnlyList<string>> DropAsync(ParticipantId participant, JstMonth month, CancellationToken cancellationToken)
+    {
+        var storage = _store.Storage;
+        var table = PostgreSqlDetectionStore.TableOf(participant, month);
+        using var connection = await storage.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, tx))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter { Value = storage.Schema + ".detection_partitions" });
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var files = await RelationFilesAsync(connection, tx, participant, month, cancellationToken).ConfigureAwait(false);
+        using (var drop = new NpgsqlCommand(
+            $"DROP TABLE IF EXISTS {storage.Q(table)}; DELETE FROM {storage.Q("detection_partitions")} WHERE table_name = '{table}';",
+            connection,
+            tx))
+        {
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _store.Forget(participant, month);
+        return files;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Nii.Socs.Core.Retention;
+using Npgsql;
+
+namespace Nii.Socs.Storage.PostgreSql;
+
+/// <summary>The NII-SOCS stores on a PostgreSQL cluster: one schema holding the detection table (partitioned by
+/// participant and JST acquisition month), the append-only operation history and the row-level security policy.</summary>
+/// <remarks>
+/// R4.7, R6.4, R7.3. <see cref="OpenAsync"/> creates the schema when absent (idempotent, under an advisory lock, so
+/// any number of nodes may open it at once). The connection string should list every node with
+/// <c>Target Session Attributes=read-write</c>: Npgsql then finds the new primary after a failover by itself.
+/// The role the service connects as owns the schema but is no superuser: the history's trigger refuses it UPDATE and
+/// DELETE, and the portal's reads run under the schema's portal role, bound by row-level security to one participant.
+/// </remarks>
+public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
+{
+    /// <summary>The schema used when none is given.</summary>
+    public const string DefaultSchema = "socs";
+
+    private PostgreSqlStorage(NpgsqlDataSource dataSource, string schema)
+    {
+        DataSource = dataSource;
+        Schema = schema;
+    }
+
+    /// <summary>The schema that holds the tables.</summary>
+    public string Schema { get; }
+
+    /// <summary>The role the portal's reads run under; row-level security binds it to one participant per transaction.</summary>
+    public string PortalRole => Schema + "_portal";
+
+    internal NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Connects and creates the schema's tables, trigger, role and policy when absent (on a standby, only connects).</summary>
+    /// <param name="connectionString">An Npgsql connection string (all nodes, read-write target).</param>
+    /// <param name="schema">The schema: lower-case letters, digits and underscores, starting with a letter.</param>
+    /// <param name="cancellationToken">Cancels the set-up.</param>
+    /// <returns>The storage.</returns>
+    /// <exception cref="ArgumentException">The connection string is empty or the schema name is not valid.</exception>
+    /// <exception cref="NpgsqlException">The cluster could not be reached or refused the set-up.</exception>
+    public static async Task<PostgreSqlStorage> OpenAsync(string connectionString, string schema = DefaultSchema, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        if (schema is null || !SchemaName().IsMatch(schema))
+        {
+            throw new ArgumentException($"'{schema}' is not a schema name (lower-case letters, digits, underscores; at most 40).", nameof(schema));
+        }
+
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var storage = new PostgreSqlStorage(dataSource, schema);
+        try
+        {
+            await storage.CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return storage;
+    }
+
+    /// <summary>The detection store on this schema.</summary>
+    /// <param name="schedule">The retention in force; <see cref="RetentionSchedule.Default"/> when null.</param>
+    /// <param name="time">The clock that decides whether an append is already expired; the system clock when null.</param>
+    /// <returns>The store; disposing it leaves this storage open.</returns>
+    public PostgreSqlDetectionStore Detections(RetentionSchedule? schedule = null, TimeProvider? time = null) =>
+        new(this, schedule ?? RetentionSchedule.Default, time ?? TimeProvider.System);
+
+    /// <summary>The operation history on this schema.</summary>
+    /// <param name="time">The clock that stamps entries; the system clock when null.</param>
+    /// <returns>The history.</returns>
+    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    /// <inheritdoc />
+    public void Dispose() => DataSource.Dispose();
+
+    internal string Q(string name) => Schema + "." + name;
+
+    internal static int MonthNumber(Core.Time.JstMonth month) => (month.Year * 12) + month.Month - 1;
+
+    internal static Core.Time.JstMonth MonthOf(int number) => new(number / 12, (number % 12) + 1);
+
+    internal static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private async Task CreateSchemaAsync(CancellationToken cancellationToken)
+    {
+        var s = Schema;
+        var portal = PortalRole;
+        var genesis = "\\x" + new string('0', 64);
+        var sql = string.Create(CultureInfo.InvariantCulture, $"""
+            SELECT pg_advisory_xact_lock(hashtext('nii-socs-schema'));
+            CREATE SCHEMA IF NOT EXISTS {s};
+            CREATE TABLE IF NOT EXISTS {s}.detections (
+                participant text NOT NULL,
+                acq_month integer NOT NULL,
+                id uuid NOT NULL,
+                observed_ticks bigint NOT NULL,
+                epoch bigint NOT NULL,
+                rule_sid bigint NOT NULL,
+                src inet NOT NULL,
+                dst inet NOT NULL,
+                record bytea NOT NULL,
+                PRIMARY KEY (participant, acq_month, id)
+            ) PARTITION BY RANGE (participant, acq_month);
+            CREATE INDEX IF NOT EXISTS detections_newest ON {s}.detections (participant, observed_ticks DESC, id DESC);
+            CREATE TABLE IF NOT EXISTS {s}.detection_partitions (
+                participant text NOT NULL,
+                acq_month integer NOT NULL,
+                table_name text NOT NULL UNIQUE,
+                PRIMARY KEY (participant, acq_month)
+            );
+            CREATE TABLE IF NOT EXISTS {s}.history (
+                seq bigint PRIMARY KEY,
+                at_ticks bigint NOT NULL,
+                actor text NOT NULL,
+                action text NOT NULL,
+                subject text NOT NULL,
+                details text NOT NULL,
+                previous_hash bytea NOT NULL,
+                hash bytea NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS {s}.history_head (
+                singleton boolean PRIMARY KEY CHECK (singleton),
+                seq bigint NOT NULL,
+                hash bytea NOT NULL
+            );
+            INSERT INTO {s}.history_head VALUES (true, 0, '{genesis}') ON CONFLICT DO NOTHING;
+            CREATE OR REPLACE FUNCTION {s}.refuse_history_change() RETURNS trigger LANGUAGE plpgsql AS
+                $f$BEGIN RAISE EXCEPTION 'the operation history is append-only (R6.4): % refused', TG_OP USING ERRCODE = 'insufficient_privilege'; END$f$;
+            CREATE OR REPLACE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON {s}.history
+                FOR EACH ROW EXECUTE FUNCTION {s}.refuse_history_change();
+            CREATE OR REPLACE TRIGGER history_no_truncate BEFORE TRUNCATE ON {s}.history
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_history_change();
+            DO $r$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{portal}') THEN CREATE ROLE {portal} NOLOGIN; END IF;
+            END $r$;
+            GRANT {portal} TO CURRENT_USER;
+            GRANT USAGE ON SCHEMA {s} TO {portal};
+            GRANT SELECT ON {s}.detections TO {portal};
+            ALTER TABLE {s}.detections ENABLE ROW LEVEL SECURITY;
+            DROP POLICY IF EXISTS participant_reads ON {s}.detections;
+            CREATE POLICY participant_reads ON {s}.detections FOR SELECT TO {portal}
+                USING (participant = current_setting('socs.participant', true));
+            """);
+        using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using (var probe = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection))
+        {
+            if ((bool)(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                // A standby (a read-only connection string): the primary created the schema; nothing to do here.
+                return;
+            }
+        }
+
+        using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using (var command = new NpgsqlCommand(sql, connection, tx))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,39}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemaName();
+}
