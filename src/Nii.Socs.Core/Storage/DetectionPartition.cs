@@ -12,10 +12,16 @@ namespace Nii.Socs.Core.Storage;
 /// misses (a crash between commit and sidecar write) is rebuilt by scanning and parsing the committed records. An
 /// index entry is never written for an uncommitted record. In memory the entries are kept sorted by (observed-at, id)
 /// for newest-first paging.
+/// <para>The metadata file (<c>meta.bin</c>, <see cref="PartitionMeta"/>) holds the record count, the epochs and the
+/// observation range, so a sweep, <c>store stats</c> and the cross-month duplicate check need not open a partition.
+/// It is marked dirty (durably) before the first record a process enqueues, and written clean on a close that finds
+/// everything enqueued committed and indexed; a dirty or missing file means "open the partition to know".</para>
 /// </remarks>
 internal sealed class DetectionPartition : IDisposable
 {
     public const string IndexFileName = "index.bin";
+
+    public const string MetaFileName = PartitionMeta.FileName;
 
     private readonly Lock _gate = new();
     private readonly List<IndexEntry> _sorted = [];
@@ -30,6 +36,9 @@ internal sealed class DetectionPartition : IDisposable
     private readonly FileStream _sidecar;
     private readonly FasterLogHandle _log;
     private long _indexedUntil;
+    private long _minObserved = long.MaxValue;
+    private long _maxObserved = long.MinValue;
+    private bool _markedDirty;
 
     private DetectionPartition(ParticipantId participant, JstMonth month, string directory)
     {
@@ -42,6 +51,7 @@ internal sealed class DetectionPartition : IDisposable
             _sidecar = new FileStream(Path.Combine(directory, IndexFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
             LoadSidecar();
             CatchUp();
+            RefreshMeta();
         }
         catch
         {
@@ -78,6 +88,24 @@ internal sealed class DetectionPartition : IDisposable
         }
     }
 
+    /// <summary>What the metadata file would say now (clean).</summary>
+    public PartitionMeta Meta()
+    {
+        lock (_gate)
+        {
+            return new PartitionMeta(true, _sorted.Count, _minObserved, _maxObserved, [.. _epochs.Order()]);
+        }
+    }
+
+    /// <summary>Whether a record with this id is committed or enqueued here.</summary>
+    public bool Contains(Guid id)
+    {
+        lock (_gate)
+        {
+            return _ids.Contains(id);
+        }
+    }
+
     /// <summary>Encodes and enqueues the records whose id the partition does not hold yet; returns the tail address the commit must reach and how many were enqueued.</summary>
     /// <remarks>The check and the reservation of an id are one step under the lock, so two concurrent appends of one id
     /// store it once. Each record is encoded into this thread's buffer and copied into the log from there: no array per
@@ -93,6 +121,13 @@ internal sealed class DetectionPartition : IDisposable
                 if (!_ids.Add(record.Id.Value))
                 {
                     continue;
+                }
+
+                if (!_markedDirty)
+                {
+                    // Before the first record of this process can be committed, the metadata stops vouching for the partition.
+                    PartitionMeta.Dirty.Write(Directory);
+                    _markedDirty = true;
                 }
 
                 buffer.ResetWrittenCount();
@@ -212,6 +247,15 @@ internal sealed class DetectionPartition : IDisposable
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            // Clean only when every enqueued record is committed and indexed; otherwise the next open recounts.
+            if (_markedDirty && _indexedUntil >= _log.Log.TailAddress)
+            {
+                new PartitionMeta(true, _sorted.Count, _minObserved, _maxObserved, [.. _epochs.Order()]).Write(Directory);
+            }
+        }
+
         _sidecar.Dispose();
         _log.Dispose();
     }
@@ -268,6 +312,15 @@ internal sealed class DetectionPartition : IDisposable
         _sidecar.SetLength(kept * IndexEntry.Size);
         _sidecar.Position = _sidecar.Length;
         _indexedUntil = lastAddress < 0 ? _log.Log.BeginAddress : NextAfter(lastAddress);
+    }
+
+    /// <summary>Brings a dirty or missing metadata file up to date after an open has caught up with the log.</summary>
+    private void RefreshMeta()
+    {
+        if (PartitionMeta.Read(Directory) is not { Clean: true } meta || meta.Records != _sorted.Count)
+        {
+            new PartitionMeta(true, _sorted.Count, _minObserved, _maxObserved, [.. _epochs.Order()]).Write(Directory);
+        }
     }
 
     private long NextAfter(long address)
@@ -347,6 +400,8 @@ internal sealed class DetectionPartition : IDisposable
     private void Insert(IndexEntry e, bool addId = true)
     {
         _epochs.Add(e.Epoch);
+        _minObserved = Math.Min(_minObserved, e.Ticks);
+        _maxObserved = Math.Max(_maxObserved, e.Ticks);
         if (addId)
         {
             _ids.Add(e.Id);

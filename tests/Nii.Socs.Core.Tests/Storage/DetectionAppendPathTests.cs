@@ -44,6 +44,7 @@ public sealed class DetectionAppendPathTests
             RulePriority = record.Rule.Priority,
             DetectionSource = (int)record.Source,
             SealedContent = record.SealedContent.ToArray(),
+            AcquiredAtUtcTicks = record.AcquiredAt.UtcTicks,
         };
         return MessagePackSerializer.Serialize(dto, DetectionCodec.Options);
     }
