@@ -10,7 +10,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// same way (<see cref="ConsentLedger.Apply"/>), so the same event sequence gives the same ledger on either store.
 /// An append locks the log's head row, first folds what other writers (other connections, other nodes) committed,
 /// then applies the new event: an event the caught-up ledger refuses (a second decision on one request, an unknown
-/// grant) throws and nothing is written. It returns once the commit is acknowledged, on the cluster by a
+/// request or grant) throws as <see cref="ConsentLedger.Apply"/> does and nothing is written. It returns once the commit is acknowledged, on the cluster by a
 /// synchronous standby. A trigger refuses UPDATE, DELETE and TRUNCATE on the table, for the owning role too.
 /// <para>Edge case: a command decided on one instance's ledger is checked again only by <see cref="ConsentLedger.Apply"/>
 /// at append; a view decided just before another node's revocation is recorded after it (the view happened).</para>
@@ -33,7 +33,8 @@ public sealed class PostgreSqlConsentLog : IConsentLog
     /// <param name="cancellationToken">Cancels waiting.</param>
     /// <returns>The ledger after the event.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="e"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The ledger refuses the event (nothing is written).</exception>
+    /// <exception cref="InvalidOperationException">The event names a request or grant the ledger does not have (nothing is written).</exception>
+    /// <exception cref="ArgumentException">The ledger already holds the request, decision or grant the event adds (nothing is written).</exception>
     public Task<ConsentLedger> AppendAsync(ConsentEvent e, CancellationToken cancellationToken = default) =>
         _log.AppendAsync([e ?? throw new ArgumentNullException(nameof(e))], cancellationToken);
 
