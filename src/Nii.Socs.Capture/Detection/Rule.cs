@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Nii.Socs.Capture.Dissection;
@@ -85,6 +86,7 @@ public sealed class Rule
 
     /// <summary>The part of <see cref="MatchesHeader"/> that ignores addresses: the same for every rule of a header group.
     /// True whenever <see cref="MatchesHeader"/> is.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool MatchesTransport(in PacketHeader header)
     {
         switch (Protocol)
@@ -109,6 +111,7 @@ public sealed class Rule
             && SourcePorts.Matches(header.HasPorts, header.DestinationPort) && DestinationPorts.Matches(header.HasPorts, header.SourcePort);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool MatchesHeader(in PacketHeader header)
     {
         if (!header.IsIP)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Nii.Socs.Capture.Readers;
 
 namespace Nii.Socs.Capture.Dissection;
@@ -27,6 +28,7 @@ public static class Dissector
     /// <returns>The clear header; the content is <c>frame[header.HeaderLength..]</c>.</returns>
     /// <remarks>R2.1. Example: an Ethernet frame cut at 40 bytes inside a TCP header gives
     /// <see cref="Malformation.TruncatedTcpHeader"/>, a 34-byte header (Ethernet + IPv4) and 6 content bytes.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PacketHeader Dissect(LinkType linkType, ReadOnlySpan<byte> frame)
     {
         var f = new HeaderFields { LinkType = linkType, NetworkOffset = -1, TransportOffset = -1 };
@@ -103,6 +105,7 @@ public static class Dissector
         return new PacketHeader(f);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Ethernet(ReadOnlySpan<byte> frame, ref HeaderFields f, out int version)
     {
         version = 0;
@@ -197,6 +200,7 @@ public static class Dissector
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IPv4(ReadOnlySpan<byte> frame, ref HeaderFields f)
     {
         var start = f.NetworkOffset;
@@ -255,6 +259,7 @@ public static class Dissector
         Transport(frame, start + headerLength, ref f);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IPv6(ReadOnlySpan<byte> frame, ref HeaderFields f)
     {
         var start = f.NetworkOffset;
@@ -345,6 +350,7 @@ public static class Dissector
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transport(ReadOnlySpan<byte> frame, int offset, ref HeaderFields f)
     {
         var available = frame.Length - offset;

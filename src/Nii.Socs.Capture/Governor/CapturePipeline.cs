@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Nii.Socs.Capture.Detection;
 using Nii.Socs.Capture.Dissection;
@@ -207,6 +208,7 @@ public sealed class CapturePipeline
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Detect(FrameBatch batch, int index, RuleMatcher matcher, List<Rule> hits, CaptureSummary summary, Action<CaptureDetection> onDetection)
     {
         ref readonly var work = ref batch.Entries[index];
@@ -290,6 +292,7 @@ public sealed class CapturePipeline
         private int _sinceObserved;
 
         /// <summary>The next batch of in-scope frames: full, or the last one when the capture ends; false when none is left.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool TryNextBatch([NotNullWhen(true)] out FrameBatch? batch)
         {
             var scope = pipeline._scope;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Nii.Socs.Capture.Readers;
 
@@ -42,6 +43,7 @@ internal sealed class PcapReader : CaptureReader
     internal static bool IsMagic(uint littleEndian) =>
         littleEndian is MicroMagic or NanoMagic or 0xD4C3B2A1 or 0x4D3CB2A1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryReadFrame(out CaptureFrame frame)
     {
         frame = default;

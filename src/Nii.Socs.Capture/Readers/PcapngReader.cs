@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Nii.Socs.Capture.Readers;
 
@@ -27,6 +28,7 @@ internal sealed class PcapngReader : CaptureReader
     /// <summary>The interfaces declared so far in the current section.</summary>
     public int InterfaceCount => _interfaces.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryReadFrame(out CaptureFrame frame)
     {
         frame = default;

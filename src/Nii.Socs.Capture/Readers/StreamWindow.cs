@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Nii.Socs.Capture.Readers;
 
@@ -27,6 +28,7 @@ internal sealed class StreamWindow : IDisposable
     public bool AtEnd => _eof && _start == _end;
 
     /// <summary>Makes <paramref name="count"/> bytes available; false when the stream ends first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Ensure(int count)
     {
         if (_end - _start >= count)
@@ -66,6 +68,7 @@ internal sealed class StreamWindow : IDisposable
     }
 
     /// <summary>Whether the stream is exhausted (tries one read when the window is empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool IsExhausted()
     {
         if (_start < _end)

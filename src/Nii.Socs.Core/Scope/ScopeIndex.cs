@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Nii.Socs.Core.Participants;
 
 namespace Nii.Socs.Core.Scope;
@@ -11,13 +12,13 @@ namespace Nii.Socs.Core.Scope;
 /// <para>R5.1: traffic is monitored when its source <b>or</b> destination lies in a participant's
 /// prefixes; everything else is dropped before it is stored. The index answers "which registered
 /// prefix, and so which participants, does this address belong to".</para>
-/// <para>It is a multibit trie with a 4-bit stride and controlled prefix expansion: a lookup reads
-/// at most 8 nodes for IPv4 and 32 for IPv6, whatever the number of prefixes. A /21 is expanded into
-/// two slots of the node for bits 17–20, and one /0 answers every address of its family. IPv4
-/// lookups, twice per captured frame, do not walk the trie: its answers are flattened at creation
-/// into elementary intervals (at most two per prefix, plus one) and a 65,536-entry table of the
-/// interval holding each /16's first address, so a lookup is one table read and one result read,
-/// with a short search only where a prefix starts or ends inside the /16 (256 KiB per index).</para>
+/// <para>IPv6 is a multibit trie with a 4-bit stride and controlled prefix expansion: a lookup reads
+/// at most 32 nodes, whatever the number of prefixes; a /50 is expanded into four slots of the node
+/// for bits 49–52, and one /0 answers every address. IPv4 lookups, twice per captured frame, read
+/// elementary intervals (at most two per prefix, plus one, each with its longest match), found at
+/// creation by one sweep over the sorted prefixes, and a 65,536-entry table of the interval holding
+/// each /16's first address, so a lookup is one table read and one result read, with a short search
+/// only where a prefix starts or ends inside the /16 (256 KiB per index).</para>
 /// <para>Edge case: with 192.0.2.0/24 (u-tokyo) and 192.0.2.128/25 (kyoto-u) registered,
 /// 192.0.2.200 answers kyoto-u only, and 192.0.2.5 answers u-tokyo only.</para>
 /// <para>The index is immutable and safe to share between threads.</para>
@@ -28,7 +29,6 @@ public sealed class ScopeIndex
     private const int Fanout = 1 << Stride;
 
     private readonly ScopeMatch[] _matches;
-    private readonly Trie _v4;
     private readonly Trie _v6;
 
     // IPv4 answers as elementary intervals (no prefix starts or ends inside one, so the longest match is constant):
@@ -38,10 +38,9 @@ public sealed class ScopeIndex
     private readonly uint[] _v4Starts;
     private readonly int[] _v4Results;
 
-    private ScopeIndex(ScopeMatch[] matches, Trie v4, Trie v6, ScopeAssignment[] assignments)
+    private ScopeIndex(ScopeMatch[] matches, Trie v6, ScopeAssignment[] assignments)
     {
         _matches = matches;
-        _v4 = v4;
         _v6 = v6;
         Assignments = assignments;
         (_v4Block, _v4Starts, _v4Results) = Intervals(matches);
@@ -74,16 +73,16 @@ public sealed class ScopeIndex
     {
         ArgumentNullException.ThrowIfNull(assignments);
         var list = assignments.ToArray();
-        var byPrefix = new Dictionary<IPPrefix, SortedSet<string>>();
+        var byPrefix = new Dictionary<IPPrefix, List<string>>(list.Length);
         foreach (var assignment in list)
         {
-            if (!byPrefix.TryGetValue(assignment.Prefix, out var set))
+            if (!byPrefix.TryGetValue(assignment.Prefix, out var names))
             {
-                set = new SortedSet<string>(StringComparer.Ordinal);
-                byPrefix.Add(assignment.Prefix, set);
+                names = new List<string>(1);
+                byPrefix.Add(assignment.Prefix, names);
             }
 
-            set.Add(assignment.Participant.Value);
+            names.Add(assignment.Participant.Value);
         }
 
         var prefixes = byPrefix.Keys.ToArray();
@@ -91,20 +90,44 @@ public sealed class ScopeIndex
         var matches = new ScopeMatch[prefixes.Length];
         for (var i = 0; i < prefixes.Length; i++)
         {
-            matches[i] = new ScopeMatch(i, prefixes[i], byPrefix[prefixes[i]].Select(p => new ParticipantId(p)).ToArray());
+            // Participants in ordinal order, each once (a duplicate assignment counts once).
+            var names = byPrefix[prefixes[i]];
+            if (names.Count > 1)
+            {
+                names.Sort(StringComparer.Ordinal);
+            }
+
+            var participants = new List<ParticipantId>(names.Count);
+            for (var n = 0; n < names.Count; n++)
+            {
+                if (n == 0 || !string.Equals(names[n], names[n - 1], StringComparison.Ordinal))
+                {
+                    participants.Add(new ParticipantId(names[n]));
+                }
+            }
+
+            matches[i] = new ScopeMatch(i, prefixes[i], [.. participants]);
         }
 
-        // Shorter prefixes first, so a longer prefix's expanded slots overwrite the shorter one's.
-        var order = Enumerable.Range(0, matches.Length).OrderBy(i => matches[i].Prefix.Length).ToArray();
-        var v4 = new TrieBuilder(32);
-        var v6 = new TrieBuilder(128);
-        foreach (var i in order)
+        // IPv6 only: IPv4 answers come from the intervals (Intervals). Shorter prefixes first, so a longer
+        // prefix's expanded slots overwrite the shorter one's.
+        var v6Order = new List<int>();
+        for (var i = 0; i < matches.Length; i++)
         {
-            var prefix = matches[i].Prefix;
-            (prefix.IsIPv6 ? v6 : v4).Insert(prefix.Bits, prefix.Length, i);
+            if (matches[i].Prefix.IsIPv6)
+            {
+                v6Order.Add(i);
+            }
         }
 
-        return new ScopeIndex(matches, v4.Build(), v6.Build(), list);
+        v6Order.Sort((a, b) => matches[a].Prefix.Length != matches[b].Prefix.Length ? matches[a].Prefix.Length.CompareTo(matches[b].Prefix.Length) : a.CompareTo(b));
+        var v6 = new TrieBuilder(128);
+        foreach (var i in v6Order)
+        {
+            v6.Insert(matches[i].Prefix.Bits, matches[i].Prefix.Length, i);
+        }
+
+        return new ScopeIndex(matches, v6.Build(), list);
     }
 
     /// <summary>Orders prefixes: IPv4 before IPv6, then by network address, then by length.</summary>
@@ -133,6 +156,7 @@ public sealed class ScopeIndex
     /// <summary>The dense index of the longest registered IPv4 prefix containing an address, or −1.</summary>
     /// <param name="address">The IPv4 address as a big-endian integer (192.0.2.1 is 0xC0000201).</param>
     /// <returns>The index, or −1.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int LookupIPv4(uint address)
     {
         var high = (int)(address >> 16);
@@ -166,31 +190,61 @@ public sealed class ScopeIndex
         return _v4Results[at];
     }
 
-    private (int[] Block, uint[] Starts, int[] Results) Intervals(ScopeMatch[] matches)
+    /// <summary>The IPv4 elementary intervals and the /16 table, from the prefixes in their sorted order.</summary>
+    /// <remarks>Two prefixes are either nested or disjoint, and <paramref name="matches"/> is ordered by address, then
+    /// length (<see cref="Compare"/>): a sweep over the interval bounds with a stack of the prefixes holding the current
+    /// bound gives each bound's longest match (the top of the stack) without building a trie.</remarks>
+    private static (int[] Block, uint[] Starts, int[] Results) Intervals(ScopeMatch[] matches)
     {
-        var bounds = new List<uint> { 0 };
-        foreach (var match in matches)
+        var v4 = 0;
+        while (v4 < matches.Length && !matches[v4].Prefix.IsIPv6)
         {
-            if (match.Prefix.IsIPv6)
+            v4++;
+        }
+
+        var bounds = new uint[(2 * v4) + 1];
+        var count = 0;
+        bounds[count++] = 0;
+        for (var i = 0; i < v4; i++)
+        {
+            var (first, last) = Range(matches[i].Prefix);
+            bounds[count++] = first;
+            if (last != uint.MaxValue)
+            {
+                bounds[count++] = last + 1;
+            }
+        }
+
+        Array.Sort(bounds, 0, count);
+        var starts = new List<uint>(count);
+        var results = new List<int>(count);
+        var stack = new Stack<int>();
+        var next = 0;
+        for (var b = 0; b < count; b++)
+        {
+            var bound = bounds[b];
+            if (b > 0 && bound == bounds[b - 1])
             {
                 continue;
             }
 
-            var start = (uint)match.Prefix.Bits;
-            var end = start | (uint)((1UL << (32 - match.Prefix.Length)) - 1);
-            bounds.Add(start);
-            if (end != uint.MaxValue)
+            while (next < v4 && (uint)matches[next].Prefix.Bits <= bound)
             {
-                bounds.Add(end + 1);
-            }
-        }
+                var first = (uint)matches[next].Prefix.Bits;
+                while (stack.Count > 0 && Range(matches[stack.Peek()].Prefix).Last < first)
+                {
+                    stack.Pop();
+                }
 
-        bounds.Sort();
-        var starts = new List<uint>();
-        var results = new List<int>();
-        foreach (var bound in bounds.Distinct())
-        {
-            var result = TrieLookupIPv4(bound);
+                stack.Push(next++);
+            }
+
+            while (stack.Count > 0 && Range(matches[stack.Peek()].Prefix).Last < bound)
+            {
+                stack.Pop();
+            }
+
+            var result = stack.Count > 0 ? stack.Peek() : -1;
             if (results.Count > 0 && results[^1] == result)
             {
                 continue; // same answer as the interval before: one interval
@@ -216,34 +270,17 @@ public sealed class ScopeIndex
         return (block, [.. starts], [.. results]);
     }
 
-    /// <summary>The longest-prefix match by the trie: builds the intervals <see cref="LookupIPv4"/> reads.</summary>
-    private int TrieLookupIPv4(uint address)
+    /// <summary>The first and last address of an IPv4 prefix.</summary>
+    private static (uint First, uint Last) Range(IPPrefix prefix)
     {
-        var slots = _v4.Slots;
-        var best = _v4.Default;
-        var node = 0;
-        for (var shift = 32 - Stride; shift >= 0; shift -= Stride)
-        {
-            var slot = 2 * ((node * Fanout) + (int)((address >> shift) & (Fanout - 1)));
-            var match = slots[slot + 1];
-            if (match != 0)
-            {
-                best = match;
-            }
-
-            node = slots[slot];
-            if (node == 0)
-            {
-                break;
-            }
-        }
-
-        return best - 1;
+        var first = (uint)prefix.Bits;
+        return (first, first | (uint)((1UL << (32 - prefix.Length)) - 1));
     }
 
     /// <summary>The dense index of the longest registered IPv6 prefix containing an address, or −1.</summary>
     /// <param name="address">The IPv6 address as a 128-bit integer.</param>
     /// <returns>The index, or −1.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int LookupIPv6(UInt128 address)
     {
         var slots = _v6.Slots;

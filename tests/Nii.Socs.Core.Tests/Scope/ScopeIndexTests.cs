@@ -20,6 +20,28 @@ public class ScopeIndexTests
     }
 
     [Fact]
+    [Trait("Requirement", "R5.1")]
+    public void Nested_IPv4_prefixes_sharing_a_first_or_last_address_answer_the_innermost_at_every_edge()
+    {
+        // The IPv4 intervals come from one sweep over the sorted prefixes: nested prefixes that start at the same
+        // address, a prefix ending at 255.255.255.255, a /32 and a /0 around them all.
+        var index = ScopeIndex.Create([
+            A("all", "0.0.0.0/0"), A("a", "10.0.0.0/8"), A("b", "10.0.0.0/16"), A("c", "10.0.0.0/24"), A("d", "10.0.0.255/32"),
+            A("e", "10.255.0.0/16"), A("f", "255.255.255.0/24"), A("g", "255.255.255.255/32")]);
+        var expected = new Dictionary<string, string>
+        {
+            ["9.255.255.255"] = "all", ["10.0.0.0"] = "c", ["10.0.0.254"] = "c", ["10.0.0.255"] = "d", ["10.0.1.0"] = "b",
+            ["10.0.255.255"] = "b", ["10.1.0.0"] = "a", ["10.254.255.255"] = "a", ["10.255.0.0"] = "e", ["10.255.255.255"] = "e",
+            ["11.0.0.0"] = "all", ["255.255.254.255"] = "all", ["255.255.255.0"] = "f", ["255.255.255.254"] = "f", ["255.255.255.255"] = "g",
+        };
+        foreach (var (address, participant) in expected)
+        {
+            Assert.True(index.TryMatch(IPAddress.Parse(address), out var match), address);
+            Assert.Equal(participant, Assert.Single(match.Participants).Value);
+        }
+    }
+
+    [Fact]
     public void A_prefix_registered_by_two_participants_concerns_both()
     {
         var index = ScopeIndex.Create([A("u-tokyo", "2001:db8:10::/48"), A("kyoto-u", "2001:db8:10::/48"), A("u-tokyo", "2001:db8:10::/48")]);
