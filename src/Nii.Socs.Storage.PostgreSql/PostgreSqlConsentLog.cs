@@ -22,6 +22,7 @@ public sealed class PostgreSqlConsentLog : IConsentLog
     private PostgreSqlConsentLog(PostgreSqlEventLog<ConsentEvent, ConsentLedger> log) => _log = log;
 
     /// <summary>The ledger folded from every committed event; reading it first folds what other writers committed (one query).</summary>
+    /// <exception cref="Npgsql.NpgsqlException">The cluster could not be reached (unlike the FASTER store, reading the state does I/O).</exception>
     public ConsentLedger Ledger => _log.State;
 
     /// <summary>Every committed event, in order.</summary>

@@ -18,6 +18,7 @@ public sealed class PostgreSqlRegistryStore : IRegistryStore
     private PostgreSqlRegistryStore(PostgreSqlEventLog<RegistryEvent, RegistryState> log) => _log = log;
 
     /// <summary>The state folded from every committed event; reading it first folds what other writers committed (one query).</summary>
+    /// <exception cref="Npgsql.NpgsqlException">The cluster could not be reached (unlike the FASTER store, reading the state does I/O).</exception>
     public RegistryState State => _log.State;
 
     /// <summary>Every committed event, in order.</summary>
