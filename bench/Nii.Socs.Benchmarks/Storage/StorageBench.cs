@@ -16,6 +16,9 @@ namespace Nii.Socs.Benchmarks.Storage;
 /// plain FileStream write + fsync per batch; --rounds alternating rounds (order rotating), medians with min–max, ratios
 /// per round. Options: --records N (default 50,000; 1,000,000 for the size), --batch, --rounds, --query-records.
 /// Part 2: "newest 100" query latency over N records spread over 3 JST months, against 100 raw FasterLog reads.
+/// Part 3: a retention sweep (reopen + plan from partition metadata + delete the one expired partition) at
+/// --sweep-small (10,000) and --sweep-large (1,000,000) records over 4 months, and the ratio of the two (#16: the
+/// cost must not grow with the records). --parts append,query,sweep picks the parts (default all).
 /// </summary>
 public static class StorageBench
 {
@@ -32,8 +35,25 @@ public static class StorageBench
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storage bench: {appendCount} appends of 1 KiB content in batches of {batch}; query over {queryCount} records in {months} months"));
-            await AppendAsync(root, appendCount, batch, rounds);
-            await QueryAsync(root, queryCount, months);
+            var parts = args.SkipWhile(a => a != "--parts").Skip(1).FirstOrDefault()?.Split(',') ?? ["append", "query", "sweep"];
+            if (parts.Contains("append"))
+            {
+                await AppendAsync(root, appendCount, batch, rounds);
+            }
+
+            if (parts.Contains("query"))
+            {
+                await QueryAsync(root, queryCount, months);
+            }
+
+            if (parts.Contains("sweep"))
+            {
+                await SweepAsync(root, Flag(args, "--sweep-small", 10_000), "warm-up (JIT), not counted");
+                var small = await SweepAsync(root, Flag(args, "--sweep-small", 10_000), "small");
+                var large = await SweepAsync(root, Flag(args, "--sweep-large", 1_000_000), "large");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep   ratio large/small: {large.TotalMilliseconds / small.TotalMilliseconds:F2} (partitions opened: see above)"));
+            }
+
             return 0;
         }
         finally
@@ -224,6 +244,41 @@ public static class StorageBench
 
         void Row(string name, (double Median, double P99) t) => Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture, $"query   {name,-44} {t.Median,10:F0} {t.P99,10:F0} {t.Median / rawReads.Result.Median,24:F2}"));
+    }
+
+    /// <summary>Fills <paramref name="count"/> records over 4 JST months (2026-09 to 2026-12), closes the store, then times
+    /// reopen + one real sweep at 2027-01-01T00:00+09:00, when 2026-09 has expired (3 months) and the others not.</summary>
+    private static async Task<TimeSpan> SweepAsync(string root, int count, string label)
+    {
+        var data = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"sweep-{count}-{label.Split(' ')[0]}"));
+        var first = new Nii.Socs.Core.Time.JstMonth(2026, 9).Start;
+        var step = (new Nii.Socs.Core.Time.JstMonth(2027, 1).Start - first).Ticks / count;
+        var fillClock = new FixedClock(first);
+        var schedule = Nii.Socs.Core.Retention.RetentionSchedule.Default;
+        using (var store = DetectionStore.Open(data, new Nii.Socs.Core.Retention.RetentionSchedule(new Nii.Socs.Core.Retention.RetentionPolicy(Nii.Socs.Core.Retention.RetentionPolicy.MaxMonths), []), fillClock))
+        {
+            const int chunk = 4096;
+            for (var i = 0; i < count; i += chunk)
+            {
+                var n = Math.Min(chunk, count - i);
+                var list = new List<DetectionRecord>(n);
+                for (var j = 0; j < n; j++)
+                {
+                    list.Add(Record(first.AddTicks(step * (i + j)), 64, i + j));
+                }
+
+                await store.AppendAsync(list);
+            }
+        }
+
+        var clock = new FixedClock(new Nii.Socs.Core.Time.JstMonth(2027, 1).Start);
+        await using var history = OperationHistoryStore.Open(data, clock);
+        var watch = Stopwatch.StartNew();
+        using var reopened = DetectionStore.Open(data, schedule, clock);
+        var report = await new RetentionSweeper(reopened, new WrappedKeyDirectory(data), history, clock).SweepAsync();
+        watch.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep   {label,-28} {count,9} records: reopen + sweep {watch.Elapsed.TotalMilliseconds,8:F1} ms, {report.Partitions.Count} partition(s) deleted, {reopened.PartitionsOpened} partition(s) opened"));
+        return watch.Elapsed;
     }
 
     private static async Task<(double Median, double P99)> Time(int repeats, Func<Task<DetectionPage>> action)

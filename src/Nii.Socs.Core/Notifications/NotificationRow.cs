@@ -36,6 +36,13 @@ public sealed record NotificationRow(
     string? ClassType,
     int Priority)
 {
+    /// <summary>When the organization acquired the detection; its JST month is the partition whose retention the row
+    /// shares (R7.3). Null for rows written before the field existed: then <see cref="ObservedAt"/> decides, as it did.</summary>
+    public DateTimeOffset? AcquiredAt { get; init; }
+
+    /// <summary>The instant whose JST month is the row's partition: <see cref="AcquiredAt"/>, else <see cref="ObservedAt"/>.</summary>
+    public DateTimeOffset PartitionInstant => AcquiredAt ?? ObservedAt;
+
     /// <summary>The kind this row belongs to.</summary>
     public NotificationKind Kind => new(Participant, Sid);
 
@@ -48,6 +55,9 @@ public sealed record NotificationRow(
         ArgumentNullException.ThrowIfNull(detection);
         var h = detection.Header;
         var r = detection.Rule;
-        return new NotificationRow(detection.Id, detection.Participant, h.ObservedAt.ToUniversalTime(), h.Source, h.Destination, h.Protocol, h.SourcePort, h.DestinationPort, r.Sid, r.Message, r.ClassType, r.Priority);
+        return new NotificationRow(detection.Id, detection.Participant, h.ObservedAt.ToUniversalTime(), h.Source, h.Destination, h.Protocol, h.SourcePort, h.DestinationPort, r.Sid, r.Message, r.ClassType, r.Priority)
+        {
+            AcquiredAt = detection.AcquiredAt.ToUniversalTime(),
+        };
     }
 }

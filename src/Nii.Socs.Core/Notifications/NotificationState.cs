@@ -68,6 +68,7 @@ public sealed record NotificationState
             MailSent s => Pending.ContainsKey(s.MailId)
                 ? this with { Pending = Pending.Remove(s.MailId), SentCount = SentCount + 1 }
                 : this,
+            MailWithdrawn w => this with { Pending = Pending.Remove(w.MailId) },
             MailFailed f => Pending.TryGetValue(f.MailId, out var pending)
                 ? this with { Pending = Pending.SetItem(f.MailId, pending with { FailedAttempts = f.Attempt, NextAttemptAt = f.RetryAt, LastError = f.Reason }) }
                 : this,

@@ -5,8 +5,8 @@ namespace Nii.Socs.Core.Notifications;
 
 /// <summary>One fact of the mail outbox; the notifier's whole state is a pure fold of these (<see cref="NotificationState"/>).</summary>
 /// <remarks>
-/// A closed family: <see cref="MailQueued"/>, <see cref="RowsDeferred"/>, <see cref="MailSent"/> and
-/// <see cref="MailFailed"/>. The storage appends them to a log and commits before acknowledging, so after a restart the
+/// A closed family: <see cref="MailQueued"/>, <see cref="RowsDeferred"/>, <see cref="MailSent"/>,
+/// <see cref="MailFailed"/> and <see cref="MailWithdrawn"/>. The storage appends them to a log and commits before acknowledging, so after a restart the
 /// fold gives back every queued mail not yet sent and every detection waiting for its digest (R4.5).
 /// <para>Edge case: a <see cref="MailSent"/> for an unknown or already sent mail changes nothing.</para>
 /// </remarks>
@@ -42,3 +42,9 @@ public sealed record MailSent(DateTimeOffset At, long MailId) : OutboxEvent(At);
 /// <param name="RetryAt">When to try again.</param>
 /// <param name="Reason">The error, one line.</param>
 public sealed record MailFailed(DateTimeOffset At, long MailId, int Attempt, DateTimeOffset RetryAt, string Reason) : OutboxEvent(At);
+
+/// <summary>A mail not yet sent was withdrawn: the retention of every detection it reported ended first (R7.3), and its
+/// rows went with their partition (<see cref="OutboxRetention"/>).</summary>
+/// <param name="At">When.</param>
+/// <param name="MailId">The mail's id.</param>
+public sealed record MailWithdrawn(DateTimeOffset At, long MailId) : OutboxEvent(At);

@@ -10,10 +10,16 @@ namespace Nii.Socs.Core.Storage;
 /// the newly committed entries are scanned and appended to it, and on open any tail the sidecar misses (a crash
 /// between commit and sidecar write) is rebuilt the same way. An index entry is never written for an uncommitted
 /// record. In memory the entries are kept sorted by (observed-at, id) for newest-first paging.
+/// <para>The metadata file (<c>meta.bin</c>, <see cref="PartitionMeta"/>) holds the record count, the epochs and the
+/// observation range, so a sweep, <c>store stats</c> and the cross-month duplicate check need not open a partition.
+/// It is marked dirty (durably) before the first record a process enqueues, and written clean on a close that finds
+/// everything enqueued committed and indexed; a dirty or missing file means "open the partition to know".</para>
 /// </remarks>
 internal sealed class DetectionPartition : IDisposable
 {
     public const string IndexFileName = "index.bin";
+
+    public const string MetaFileName = PartitionMeta.FileName;
 
     private readonly Lock _gate = new();
     private readonly List<IndexEntry> _sorted = [];
@@ -24,6 +30,9 @@ internal sealed class DetectionPartition : IDisposable
     private readonly FileStream _sidecar;
     private readonly FasterLogHandle _log;
     private long _indexedUntil;
+    private long _minObserved = long.MaxValue;
+    private long _maxObserved = long.MinValue;
+    private bool _markedDirty;
 
     private DetectionPartition(ParticipantId participant, JstMonth month, string directory)
     {
@@ -36,6 +45,7 @@ internal sealed class DetectionPartition : IDisposable
             _sidecar = new FileStream(Path.Combine(directory, IndexFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
             LoadSidecar();
             CatchUp();
+            RefreshMeta();
         }
         catch
         {
@@ -72,6 +82,24 @@ internal sealed class DetectionPartition : IDisposable
         }
     }
 
+    /// <summary>What the metadata file would say now (clean).</summary>
+    public PartitionMeta Meta()
+    {
+        lock (_gate)
+        {
+            return new PartitionMeta(true, _sorted.Count, _minObserved, _maxObserved, [.. _epochs.Order()]);
+        }
+    }
+
+    /// <summary>Whether a record with this id is committed or enqueued here.</summary>
+    public bool Contains(Guid id)
+    {
+        lock (_gate)
+        {
+            return _ids.Contains(id);
+        }
+    }
+
     /// <summary>Enqueues encoded records whose id the partition does not hold yet; returns the tail address the commit must reach and how many were enqueued.</summary>
     /// <remarks>The check and the reservation of an id are one step under the lock, so two concurrent appends of one id store it once.</remarks>
     public (long Until, int Enqueued) Enqueue(IEnumerable<(Guid Id, byte[] Bytes)> encoded)
@@ -85,6 +113,13 @@ internal sealed class DetectionPartition : IDisposable
                 {
                     fresh.Add(bytes);
                 }
+            }
+
+            if (fresh.Count > 0 && !_markedDirty)
+            {
+                // Before the first record of this process can be committed, the metadata stops vouching for the partition.
+                PartitionMeta.Dirty.Write(Directory);
+                _markedDirty = true;
             }
         }
 
@@ -202,6 +237,15 @@ internal sealed class DetectionPartition : IDisposable
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            // Clean only when every enqueued record is committed and indexed; otherwise the next open recounts.
+            if (_markedDirty && _indexedUntil >= _log.Log.TailAddress)
+            {
+                new PartitionMeta(true, _sorted.Count, _minObserved, _maxObserved, [.. _epochs.Order()]).Write(Directory);
+            }
+        }
+
         _sidecar.Dispose();
         _log.Dispose();
     }
@@ -260,6 +304,15 @@ internal sealed class DetectionPartition : IDisposable
         _indexedUntil = lastAddress < 0 ? _log.Log.BeginAddress : NextAfter(lastAddress);
     }
 
+    /// <summary>Brings a dirty or missing metadata file up to date after an open has caught up with the log.</summary>
+    private void RefreshMeta()
+    {
+        if (PartitionMeta.Read(Directory) is not { Clean: true } meta || meta.Records != _sorted.Count)
+        {
+            new PartitionMeta(true, _sorted.Count, _minObserved, _maxObserved, [.. _epochs.Order()]).Write(Directory);
+        }
+    }
+
     private long NextAfter(long address)
     {
         using var iterator = _log.Log.Scan(address, _log.Log.CommittedUntilAddress);
@@ -296,6 +349,8 @@ internal sealed class DetectionPartition : IDisposable
     private void Insert(IndexEntry e)
     {
         _epochs.Add(e.Epoch);
+        _minObserved = Math.Min(_minObserved, e.Ticks);
+        _maxObserved = Math.Max(_maxObserved, e.Ticks);
         _ids.Add(e.Id);
         var count = _sorted.Count;
         if (count == 0 || IndexEntry.CompareKey(_sorted[count - 1].Ticks, _sorted[count - 1].Id, e.Ticks, e.Id) <= 0)

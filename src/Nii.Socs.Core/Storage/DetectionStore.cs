@@ -11,12 +11,14 @@ namespace Nii.Socs.Core.Storage;
 /// R7.1, R7.3. Records are stored as MessagePack (schema 1) with their content already sealed. An append returns
 /// only after a FasterLog commit covers it; concurrent appends share commits. After a crash the store reopens to the
 /// last commit: every acknowledged record is there, nothing half-written is visible.
-/// <para>Queries walk partitions from the newest month in range to the oldest and stop once a page is full, using
-/// each partition's sorted sidecar index; so "newest 100" costs the same with 3 or 30 months stored.</para>
+/// <para>The partition is the month of <see cref="DetectionRecord.AcquiredAt"/> (when the organization stored it), not
+/// of the observation, whose clock belongs to a sensor. Queries (by observation time) merge the newest-first index
+/// candidates of every partition whose observation range (<see cref="PartitionMeta"/>) meets the query's, and read
+/// only the records of the page.</para>
 /// <para>Edge case: a record acquired 2026-11-30T20:00Z goes to partition <c>2026-12</c> (JST).</para>
 /// <para>A record whose partition is already past its expiry (R7.3) is not stored: it would only be deleted again.</para>
-/// <para>A record whose id its partition already holds is not stored again, so re-ingesting a file after a crash
-/// duplicates nothing. Edge case: an append that waits for a commit the crash prevented is simply repeated.</para>
+/// <para>A record whose id any partition of its participant already holds is not stored again, so re-ingesting a file
+/// after a crash, or in a later month, duplicates nothing while the first copy is kept. Edge case: an append that waits for a commit the crash prevented is simply repeated.</para>
 /// </remarks>
 public sealed class DetectionStore : IDetectionStore
 {
@@ -31,6 +33,7 @@ public sealed class DetectionStore : IDetectionStore
     private readonly Dictionary<ParticipantId, SortedSet<JstMonth>> _months = [];
     private readonly TimeProvider _time;
     private RetentionSchedule _schedule;
+    private int _opened;
     private bool _disposed;
 
     private DetectionStore(string dataDirectory, RetentionSchedule schedule, TimeProvider time)
@@ -69,9 +72,14 @@ public sealed class DetectionStore : IDetectionStore
     /// <value>The default is <see cref="RetentionSchedule.Default"/> (3 months, R7.3).</value>
     public RetentionSchedule Schedule
     {
-        get => Volatile.Read(ref _schedule);
+        get => ScheduleSource?.Invoke() ?? Volatile.Read(ref _schedule);
         set => Volatile.Write(ref _schedule, value ?? throw new ArgumentNullException(nameof(value)));
     }
+
+    /// <summary>Where <see cref="Schedule"/> is read from at each use, when set: e.g. the registry's agreements as they are
+    /// recorded (R7.3), so that appends, sweeps and statistics never use a schedule older than the registry.</summary>
+    /// <value>Null by default: <see cref="Schedule"/> is the value last set.</value>
+    public Func<RetentionSchedule>? ScheduleSource { get; set; }
 
     /// <summary>Opens (creating when absent) the store under a data directory.</summary>
     /// <param name="dataDirectory">The data directory.</param>
@@ -100,10 +108,11 @@ public sealed class DetectionStore : IDetectionStore
         var schedule = Schedule;
         var groups = new Dictionary<(ParticipantId, JstMonth), List<(Guid, byte[])>>();
         var stored = 0;
+        Dictionary<ParticipantId, List<JstMonth>>? others = null;
         foreach (var record in records)
         {
             var key = (record.Participant, JstMonth.Of(record.AcquiredAt));
-            if (schedule.IsExpired(key.Participant, key.Item2, now))
+            if (schedule.IsExpired(key.Participant, key.Item2, now) || HeldInAnotherMonth(record, key.Item2, ref others))
             {
                 continue;
             }
@@ -170,37 +179,44 @@ public sealed class DetectionStore : IDetectionStore
         }
 
         var hash = query.Address is null ? (uint?)null : IndexEntry.HashOf(query.Address);
-        var newest = JstMonth.Of(new DateTimeOffset(boundTicks, TimeSpan.Zero).AddTicks(-1));
-        var oldest = JstMonth.Of(query.From);
-        foreach (var month in MonthsBetween(query.Participant, oldest, newest))
+
+        // Partitions are acquisition months and a record's observation may lie anywhere (a sensor's clock), so every
+        // partition whose observation range meets the query's takes part, and their newest-first candidates are merged.
+        var partitions = new List<DetectionPartition>();
+        foreach (var month in MonthsBetween(query.Participant, new JstMonth(1, 1), new JstMonth(9998, 12)))
         {
-            var partition = GetOrOpen(query.Participant, month, create: false);
-            if (partition is null)
+            var open = OpenIfMayHold(query.Participant, month, fromTicks, boundTicks - 1);
+            if (open is not null)
             {
-                continue;
+                partitions.Add(open);
             }
+        }
 
-            while (results.Count <= query.Limit)
+        while (results.Count <= query.Limit && partitions.Count > 0)
+        {
+            // The newest `want` of the union of each partition's newest `want` are the newest `want` overall.
+            var want = query.Limit + 1 - results.Count;
+            var merged = new List<(DetectionPartition Partition, IndexEntry Entry)>();
+            var more = false;
+            foreach (var partition in partitions)
             {
-                var want = query.Limit + 1 - results.Count;
                 var candidates = partition.Candidates(boundTicks, boundId, fromTicks, query.RuleSid, hash, want);
-                foreach (var entry in candidates)
-                {
-                    (boundTicks, boundId) = (entry.Ticks, entry.Id);
-                    var record = await partition.ReadAsync(entry.Address, cancellationToken).ConfigureAwait(false);
-                    if (query.Address is null || record.Header.Source.Equals(query.Address) || record.Header.Destination.Equals(query.Address))
-                    {
-                        results.Add(record);
-                    }
-                }
+                more |= candidates.Count == want;
+                merged.AddRange(candidates.Select(e => (partition, e)));
+            }
 
-                if (candidates.Count < want)
+            merged.Sort((a, b) => IndexEntry.CompareKey(b.Entry.Ticks, b.Entry.Id, a.Entry.Ticks, a.Entry.Id));
+            foreach (var (partition, entry) in merged.Take(want))
+            {
+                (boundTicks, boundId) = (entry.Ticks, entry.Id);
+                var record = await partition.ReadAsync(entry.Address, cancellationToken).ConfigureAwait(false);
+                if (query.Address is null || record.Header.Source.Equals(query.Address) || record.Header.Destination.Equals(query.Address))
                 {
-                    break;
+                    results.Add(record);
                 }
             }
 
-            if (results.Count > query.Limit)
+            if (!more && merged.Count <= want)
             {
                 break;
             }
@@ -277,14 +293,14 @@ public sealed class DetectionStore : IDetectionStore
     /// <returns>The figures; null when the partition does not exist.</returns>
     public PartitionStats? Stats(ParticipantId participant, JstMonth month)
     {
-        var partition = GetOrOpen(participant, month, create: false);
-        if (partition is null)
+        if (Facts(participant, month) is not { } facts)
         {
             return null;
         }
 
-        var bytes = new DirectoryInfo(partition.Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        return new PartitionStats(participant, month, partition.Count, bytes);
+        var directory = new DirectoryInfo(PartitionDirectory(participant, month));
+        var bytes = directory.Exists ? directory.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+        return new PartitionStats(participant, month, facts.Records, bytes);
     }
 
     /// <summary>Disposes every open partition.</summary>
@@ -318,9 +334,32 @@ public sealed class DetectionStore : IDetectionStore
     internal string PartitionDirectory(ParticipantId participant, JstMonth month) =>
         Path.Combine(Root, participant.Value, MonthDirectoryName(month));
 
-    /// <summary>The epochs a partition's records reference (opens it, so its index is caught up first).</summary>
+    /// <summary>The epochs a partition's records reference, from its metadata when clean (else it is opened).</summary>
     internal IReadOnlySet<long> EpochsOf(ParticipantId participant, JstMonth month) =>
-        GetOrOpen(participant, month, create: false)?.Epochs() ?? new HashSet<long>();
+        Facts(participant, month)?.Epochs.ToHashSet() ?? new HashSet<long>();
+
+    /// <summary>How many partitions this store has opened (loaded their index) since it was opened itself.</summary>
+    internal int PartitionsOpened => Volatile.Read(ref _opened);
+
+    /// <summary>A partition's summary: the open partition's, else its clean metadata file's, else it is opened to know.</summary>
+    internal PartitionMeta? Facts(ParticipantId participant, JstMonth month)
+    {
+        lock (_gate)
+        {
+            if (_open.TryGetValue((participant, month), out var open))
+            {
+                return open.Meta();
+            }
+        }
+
+        var directory = PartitionDirectory(participant, month);
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        return PartitionMeta.Read(directory) is { Clean: true } meta ? meta : GetOrOpen(participant, month, create: false)?.Meta();
+    }
 
     internal DetectionPartition? Partition(ParticipantId participant, JstMonth month) => GetOrOpen(participant, month, create: false);
 
@@ -380,6 +419,50 @@ public sealed class DetectionStore : IDetectionStore
         return result;
     }
 
+    /// <summary>The partition when it may hold a record observed in [<paramref name="fromTicks"/>, <paramref name="toTicks"/>]; null when its metadata says it cannot.</summary>
+    private DetectionPartition? OpenIfMayHold(ParticipantId participant, JstMonth month, long fromTicks, long toTicks)
+    {
+        lock (_gate)
+        {
+            if (_open.TryGetValue((participant, month), out var open))
+            {
+                return open;
+            }
+        }
+
+        if (PartitionMeta.Read(PartitionDirectory(participant, month)) is { Clean: true } meta
+            && (meta.Records == 0 || meta.MaxObservedTicks < fromTicks || meta.MinObservedTicks > toTicks))
+        {
+            return null;
+        }
+
+        return GetOrOpen(participant, month, create: false);
+    }
+
+    /// <summary>Whether another partition of the record's participant already holds its id: a re-ingestion in a later
+    /// month (the partition is the acquisition month) must find the copy acquired earlier (#15, R7.3).</summary>
+    /// <remarks>Only partitions whose observation range may hold the record are opened, so live traffic opens none.</remarks>
+    private bool HeldInAnotherMonth(DetectionRecord record, JstMonth month, ref Dictionary<ParticipantId, List<JstMonth>>? others)
+    {
+        others ??= [];
+        if (!others.TryGetValue(record.Participant, out var months))
+        {
+            months = MonthsBetween(record.Participant, new JstMonth(1, 1), new JstMonth(9998, 12));
+            others.Add(record.Participant, months);
+        }
+
+        var ticks = record.Header.ObservedAt.UtcTicks;
+        foreach (var other in months)
+        {
+            if (other != month && OpenIfMayHold(record.Participant, other, ticks, ticks) is { } partition && partition.Contains(record.Id.Value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private List<JstMonth> MonthsBetween(ParticipantId participant, JstMonth oldest, JstMonth newest)
     {
         List<JstMonth> months;
@@ -424,6 +507,7 @@ public sealed class DetectionStore : IDetectionStore
             }
 
             partition = DetectionPartition.Open(participant, month, directory);
+            _opened++;
             _open.Add((participant, month), partition);
             MonthsOf(participant).Add(month);
             return partition;

@@ -9,16 +9,18 @@ internal sealed class FoldedEventLog<TEvent, TState> : IDisposable
     where TState : class
 {
     private readonly SemaphoreSlim _append = new(1, 1);
-    private readonly FasterLogHandle _log;
+    private readonly TState _empty;
+    private FasterLogHandle _log;
     private readonly Func<TEvent, byte[]> _encode;
     private readonly Func<ReadOnlyMemory<byte>, TEvent> _decode;
     private readonly Func<TState, TEvent, TState> _apply;
     private TState _state;
     private bool _disposed;
 
-    private FoldedEventLog(FasterLogHandle log, Func<TEvent, byte[]> encode, Func<ReadOnlyMemory<byte>, TEvent> decode, Func<TState, TEvent, TState> apply, TState state)
+    private FoldedEventLog(FasterLogHandle log, Func<TEvent, byte[]> encode, Func<ReadOnlyMemory<byte>, TEvent> decode, Func<TState, TEvent, TState> apply, TState state, TState empty)
     {
         _log = log;
+        _empty = empty;
         _encode = encode;
         _decode = decode;
         _apply = apply;
@@ -37,11 +39,13 @@ internal sealed class FoldedEventLog<TEvent, TState> : IDisposable
         TState empty)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
-        var log = FasterLogHandle.Open(Path.Combine(Path.GetFullPath(dataDirectory), directoryName));
+        var directory = Path.Combine(Path.GetFullPath(dataDirectory), directoryName);
+        FinishRewrite(directory);
+        var log = FasterLogHandle.Open(directory);
         try
         {
             var state = ReadEvents(log, decode).Aggregate(empty, apply);
-            return new FoldedEventLog<TEvent, TState>(log, encode, decode, apply, state);
+            return new FoldedEventLog<TEvent, TState>(log, encode, decode, apply, state, empty);
         }
         catch
         {
@@ -83,6 +87,87 @@ internal sealed class FoldedEventLog<TEvent, TState> : IDisposable
         finally
         {
             _append.Release();
+        }
+    }
+
+    /// <summary>Replaces the whole log by a transformation of its events, physically: the old files are deleted.</summary>
+    /// <remarks>
+    /// A FasterLog cannot delete single entries, so a new log is written beside the old one (<c>&lt;dir&gt;.next</c>),
+    /// committed, and swapped in by two renames (the old one to <c>&lt;dir&gt;.old</c>, then emptied and removed). An
+    /// interrupted rewrite is finished or undone by the next <see cref="Open"/>: a complete <c>.next</c> is only ever
+    /// renamed after the old log is out of the way, so whichever of the two exists whole is the log.
+    /// </remarks>
+    /// <returns>The new state; the current one when <paramref name="transform"/> returns null (nothing to change).</returns>
+    public async Task<TState> RewriteAsync(Func<IReadOnlyList<TEvent>, IReadOnlyList<TEvent>?> transform, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _append.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var replacement = transform(ReadEvents(_log, _decode));
+            if (replacement is null)
+            {
+                return State;
+            }
+
+            var directory = _log.Directory;
+            var next = directory + NextSuffix;
+            DeleteTree(next);
+            using (var fresh = FasterLogHandle.Open(next))
+            {
+                foreach (var e in replacement)
+                {
+                    fresh.Log.Enqueue(_encode(e));
+                }
+
+                await fresh.EnsureCommittedAsync(fresh.Log.TailAddress, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            _log.Dispose();
+            var old = directory + OldSuffix;
+            DeleteTree(old);
+            Directory.Move(directory, old);
+            Directory.Move(next, directory);
+            DeleteTree(old);
+            _log = FasterLogHandle.Open(directory);
+            var state = ReadEvents(_log, _decode).Aggregate(_empty, _apply);
+            Volatile.Write(ref _state, state);
+            return state;
+        }
+        finally
+        {
+            _append.Release();
+        }
+    }
+
+    private const string NextSuffix = ".next";
+
+    private const string OldSuffix = ".old";
+
+    /// <summary>Finishes a rewrite a crash interrupted: a whole log is kept, the other copy removed.</summary>
+    private static void FinishRewrite(string directory)
+    {
+        if (!Directory.Exists(directory) && Directory.Exists(directory + NextSuffix) && Directory.Exists(directory + OldSuffix))
+        {
+            // Crashed between the two renames: the new log is complete (it was committed before the first rename).
+            Directory.Move(directory + NextSuffix, directory);
+        }
+        else if (!Directory.Exists(directory) && Directory.Exists(directory + OldSuffix))
+        {
+            Directory.Move(directory + OldSuffix, directory);
+        }
+
+        // A ".next" beside a live log is an unfinished copy; an ".old" beside it is a finished swap not yet cleaned.
+        DeleteTree(directory + NextSuffix);
+        DeleteTree(directory + OldSuffix);
+    }
+
+    private static void DeleteTree(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 

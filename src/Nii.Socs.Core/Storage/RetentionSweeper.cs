@@ -10,7 +10,11 @@ namespace Nii.Socs.Core.Storage;
 /// <param name="Partitions">Partitions deleted, with their expiry.</param>
 /// <param name="EpochKeys">Epoch keys deleted.</param>
 /// <param name="Resumed">Partition directories left by an interrupted sweep and finished now.</param>
-public sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<PartitionDeletion> Partitions, IReadOnlyList<EpochKeyDeletion> EpochKeys, IReadOnlyList<string> Resumed);
+public sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<PartitionDeletion> Partitions, IReadOnlyList<EpochKeyDeletion> EpochKeys, IReadOnlyList<string> Resumed)
+{
+    /// <summary>What each <see cref="RetentionSweeper.DerivedCopies"/> removed, one line each (counts only).</summary>
+    public IReadOnlyList<string> Copies { get; init; } = [];
+}
 
 /// <summary>Deletes expired detection partitions, then wrapped keys no live partition needs (R7.3, R8.4).</summary>
 /// <remarks>
@@ -18,7 +22,9 @@ public sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<P
 /// closed, its directory renamed to <c>.deleting-yyyy-MM</c>, emptied and checked empty, the deletion recorded, and
 /// only then the empty directory removed (it is the tombstone that lets an interrupted sweep record the deletion
 /// later); FASTER's own truncation is never relied on (DESIGN §5). Then the wrapped keys of epochs no remaining partition references are deleted
-/// (<see cref="SweepPlanner"/>). Every deletion is written to the operation history (R6.4).
+/// (<see cref="SweepPlanner"/>), and the copies of header data outside the store (<see cref="DerivedCopies"/>) are
+/// purged. Every deletion is written to the operation history (R6.4). Deciding reads each partition's metadata
+/// (<c>meta.bin</c>), not its records, so the cost of a sweep does not grow with the number of records stored.
 /// <para>Never early: the sweep decides with the earlier of the caller's instant and the sweeper's clock, so a caller
 /// cannot make it delete a partition whose expiry the clock has not reached. A dry run may look at any instant.</para>
 /// <para>Idempotent and safe if interrupted: a second run finds nothing left to do, and a run after an interruption
@@ -54,6 +60,11 @@ public sealed class RetentionSweeper
         _time = time;
     }
 
+    /// <summary>The copies of header data outside the store that go with their partition (R7.3): the mail outbox and
+    /// its <c>.eml</c> files. Each is purged after the partitions of a real sweep, and the purge is recorded.</summary>
+    /// <value>None by default.</value>
+    public IReadOnlyList<IDerivedCopies> DerivedCopies { get; init; } = [];
+
     /// <summary>Runs one sweep under the store's <see cref="DetectionStore.Schedule"/>.</summary>
     /// <param name="now">The instant to decide for; the clock's when null. For a real run it is capped at the clock.</param>
     /// <param name="dryRun">Report only; delete nothing and record nothing.</param>
@@ -85,7 +96,8 @@ public sealed class RetentionSweeper
             .Select(p => new PartitionFacts(p.Participant, p.Month, _store.EpochsOf(p.Participant, p.Month)))
             .ToList();
         var keyEpochs = _keys.Participants().ToDictionary(p => p, p => _keys.Epochs(p));
-        var plan = SweepPlanner.Plan(facts, keyEpochs, _store.Schedule, at);
+        var schedule = _store.Schedule;
+        var plan = SweepPlanner.Plan(facts, keyEpochs, schedule, at);
         if (dryRun)
         {
             return new SweepReport(at, true, plan.Partitions, plan.EpochKeys, resumed);
@@ -120,13 +132,24 @@ public sealed class RetentionSweeper
             await _history.AppendAsync(Actor, "keys.wrapped.deleted", keySubject, "directory removed and checked gone", cancellationToken).ConfigureAwait(false);
         }
 
+        var copies = new List<string>();
+        foreach (var derived in DerivedCopies)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await derived.PurgeAsync(schedule, at, cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                copies.Add(line);
+                await _history.AppendAsync(Actor, "retention.copies.purged", "derived-copies", line, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await _history.AppendAsync(
             Actor,
             "retention.sweep",
             "detections",
             string.Create(CultureInfo.InvariantCulture, $"at {at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: {plan.Partitions.Count} partition(s), {plan.EpochKeys.Count} epoch key set(s), {resumed.Count} resumed"),
             cancellationToken).ConfigureAwait(false);
-        return new SweepReport(at, false, plan.Partitions, plan.EpochKeys, resumed);
+        return new SweepReport(at, false, plan.Partitions, plan.EpochKeys, resumed) { Copies = copies };
     }
 
     /// <summary>Removes everything inside a directory and checks that nothing is left; the directory itself stays.</summary>

@@ -8,7 +8,9 @@ using Nii.Socs.Core.Participants;
 namespace Nii.Socs.Core.Storage;
 
 /// <summary>The stored form of a <see cref="DetectionRecord"/>: MessagePack, integer keys, explicit schema version.</summary>
-/// <remarks>Schema 1. New fields get new keys; a reader refuses a schema it does not know rather than guess.</remarks>
+/// <remarks>Schema 1. New fields get new keys; a reader refuses a schema it does not know rather than guess.
+/// <para>Key 22 (the acquisition instant, R7.3) was added later: a record written without it (an array of 22) reads
+/// with acquisition = observation, which was the partition rule when it was written.</para></remarks>
 [MessagePackObject]
 internal sealed class StoredDetection
 {
@@ -57,6 +59,9 @@ internal sealed class StoredDetection
     [Key(20)] public int DetectionSource { get; set; }
 
     [Key(21)] public byte[] SealedContent { get; set; } = [];
+
+    /// <summary>The acquisition instant in UTC ticks; 0 when the record predates the field.</summary>
+    [Key(22)] public long AcquiredAtUtcTicks { get; set; }
 }
 
 /// <summary>Maps detection records to and from their stored bytes.</summary>
@@ -96,6 +101,7 @@ internal static class DetectionCodec
             RulePriority = record.Rule.Priority,
             DetectionSource = (int)record.Source,
             SealedContent = record.SealedContent.ToArray(),
+            AcquiredAtUtcTicks = record.AcquiredAt.UtcTicks,
         };
         return MessagePackSerializer.Serialize(dto, Options);
     }
@@ -124,7 +130,8 @@ internal static class DetectionCodec
         }
 
         if (dto.Id.Length != 16 || dto.Source.Length is not (4 or 16) || dto.Destination.Length is not (4 or 16)
-            || !ParticipantId.IsValid(dto.Participant) || dto.ObservedAtUtcTicks < 0 || dto.ObservedAtUtcTicks > DateTimeOffset.MaxValue.UtcTicks)
+            || !ParticipantId.IsValid(dto.Participant) || dto.ObservedAtUtcTicks < 0 || dto.ObservedAtUtcTicks > DateTimeOffset.MaxValue.UtcTicks
+            || dto.AcquiredAtUtcTicks < 0 || dto.AcquiredAtUtcTicks > DateTimeOffset.MaxValue.UtcTicks)
         {
             throw new InvalidDataException("A stored detection has a field out of range.");
         }
@@ -219,6 +226,7 @@ internal static class DetectionCodec
             Rule = new RuleRef(dto.RuleSid, dto.RuleRev, dto.RuleMessage, dto.RuleClassType, dto.RulePriority),
             Source = (DetectionSource)dto.DetectionSource,
             SealedContent = dto.SealedContent,
+            AcquiredAt = new DateTimeOffset(dto.AcquiredAtUtcTicks == 0 ? dto.ObservedAtUtcTicks : dto.AcquiredAtUtcTicks, TimeSpan.Zero),
         };
     }
 }

@@ -64,7 +64,7 @@ internal static class DataAccess
             throw new CliUsageException($"the host key-encryption key {kekFile} is missing: this is not the data directory of a running service.");
         }
 
-        var opened = SocsData.Open(dir, context.Time, custody: GrantKeyCustody.SealedUntilGrantEnds);
+        var opened = SocsData.Open(dir, context.Time, ProcedureCommands.ConfiguredRetention(), custody: GrantKeyCustody.SealedUntilGrantEnds);
         opened.ConsentService.ReleaseEnded();
         return new DataLease(opened, null, owned: true);
     }

@@ -66,8 +66,9 @@ internal static class DetectionsCommands
                 var query = new DetectionQuery
                 {
                     Participant = group.Key,
-                    From = start ?? group.Min(x => x.Month).Start,
-                    To = end ?? group.Max(x => x.Month).Plus(1).Start,
+                    // Partitions are acquisition months; an observation (a sensor's clock) may lie outside them.
+                    From = start ?? DateTimeOffset.MinValue,
+                    To = end ?? DateTimeOffset.MaxValue,
                     RuleSid = parse.GetValue(sid),
                     Limit = max,
                 };
@@ -96,6 +97,8 @@ internal static class DetectionsCommands
                     ["id"] = r.Id.ToString(),
                     ["participant"] = r.Participant.Value,
                     ["observed"] = CliOutput.Json(r.Header.ObservedAt),
+                    ["acquired"] = CliOutput.Json(r.AcquiredAt),
+                    ["observation_skewed"] = r.ObservationSkewed,
                     ["src"] = r.Header.Source.ToString(),
                     ["sport"] = r.Header.SourcePort,
                     ["dst"] = r.Header.Destination.ToString(),
@@ -117,11 +120,15 @@ internal static class DetectionsCommands
             output,
             ["id", "participant", "observed (JST)", "src", "sport", "dst", "dport", "proto", "sid", "prio", "msg"],
             records.Select(r => (IReadOnlyList<string>)[
-                r.Id.ToString(), r.Participant.Value, CliParse.Iso(r.Header.ObservedAt),
+                r.Id.ToString(), r.Participant.Value, CliParse.Iso(r.Header.ObservedAt) + (r.ObservationSkewed ? " !" : string.Empty),
                 r.Header.Source.ToString(), Port(r.Header.SourcePort), r.Header.Destination.ToString(), Port(r.Header.DestinationPort),
                 MailComposer.ProtocolName(r.Header.Protocol).ToLowerInvariant(), N(r.Rule.Sid), N(r.Rule.Priority), r.Rule.Message]),
             new HashSet<int> { 4, 6, 8, 9 });
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{records.Count} detection(s){(more ? "; more match: narrow --from/--to or raise --limit" : string.Empty)}"));
+        if (records.Any(r => r.ObservationSkewed))
+        {
+            output.WriteLine("! observed far from its acquisition (more than 24 h ahead or 92 days behind: a sensor's clock); retention counts from acquisition (R7.3)");
+        }
     }
 
     private static string Port(ushort? port) => port?.ToString(CultureInfo.InvariantCulture) ?? "-";

@@ -59,7 +59,7 @@ internal static class InspectCommands
                 throw new CliUsageException($"--destruction-grace-minutes must be 0–10080 and --deletion-grace-hours 0–744; got {minutes} and {hours}.");
             }
 
-            var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours), Calendar = ProcedureCommands.ConfiguredCalendar() };
+            var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours), Calendar = ProcedureCommands.ConfiguredCalendar(), DefaultRetention = ProcedureCommands.ConfiguredRetention() };
             var witness = Configuration.AuditOptions.FromConfiguration().WitnessFor(dir);
             var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow(), witnessDirectory: witness is not null && Directory.Exists(witness) ? witness : null);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Participants;
+using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Participants.Procedures;
 using Nii.Socs.Core.Participants.Registry;
 using Nii.Socs.Core.Storage;
@@ -459,6 +460,20 @@ internal static class ProcedureCommands
         configuration.GetSection(ServiceHoursOptions.SectionName).Bind(options);
         var result = new ServiceHoursOptionsValidator().Validate(null, options);
         return result.Failed ? throw new CliUsageException(result.FailureMessage) : options.ToCalendar();
+    }
+
+    /// <summary>The retention without an agreement (R7.3) from <c>Socs:Retention:Months</c>, validated like the host's
+    /// option, so that every verb uses the schedule <c>serve</c> uses.</summary>
+    internal static RetentionPolicy ConfiguredRetention()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("SOCS_")
+            .Build();
+        var options = new RetentionOptions();
+        configuration.GetSection(RetentionOptions.SectionName).Bind(options);
+        var result = new RetentionOptionsValidator().Validate(null, options);
+        return result.Failed ? throw new CliUsageException(result.FailureMessage) : options.ToPolicy();
     }
 
     private static (Option<string> Data, Option<string> Staff) Common() =>

@@ -5,7 +5,9 @@ using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Time;
+using Nii.Socs.Core.Storage.Outbox;
 using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.Mail;
 
 namespace Nii.Socs.Host.Cli;
 
@@ -123,7 +125,16 @@ internal static class StoreCommands
             var at = parse.GetValue(now) is { } text ? CliParse.Instant("--now", text) : (DateTimeOffset?)null;
             var dry = parse.GetValue(dryRun);
             using var lease = DataAccess.Open(context, dir);
-            var sweeper = new RetentionSweeper(lease.Data.Detections, new WrappedKeyDirectory(lease.Data.Directory), lease.Data.History, context.Time);
+
+            // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions. Inside the
+            // service its open outbox is used; otherwise this verb holds the directory and opens it itself.
+            using var own = lease.Services is null && !dry && Directory.Exists(Path.Combine(dir, MailOutbox.DirectoryName)) ? MailOutbox.Open(dir) : null;
+            var sweeper = new RetentionSweeper(lease.Data.Detections, new WrappedKeyDirectory(lease.Data.Directory), lease.Data.History, context.Time)
+            {
+                DerivedCopies = own is null
+                    ? Pipeline.RetentionService.DerivedCopiesOf(lease.Data, lease.Services)
+                    : [new MailCopies(own, Path.Combine(lease.Data.Directory, EmlMailTransport.DirectoryName))],
+            };
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
             if (parse.GetValue(json))
             {
@@ -143,6 +154,7 @@ internal static class StoreCommands
                         ["participant"] = k.Participant.Value,
                         ["epoch"] = k.Epoch,
                     })]),
+                    ["copies"] = CliOutput.Strings(report.Copies),
                 });
                 return CliApp.Ok;
             }
@@ -161,6 +173,11 @@ internal static class StoreCommands
             foreach (var k in report.EpochKeys)
             {
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{verb} wrapped keys {k.Participant}/epoch {k.Epoch}"));
+            }
+
+            foreach (var line in report.Copies)
+            {
+                context.Out.WriteLine("purged " + line);
             }
 
             context.Out.WriteLine(string.Create(
@@ -259,7 +276,7 @@ internal static class StoreCommands
             // Beside a running service this runs inside it (admin channel) on its open store: opening a partition
             // rewrites its index sidecar, which only the owner may do.
             using var lease = context.Served is null ? null : DataAccess.Open(context, dir);
-            var schedule = lease is null ? ScheduleOf(dir) : lease.Data.Registry.State.RetentionSchedule(lease.Data.Retention);
+            var schedule = lease is null ? ScheduleOf(dir) : lease.Data.RetentionSchedule();
             using var own = lease is null ? DetectionStore.Open(dir, schedule, context.Time) : null;
             var store = lease?.Data.Detections ?? own!;
             var partitions = store.Partitions();
@@ -297,15 +314,17 @@ internal static class StoreCommands
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The default policy plus the agreements recorded in the registry, when there is one (R7.3).</summary>
+    /// <summary>The configured policy plus the agreements recorded in the registry, when there is one (R7.3): the one
+    /// schedule <c>serve</c>, <c>retention sweep</c> and <c>inspect</c> use too.</summary>
     private static RetentionSchedule ScheduleOf(string dir)
     {
+        var policy = ProcedureCommands.ConfiguredRetention();
         if (!Directory.Exists(Path.Combine(dir, RegistryStore.DirectoryName)))
         {
-            return RetentionSchedule.Default;
+            return new RetentionSchedule(policy, []);
         }
 
         using var registry = RegistryStore.Open(dir);
-        return registry.State.RetentionSchedule(RetentionPolicy.Default);
+        return registry.State.RetentionSchedule(policy);
     }
 }

@@ -16,7 +16,8 @@ namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>capture → scope → detect → seal → store: one capture or EVE file into the detection store (R2.1, R4.2, R5, R7.1).</summary>
 /// <remarks>Content is sealed with the participant's current epoch key; the record's JST month (R7.3)
-/// is that of its observation. Records are acknowledged (stored) in batches after their commit.
+/// is that of its acquisition, the injected clock's instant when it is sealed for storing; the observation instant is
+/// kept as a field and flagged when far from it (<see cref="ObservationSkew"/>). Records are acknowledged (stored) in batches after their commit.
 /// <para>A file's records get ids derived from the file (<see cref="SourceIdentity"/>), so ingesting it again, after a
 /// crash or by mistake, stores nothing twice (the store skips ids it holds) and mails nothing twice (the notifier
 /// skips detections already planned). Live traffic gets fresh ids. A file is never shed (R5.2): see
@@ -148,6 +149,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             Rule = detection.Rule,
             Source = detection.Source,
             SealedContent = sealedContent,
+            AcquiredAt = data.Time.GetUtcNow(),
         };
     }
 

@@ -235,11 +235,33 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
 }
 
 /// <summary>Sweeps expired partitions every hour (R7.3); every deletion is in the history.</summary>
-internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
+internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger<RetentionService> logger, IServiceProvider services) : BackgroundService
 {
+    /// <summary>Every copy of header data outside the store that goes with its partition (R7.3): the mail outbox and
+    /// its .eml files, and the capture files set aside in the incoming directory.</summary>
+    internal static IReadOnlyList<IDerivedCopies> DerivedCopiesOf(SocsData data, IServiceProvider? services)
+    {
+        var copies = new List<IDerivedCopies>();
+        if (services?.GetService(typeof(Core.Storage.Outbox.MailOutbox)) is Core.Storage.Outbox.MailOutbox outbox)
+        {
+            copies.Add(new Mail.MailCopies(outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName)));
+        }
+
+        if (services?.GetService(typeof(IOptions<CaptureOptions>)) is IOptions<CaptureOptions> capture)
+        {
+            copies.Add(new ProcessedCaptures(Path.GetFullPath(capture.Value.IncomingDirectory), () => data.Registry.State.Participants.Keys));
+        }
+
+        return copies;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var sweeper = new RetentionSweeper(data.Detections, new WrappedKeyDirectory(data.Directory), data.History, time);
+        // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions.
+        var sweeper = new RetentionSweeper(data.Detections, new WrappedKeyDirectory(data.Directory), data.History, time)
+        {
+            DerivedCopies = DerivedCopiesOf(data, services),
+        };
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -14,6 +14,7 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
 {
     private readonly DataDirectoryLock _lock;
     private int _disposed;
+    private CachedSchedule? _schedule;
 
     private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile, AuditOptions audit)
     {
@@ -22,14 +23,15 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         Time = time;
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         Registry = RegistryStore.Open(Directory);
+        Retention = retention;
         Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
+        Detections.ScheduleSource = RetentionSchedule;
         History = audit.OpenHistory(Directory, time);
         Consent = ConsentStore.Open(Directory);
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
         ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody, schedule);
-        Retention = retention;
         Schedule = schedule;
     }
 
@@ -38,6 +40,24 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
     public TimeProvider Time { get; }
 
     public RetentionPolicy Retention { get; }
+
+    /// <summary>The one retention schedule (R7.3): <see cref="Retention"/> (which can only shorten 3 months) plus the
+    /// agreements in the registry as they are now. The store's appends, the sweeps, <c>store stats</c> and <c>inspect</c>
+    /// all decide with it, so an agreement recorded while the service runs counts from that moment.</summary>
+    public RetentionSchedule RetentionSchedule()
+    {
+        var state = Registry.State;
+        if (Volatile.Read(ref _schedule) is { } cached && ReferenceEquals(cached.State, state))
+        {
+            return cached.Schedule;
+        }
+
+        var schedule = state.RetentionSchedule(Retention);
+        Volatile.Write(ref _schedule, new CachedSchedule(state, schedule));
+        return schedule;
+    }
+
+    private sealed record CachedSchedule(Core.Participants.Registry.RegistryState State, RetentionSchedule Schedule);
 
     /// <summary>The epoch schedule (R8.3).</summary>
     public EpochSchedule Schedule { get; }

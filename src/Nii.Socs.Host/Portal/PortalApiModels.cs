@@ -9,10 +9,20 @@ namespace Nii.Socs.Host.Portal;
 /// <summary>A detection's header as the API shows it (never content, R2.1).</summary>
 internal sealed record DetectionDto(string Id, string Participant, long Epoch, DateTimeOffset ObservedAt, string Source, string Destination, int Protocol, int? SourcePort, int? DestinationPort, int? TcpFlags, int CapturedLength, int WireLength, int ContentLength, long Sid, int Rev, string Message, string? ClassType, int Priority)
 {
+    /// <summary>When the organization acquired it; its month starts the retention (R7.3).</summary>
+    public DateTimeOffset AcquiredAt { get; init; }
+
+    /// <summary>Whether the observation time is far from the acquisition (a sensor's clock).</summary>
+    public bool ObservationSkewed { get; init; }
+
     public static DetectionDto From(DetectionRecord r) => new(
         r.Id.ToString(), r.Participant.Value, r.Epoch.Index, r.Header.ObservedAt, r.Header.Source.ToString(), r.Header.Destination.ToString(), r.Header.Protocol,
         r.Header.SourcePort, r.Header.DestinationPort, r.Header.TcpFlags, r.Header.CapturedLength, r.Header.WireLength, r.Header.ContentLength,
-        r.Rule.Sid, r.Rule.Rev, r.Rule.Message, r.Rule.ClassType, r.Rule.Priority);
+        r.Rule.Sid, r.Rule.Rev, r.Rule.Message, r.Rule.ClassType, r.Rule.Priority)
+    {
+        AcquiredAt = r.AcquiredAt,
+        ObservationSkewed = r.ObservationSkewed,
+    };
 }
 
 /// <summary>A page of detections with the cursor of the next.</summary>

@@ -93,7 +93,7 @@ internal static class PortalPages
             "detections",
             page.Records,
             [
-                new PortalColumn<DetectionRecord>("time", "Observed (JST)", r => "<a href=\"/detections/" + E(r.Id.ToString()) + "\">" + Time(r.Header.ObservedAt) + "</a>", r => r.Header.ObservedAt, "time"),
+                new PortalColumn<DetectionRecord>("time", "Observed (JST)", r => "<a href=\"/detections/" + E(r.Id.ToString()) + "\">" + Time(r.Header.ObservedAt) + "</a>" + Skew(r), r => r.Header.ObservedAt, "time"),
                 new PortalColumn<DetectionRecord>("severity", "Severity", r => Severity(r.Rule.Priority), r => -r.Rule.Priority, "nowrap"),
                 new PortalColumn<DetectionRecord>("rule", "Rule", r => E($"{r.Rule.Sid}: {r.Rule.Message}"), r => r.Rule.Sid),
                 new PortalColumn<DetectionRecord>("src", "Source", r => E(Endpoint(r.Header.Source, r.Header.SourcePort)), r => r.Header.Source.ToString(), "nowrap"),
@@ -133,7 +133,8 @@ internal static class PortalPages
         var b = new StringBuilder("<table id=\"detection\">");
         void Row(string name, string html) => b.Append("<tr><th scope=\"row\">").Append(E(T(name))).Append("</th><td>").Append(html).Append("</td></tr>");
         Row("Record id", "<code>" + E(r.Id.ToString()) + "</code>");
-        Row("Observed (JST)", Time(h.ObservedAt));
+        Row("Observed (JST)", Time(h.ObservedAt) + Skew(r));
+        Row("Acquired (JST)", Time(r.AcquiredAt));
         Row("Severity", Severity(r.Rule.Priority));
         Row("Rule", E(string.Create(CultureInfo.InvariantCulture, $"sid {r.Rule.Sid} rev {r.Rule.Rev}: {r.Rule.Message}")));
         Row("Class type", E(r.Rule.ClassType ?? "-"));
@@ -577,4 +578,8 @@ internal static class PortalPages
         58 => "ICMPv6",
         _ => protocol.ToString(CultureInfo.InvariantCulture),
     };
+
+    /// <summary>The mark of a record whose observation time is far from its acquisition (R7.3, <see cref="Core.Detections.ObservationSkew"/>).</summary>
+    private static string Skew(Core.Detections.DetectionRecord r) =>
+        r.ObservationSkewed ? " <span class=\"skew\" title=\"" + E(T("observation time far from acquisition (sensor clock?); retention counts from acquisition")) + "\">⚠</span>" : string.Empty;
 }

@@ -99,8 +99,9 @@ internal static class PortalQueries
             new DetectionQuery
             {
                 Participant = participant,
-                From = oldest.Value.Start,
-                To = newest.Value.Plus(1).Start,
+                // Partitions are acquisition months; a record's observation (a sensor's clock) may lie anywhere.
+                From = DateTimeOffset.MinValue,
+                To = DateTimeOffset.MaxValue,
                 Limit = services.Options.PageSize,
                 RuleSid = filter.Sid,
                 Address = filter.Address,

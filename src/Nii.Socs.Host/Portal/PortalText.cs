@@ -65,6 +65,8 @@ internal static class PortalText
         ["Filter"] = "絞り込む",
         ["Newest first. Times are JST. Content is sealed; file a decryption request to view it."] = "新しい順。時刻は JST。通信内容は暗号化されています。閲覧するには復号依頼を出してください。",
         ["Observed (JST)"] = "観測時刻 (JST)",
+        ["Acquired (JST)"] = "取得時刻 (JST)",
+        ["observation time far from acquisition (sensor clock?); retention counts from acquisition"] = "観測時刻が取得時刻から大きく離れています (センサの時計?)。保存期間は取得時から数えます",
         ["Severity"] = "重要度",
         ["Rule"] = "ルール",
         ["Source"] = "送信元",

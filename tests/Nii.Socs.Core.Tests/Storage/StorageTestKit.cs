@@ -54,7 +54,18 @@ internal static class StorageTestKit
         var hits = new List<string>();
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
-            var bytes = File.ReadAllBytes(file);
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file);
+            }
+            catch (FileNotFoundException) when (file.Contains("log-commits", StringComparison.Ordinal))
+            {
+                // FASTER replaces a log's commit records as it commits (seen once just after a sweep): one removed
+                // between listing and reading holds nothing any more.
+                continue;
+            }
+
             if (bytes.AsSpan().IndexOf(marker) >= 0)
             {
                 hits.Add(file);

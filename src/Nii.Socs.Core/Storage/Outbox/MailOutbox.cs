@@ -40,6 +40,36 @@ public sealed class MailOutbox : IMailOutbox
     public Task<NotificationState> AppendAsync(IEnumerable<OutboxEvent> events, CancellationToken cancellationToken = default) =>
         _log.AppendAsync(events, cancellationToken);
 
+    /// <summary>Removes the rows of ended retention from the whole log, physically (R7.3), and returns what changed.</summary>
+    /// <param name="expired">Whether a row's retention has ended.</param>
+    /// <param name="at">When withdrawals of unsent mails left without rows are recorded.</param>
+    /// <param name="beforeRewrite">Called with the reduction before the log is rewritten, e.g. to delete the stored
+    /// copies of the affected mails first (a crash in between repeats the same reduction on the next run).</param>
+    /// <param name="cancellationToken">Cancels waiting for the outbox.</param>
+    /// <returns>The reduction; <see cref="OutboxReduction.Changed"/> is false when nothing had ended.</returns>
+    /// <remarks>See <see cref="OutboxRetention"/> for what is kept. The log is written anew beside the old one and
+    /// swapped in, and the old files are deleted: FASTER cannot delete single entries.</remarks>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public async Task<OutboxReduction> PurgeAsync(Func<NotificationRow, bool> expired, DateTimeOffset at, Action<OutboxReduction>? beforeRewrite = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        OutboxReduction? reduction = null;
+        IReadOnlyList<OutboxEvent>? Transform(IReadOnlyList<OutboxEvent> events)
+        {
+            reduction = OutboxRetention.Reduce(events, expired, at);
+            if (!reduction.Changed)
+            {
+                return null;
+            }
+
+            beforeRewrite?.Invoke(reduction);
+            return reduction.Events;
+        }
+
+        await _log.RewriteAsync(Transform, cancellationToken).ConfigureAwait(false);
+        return reduction!;
+    }
+
     /// <inheritdoc />
     public void Dispose() => _log.Dispose();
 }

@@ -9,7 +9,9 @@ using Nii.Socs.Core.Participants;
 namespace Nii.Socs.Core.Storage.Outbox;
 
 /// <summary>Outbox events as MessagePack: an array <c>[schema, kind, at-ticks, fields…]</c>, written and read by hand.</summary>
-/// <remarks>Schema 1. A queued mail has 12 fields, or 13 when it carries a procedure notice. Kinds 1 queued, 2 deferred, 3 sent, 4 failed; never reused. The domain types carry no serializer attributes.</remarks>
+/// <remarks>Schema 1. A queued mail has 12 fields, or 13 when it carries a procedure notice. A row has 12 fields, or 13
+/// with its acquisition instant (added for R7.3; rows without it read with none). Kinds 1 queued, 2 deferred, 3 sent,
+/// 4 failed, 5 withdrawn; never reused. The domain types carry no serializer attributes.</remarks>
 internal static class OutboxEventCodec
 {
     public const int Schema = 1;
@@ -33,6 +35,10 @@ internal static class OutboxEventCodec
             case MailSent s:
                 Head(ref w, 3, s, 1);
                 w.Write(s.MailId);
+                break;
+            case MailWithdrawn m:
+                Head(ref w, 5, m, 1);
+                w.Write(m.MailId);
                 break;
             case MailFailed f:
                 Head(ref w, 4, f, 4);
@@ -61,6 +67,7 @@ internal static class OutboxEventCodec
             2 => new RowsDeferred(at, Participant(ref r), ReadStrings(ref r), ReadRows(ref r)),
             3 => new MailSent(at, r.ReadInt64()),
             4 => new MailFailed(at, r.ReadInt64(), r.ReadInt32(), Instant(ref r), Text(ref r)),
+            5 => new MailWithdrawn(at, r.ReadInt64()),
             _ => throw new InvalidDataException($"An outbox event has unknown kind {kind}."),
         };
 
@@ -165,7 +172,7 @@ internal static class OutboxEventCodec
         var id = new byte[16];
         foreach (var row in items)
         {
-            w.WriteArrayHeader(12);
+            w.WriteArrayHeader(row.AcquiredAt is null ? 12 : 13);
             row.Id.Value.TryWriteBytes(id, bigEndian: true, out _);
             w.Write(id);
             w.Write(row.Participant.Value);
@@ -179,6 +186,10 @@ internal static class OutboxEventCodec
             w.Write(row.Message);
             w.Write(row.ClassType);
             w.Write(row.Priority);
+            if (row.AcquiredAt is { } acquired)
+            {
+                w.Write(acquired.UtcTicks);
+            }
         }
     }
 
@@ -188,13 +199,15 @@ internal static class OutboxEventCodec
         var builder = ImmutableArray.CreateBuilder<NotificationRow>(n);
         for (var i = 0; i < n; i++)
         {
-            if (r.ReadArrayHeader() != 12)
+            var fields = r.ReadArrayHeader();
+            if (fields is not (12 or 13))
             {
-                throw new InvalidDataException("An outbox row does not have 12 fields.");
+                throw new InvalidDataException("An outbox row does not have 12 or 13 fields.");
             }
 
             var id = new DetectionId(new Guid(Bytes(ref r), bigEndian: true));
-            builder.Add(new NotificationRow(id, Participant(ref r), Instant(ref r), new IPAddress(Bytes(ref r)), new IPAddress(Bytes(ref r)), r.ReadByte(), ReadPort(ref r), ReadPort(ref r), r.ReadInt64(), Text(ref r), r.ReadString(), r.ReadInt32()));
+            var row = new NotificationRow(id, Participant(ref r), Instant(ref r), new IPAddress(Bytes(ref r)), new IPAddress(Bytes(ref r)), r.ReadByte(), ReadPort(ref r), ReadPort(ref r), r.ReadInt64(), Text(ref r), r.ReadString(), r.ReadInt32());
+            builder.Add(fields == 13 ? row with { AcquiredAt = Instant(ref r) } : row);
         }
 
         return builder.MoveToImmutable();
