@@ -75,6 +75,16 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <returns>The history.</returns>
     public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System);
 
+    /// <summary>Opens the consent log on this schema and folds it.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The log; disposing it leaves this storage open.</returns>
+    public Task<PostgreSqlConsentLog> ConsentLogAsync(CancellationToken cancellationToken = default) => PostgreSqlConsentLog.OpenAsync(this, cancellationToken);
+
+    /// <summary>Opens the participant registry on this schema and folds it.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The registry; disposing it leaves this storage open.</returns>
+    public Task<PostgreSqlRegistryStore> RegistryAsync(CancellationToken cancellationToken = default) => PostgreSqlRegistryStore.OpenAsync(this, cancellationToken);
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
@@ -138,6 +148,40 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 FOR EACH ROW EXECUTE FUNCTION {s}.refuse_history_change();
             CREATE OR REPLACE TRIGGER history_no_truncate BEFORE TRUNCATE ON {s}.history
                 FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_history_change();
+            CREATE TABLE IF NOT EXISTS {s}.event_heads (
+                log text PRIMARY KEY,
+                seq bigint NOT NULL CHECK (seq >= 0)
+            );
+            INSERT INTO {s}.event_heads VALUES ('consent', 0), ('registry', 0) ON CONFLICT DO NOTHING;
+            CREATE TABLE IF NOT EXISTS {s}.consent_events (
+                seq bigint PRIMARY KEY,
+                at_ticks bigint NOT NULL,
+                event bytea NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS {s}.registry_events (
+                seq bigint PRIMARY KEY,
+                at_ticks bigint NOT NULL,
+                event bytea NOT NULL
+            );
+            CREATE OR REPLACE FUNCTION {s}.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS
+                $f$BEGIN RAISE EXCEPTION 'the % table is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege'; END$f$;
+            CREATE OR REPLACE FUNCTION {s}.refuse_head_rewind() RETURNS trigger LANGUAGE plpgsql AS
+                $f$BEGIN
+                    IF TG_OP = 'UPDATE' AND NEW.log = OLD.log AND NEW.seq >= OLD.seq THEN RETURN NEW; END IF;
+                    RAISE EXCEPTION 'an event log head only moves forward: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+                END$f$;
+            CREATE OR REPLACE TRIGGER consent_events_append_only BEFORE UPDATE OR DELETE ON {s}.consent_events
+                FOR EACH ROW EXECUTE FUNCTION {s}.refuse_event_change();
+            CREATE OR REPLACE TRIGGER consent_events_no_truncate BEFORE TRUNCATE ON {s}.consent_events
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_event_change();
+            CREATE OR REPLACE TRIGGER registry_events_append_only BEFORE UPDATE OR DELETE ON {s}.registry_events
+                FOR EACH ROW EXECUTE FUNCTION {s}.refuse_event_change();
+            CREATE OR REPLACE TRIGGER registry_events_no_truncate BEFORE TRUNCATE ON {s}.registry_events
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_event_change();
+            CREATE OR REPLACE TRIGGER event_heads_forward_only BEFORE UPDATE OR DELETE ON {s}.event_heads
+                FOR EACH ROW EXECUTE FUNCTION {s}.refuse_head_rewind();
+            CREATE OR REPLACE TRIGGER event_heads_no_truncate BEFORE TRUNCATE ON {s}.event_heads
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_event_change();
             DO $r$ BEGIN
                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{portal}') THEN CREATE ROLE {portal} NOLOGIN; END IF;
             END $r$;
