@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using Nii.Socs.Core.Scope;
 
 namespace Nii.Socs.Core.Detections;
 
@@ -52,8 +51,19 @@ public sealed record DetectionHeader
     /// flags (0x1FF when absent as 16-bit), the three lengths, the header bytes' length and the bytes.</remarks>
     public byte[] ToCanonicalBytes()
     {
-        var buffer = new byte[1 + 8 + 16 + 16 + 1 + 4 + 4 + 2 + 4 + 4 + 4 + 4 + HeaderBytes.Length];
-        var span = buffer.AsSpan();
+        var buffer = new byte[CanonicalLength];
+        WriteCanonical(buffer);
+        return buffer;
+    }
+
+    /// <summary>The length of <see cref="ToCanonicalBytes"/>.</summary>
+    internal int CanonicalLength => CanonicalFixedLength + HeaderBytes.Length;
+
+    private const int CanonicalFixedLength = 1 + 8 + 16 + 16 + 1 + 4 + 4 + 2 + 4 + 4 + 4 + 4;
+
+    /// <summary>Writes <see cref="ToCanonicalBytes"/> into a span of at least <see cref="CanonicalLength"/> bytes, allocating nothing (the sealing hot path).</summary>
+    internal void WriteCanonical(Span<byte> span)
+    {
         span[0] = 1;
         BinaryPrimitives.WriteInt64BigEndian(span[1..], ObservedAt.UtcTicks);
         WriteAddress(span.Slice(9, 16), Source);
@@ -67,18 +77,21 @@ public sealed record DetectionHeader
         BinaryPrimitives.WriteInt32BigEndian(span[60..], ContentLength);
         BinaryPrimitives.WriteInt32BigEndian(span[64..], HeaderBytes.Length);
         HeaderBytes.Span.CopyTo(span[68..]);
-        return buffer;
     }
 
+    // 16 bytes: an IPv6 address as it is, an IPv4 address (or an IPv4-mapped IPv6 one) as ::ffff:a.b.c.d.
     private static void WriteAddress(Span<byte> destination, IPAddress address)
     {
-        var (_, bits) = IPPrefix.ToBits(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-        var v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !address.IsIPv4MappedToIPv6;
-        if (!v6)
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
         {
-            bits |= (UInt128)0xFFFF << 32;
+            // A mapped address's own 16 bytes are already ::ffff:a.b.c.d.
+            address.TryWriteBytes(destination, out _);
+            return;
         }
 
-        BinaryPrimitives.WriteUInt128BigEndian(destination, bits);
+        destination[..10].Clear();
+        destination[10] = 0xFF;
+        destination[11] = 0xFF;
+        address.TryWriteBytes(destination[12..], out _);
     }
 }

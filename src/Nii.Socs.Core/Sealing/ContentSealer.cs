@@ -98,12 +98,21 @@ public sealed class ContentSealer
             throw new ArgumentException($"The destination must hold {length} bytes; it holds {destination.Length}.", nameof(destination));
         }
 
+        return SealTrusted(key, context.AssociatedData, plaintext, destination);
+    }
+
+    /// <summary>Seals with associated data the caller has laid out as a <see cref="SealingContext"/> would; the caller has
+    /// checked the key's epoch and the destination's length (the ingest path's <see cref="EpochSealer"/>).</summary>
+    internal int SealTrusted(EpochKey key, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> destination)
+    {
         var nonceSize = _aead.NonceSize;
+        var length = HeaderSize + nonceSize + plaintext.Length + _aead.TagSize;
+        System.Diagnostics.Debug.Assert(destination.Length >= length, "The caller sized the destination.");
         destination[0] = FormatVersion;
         destination[1] = (byte)Algorithm;
         var nonce = destination.Slice(HeaderSize, nonceSize);
         KeyMaterial.FillNonce(nonce);
-        _aead.Encrypt(key.AeadKey(_aead), nonce, context.AssociatedData, plaintext, destination.Slice(HeaderSize + nonceSize, plaintext.Length + _aead.TagSize));
+        _aead.Encrypt(key.AeadKey(_aead), nonce, associatedData, plaintext, destination.Slice(HeaderSize + nonceSize, plaintext.Length + _aead.TagSize));
         return length;
     }
 

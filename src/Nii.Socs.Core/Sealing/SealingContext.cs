@@ -72,20 +72,28 @@ public sealed class SealingContext
     /// <remarks>R7.1.</remarks>
     public static SealingContext For(EpochId epoch, DetectionId record, ReadOnlySpan<byte> canonicalHeader)
     {
+        var prefix = PrefixOf(epoch);
+        var aad = new byte[prefix.Length + 16 + canonicalHeader.Length];
+        prefix.CopyTo(aad, 0);
+        record.Value.TryWriteBytes(aad.AsSpan(prefix.Length, 16), bigEndian: true, out _);
+        canonicalHeader.CopyTo(aad.AsSpan(prefix.Length + 16));
+        return new SealingContext(epoch, record, aad);
+    }
+
+    /// <summary>The part of the associated data that is the same for every record of an epoch: label, participant and epoch index.</summary>
+    /// <remarks>The record id (16 bytes) and the canonical header follow it; <see cref="EpochSealer"/> builds it once per epoch.</remarks>
+    internal static byte[] PrefixOf(EpochId epoch)
+    {
         var participant = Encoding.UTF8.GetBytes(epoch.Participant.Value);
-        var aad = new byte[s_label.Length + 1 + participant.Length + 8 + 16 + canonicalHeader.Length];
-        var span = aad.AsSpan();
+        var prefix = new byte[s_label.Length + 1 + participant.Length + 8];
+        var span = prefix.AsSpan();
         s_label.CopyTo(span);
         var at = s_label.Length;
         span[at++] = (byte)participant.Length;
         participant.CopyTo(span[at..]);
         at += participant.Length;
         BinaryPrimitives.WriteInt64BigEndian(span[at..], epoch.Index);
-        at += 8;
-        record.Value.TryWriteBytes(span.Slice(at, 16), bigEndian: true, out _);
-        at += 16;
-        canonicalHeader.CopyTo(span[at..]);
-        return new SealingContext(epoch, record, aad);
+        return prefix;
     }
 
     /// <summary>Names the epoch and record.</summary>

@@ -6,10 +6,12 @@ namespace Nii.Socs.Core.Storage;
 
 /// <summary>One participant's detections of one JST month: a FasterLog plus its sidecar index.</summary>
 /// <remarks>
-/// The sidecar (<c>index.bin</c>, fixed 56-byte entries in log order) is derived from the log: after every commit
-/// the newly committed entries are scanned and appended to it, and on open any tail the sidecar misses (a crash
-/// between commit and sidecar write) is rebuilt the same way. An index entry is never written for an uncommitted
-/// record. In memory the entries are kept sorted by (observed-at, id) for newest-first paging.
+/// The sidecar (<c>index.bin</c>, fixed 56-byte entries in log order) is derived from the log. An append keeps the
+/// index entry of each record it enqueues (taken from the record, with the address the log gave it); after every
+/// commit the entries the commit covers are appended to the sidecar in one write. On open, any tail the sidecar
+/// misses (a crash between commit and sidecar write) is rebuilt by scanning and parsing the committed records. An
+/// index entry is never written for an uncommitted record. In memory the entries are kept sorted by (observed-at, id)
+/// for newest-first paging.
 /// <para>The metadata file (<c>meta.bin</c>, <see cref="PartitionMeta"/>) holds the record count, the epochs and the
 /// observation range, so a sweep, <c>store stats</c> and the cross-month duplicate check need not open a partition.
 /// It is marked dirty (durably) before the first record a process enqueues, and written clean on a close that finds
@@ -27,6 +29,10 @@ internal sealed class DetectionPartition : IDisposable
 
     // Every id committed or enqueued: a record whose id is already here is not stored again (re-ingestion after a crash).
     private readonly HashSet<Guid> _ids = [];
+
+    // Entries of records enqueued but not yet committed, in log (address) order: enqueueing and adding here are one
+    // step under _gate, so the order holds with concurrent appenders.
+    private readonly List<IndexEntry> _pending = [];
     private readonly FileStream _sidecar;
     private readonly FasterLogHandle _log;
     private long _indexedUntil;
@@ -39,7 +45,7 @@ internal sealed class DetectionPartition : IDisposable
         Participant = participant;
         Month = month;
         Directory = directory;
-        _log = FasterLogHandle.Open(directory, _ => { CatchUp(); return Task.CompletedTask; });
+        _log = FasterLogHandle.Open(directory, _ => { IndexCommitted(); return Task.CompletedTask; });
         try
         {
             _sidecar = new FileStream(Path.Combine(directory, IndexFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
@@ -100,35 +106,39 @@ internal sealed class DetectionPartition : IDisposable
         }
     }
 
-    /// <summary>Enqueues encoded records whose id the partition does not hold yet; returns the tail address the commit must reach and how many were enqueued.</summary>
-    /// <remarks>The check and the reservation of an id are one step under the lock, so two concurrent appends of one id store it once.</remarks>
-    public (long Until, int Enqueued) Enqueue(IEnumerable<(Guid Id, byte[] Bytes)> encoded)
+    /// <summary>Encodes and enqueues the records whose id the partition does not hold yet; returns the tail address the commit must reach and how many were enqueued.</summary>
+    /// <remarks>The check and the reservation of an id are one step under the lock, so two concurrent appends of one id
+    /// store it once. Each record is encoded into this thread's buffer and copied into the log from there: no array per
+    /// record. Its index entry is kept until a commit covers it (<see cref="IndexCommitted"/>).</remarks>
+    public (long Until, int Enqueued) Enqueue(IReadOnlyList<DetectionRecord> records)
     {
-        var fresh = new List<byte[]>();
+        var buffer = DetectionCodec.ThreadBuffer();
+        var enqueued = 0;
         lock (_gate)
         {
-            foreach (var (id, bytes) in encoded)
+            foreach (var record in records)
             {
-                if (_ids.Add(id))
+                if (!_ids.Add(record.Id.Value))
                 {
-                    fresh.Add(bytes);
+                    continue;
                 }
+
+                if (!_markedDirty)
+                {
+                    // Before the first record of this process can be committed, the metadata stops vouching for the partition.
+                    PartitionMeta.Dirty.Write(Directory);
+                    _markedDirty = true;
+                }
+
+                buffer.ResetWrittenCount();
+                DetectionCodec.Encode(record, buffer);
+                var address = _log.Log.Enqueue(buffer.WrittenSpan);
+                _pending.Add(IndexEntry.Of(record, address));
+                enqueued++;
             }
 
-            if (fresh.Count > 0 && !_markedDirty)
-            {
-                // Before the first record of this process can be committed, the metadata stops vouching for the partition.
-                PartitionMeta.Dirty.Write(Directory);
-                _markedDirty = true;
-            }
+            return (_log.Log.TailAddress, enqueued);
         }
-
-        foreach (var bytes in fresh)
-        {
-            _log.Log.Enqueue(bytes);
-        }
-
-        return (_log.Log.TailAddress, fresh.Count);
     }
 
     public Task EnsureCommittedAsync(long untilAddress, CancellationToken cancellationToken) =>
@@ -346,12 +356,57 @@ internal sealed class DetectionPartition : IDisposable
         }
     }
 
-    private void Insert(IndexEntry e)
+    /// <summary>Moves the kept entries the last commit covers into the index and the sidecar (one write), after every commit.</summary>
+    private void IndexCommitted()
+    {
+        lock (_gate)
+        {
+            // Every record enqueued since open is in _pending (Enqueue is the only writer), so the committed ones are its head.
+            var committed = _log.Log.CommittedUntilAddress;
+            var n = 0;
+            while (n < _pending.Count && _pending[n].Address < committed)
+            {
+                n++;
+            }
+
+            if (n == 0)
+            {
+                return;
+            }
+
+            var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(n * IndexEntry.Size);
+            try
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    var e = _pending[i];
+                    e.Write(bytes.AsSpan(i * IndexEntry.Size, IndexEntry.Size));
+                    Insert(e, addId: false);
+                }
+
+                _sidecar.Write(bytes, 0, n * IndexEntry.Size);
+                _sidecar.Flush();
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+            }
+
+            _pending.RemoveRange(0, n);
+            _indexedUntil = _pending.Count > 0 ? _pending[0].Address : committed;
+        }
+    }
+
+    private void Insert(IndexEntry e, bool addId = true)
     {
         _epochs.Add(e.Epoch);
         _minObserved = Math.Min(_minObserved, e.Ticks);
         _maxObserved = Math.Max(_maxObserved, e.Ticks);
-        _ids.Add(e.Id);
+        if (addId)
+        {
+            _ids.Add(e.Id);
+        }
+
         var count = _sorted.Count;
         if (count == 0 || IndexEntry.CompareKey(_sorted[count - 1].Ticks, _sorted[count - 1].Id, e.Ticks, e.Id) <= 0)
         {

@@ -106,7 +106,7 @@ public sealed class DetectionStore : IDetectionStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         var now = _time.GetUtcNow();
         var schedule = Schedule;
-        var groups = new Dictionary<(ParticipantId, JstMonth), List<(Guid, byte[])>>();
+        var groups = new Dictionary<(ParticipantId, JstMonth), List<DetectionRecord>>();
         var stored = 0;
         Dictionary<ParticipantId, List<JstMonth>>? others = null;
         foreach (var record in records)
@@ -123,14 +123,14 @@ public sealed class DetectionStore : IDetectionStore
                 groups.Add(key, list);
             }
 
-            list.Add((record.Id.Value, DetectionCodec.Encode(record)));
+            list.Add(record);
         }
 
         var commits = new List<Task>(groups.Count);
-        foreach (var ((participant, month), encoded) in groups)
+        foreach (var ((participant, month), group) in groups)
         {
             var partition = GetOrOpen(participant, month, create: true)!;
-            var (until, enqueued) = partition.Enqueue(encoded);
+            var (until, enqueued) = partition.Enqueue(group);
             stored += enqueued;
             commits.Add(partition.EnsureCommittedAsync(until, cancellationToken));
         }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
-using Nii.Socs.Core.Scope;
+using Nii.Socs.Core.Detections;
 
 namespace Nii.Socs.Core.Storage;
 
@@ -18,6 +18,17 @@ internal readonly record struct IndexEntry(long Ticks, Guid Id, long Address, lo
         BinaryPrimitives.ReadUInt32LittleEndian(span[40..]),
         BinaryPrimitives.ReadUInt32LittleEndian(span[44..]),
         BinaryPrimitives.ReadInt64LittleEndian(span[48..]));
+
+    /// <summary>The entry of a record about to be stored at <paramref name="address"/>: what <see cref="DetectionCodec.ReadIndexFields"/>
+    /// reads back from its stored bytes, taken from the record itself (the append path indexes what it just encoded).</summary>
+    public static IndexEntry Of(DetectionRecord record, long address) => new(
+        record.Header.ObservedAt.UtcTicks,
+        record.Id.Value,
+        address,
+        record.Rule.Sid,
+        HashOf(record.Header.Source),
+        HashOf(record.Header.Destination),
+        record.Epoch.Index);
 
     public void Write(Span<byte> span)
     {
@@ -40,14 +51,19 @@ internal readonly record struct IndexEntry(long Ticks, Guid Id, long Address, lo
     /// <summary>A 32-bit FNV-1a hash of an address as 16 bytes (IPv4 mapped), for filtering by address.</summary>
     public static uint HashOf(IPAddress address)
     {
-        var (isIPv6, bits) = IPPrefix.ToBits(address);
-        if (!isIPv6)
+        Span<byte> bytes = stackalloc byte[16];
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
         {
-            bits |= (UInt128)0xFFFF << 32;
+            // An IPv4-mapped address's own bytes are already ::ffff:a.b.c.d.
+            address.TryWriteBytes(bytes, out _);
+        }
+        else
+        {
+            bytes[10] = 0xFF;
+            bytes[11] = 0xFF;
+            address.TryWriteBytes(bytes[12..], out _);
         }
 
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128BigEndian(bytes, bits);
         var hash = 2166136261u;
         foreach (var b in bytes)
         {

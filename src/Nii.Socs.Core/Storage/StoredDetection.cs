@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using MessagePack;
 using MessagePack.Resolvers;
@@ -72,38 +73,77 @@ internal static class DetectionCodec
         .WithResolver(StandardResolverAllowPrivate.Instance)
         .WithSecurity(MessagePackSecurity.UntrustedData);
 
+    /// <summary>The number of fields written, in key order 0–22 (records written before the acquisition field have 22).</summary>
+    internal const int FieldCount = 23;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    /// <summary>Encodes a record into a new array (tests, tools, the benchmark's reference).</summary>
     public static byte[] Encode(DetectionRecord record)
     {
-        var id = new byte[16];
-        record.Id.Value.TryWriteBytes(id, bigEndian: true, out _);
+        var buffer = new ArrayBufferWriter<byte>();
+        Encode(record, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>This thread's encoding buffer, emptied: the append path encodes each record into it and enqueues the
+    /// written bytes before encoding the next, so no record allocates a buffer of its own.</summary>
+    public static ArrayBufferWriter<byte> ThreadBuffer()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        return buffer;
+    }
+
+    /// <summary>Encodes a record as schema 1 into a writer, allocating nothing.</summary>
+    /// <remarks>Writes the very bytes MessagePack's contract serializer writes for <see cref="StoredDetection"/> (an
+    /// array of <see cref="FieldCount"/> fields in key order; <c>StoredDetectionProperties</c> checks it byte for
+    /// byte), without the intermediate object, the id and address arrays, and the copies of header and content.</remarks>
+    public static void Encode(DetectionRecord record, IBufferWriter<byte> output)
+    {
         var header = record.Header;
-        var dto = new StoredDetection
+        var writer = new MessagePackWriter(output);
+        writer.WriteArrayHeader(FieldCount);
+        writer.Write(StoredDetection.CurrentSchema);
+        writer.WriteBinHeader(16);
+        record.Id.Value.TryWriteBytes(writer.GetSpan(16), bigEndian: true, out _);
+        writer.Advance(16);
+        writer.Write(record.Participant.Value);
+        writer.Write(record.Epoch.Index);
+        writer.Write(header.ObservedAt.UtcTicks);
+        WriteAddress(ref writer, header.Source);
+        WriteAddress(ref writer, header.Destination);
+        writer.Write(header.Protocol);
+        writer.Write(header.SourcePort ?? -1);
+        writer.Write(header.DestinationPort ?? -1);
+        writer.Write(header.TcpFlags ?? -1);
+        writer.Write(header.CapturedLength);
+        writer.Write(header.WireLength);
+        writer.Write(header.ContentLength);
+        writer.Write(header.HeaderBytes.Span);
+        writer.Write(record.Rule.Sid);
+        writer.Write(record.Rule.Rev);
+        writer.Write(record.Rule.Message);
+        writer.Write(record.Rule.ClassType);
+        writer.Write(record.Rule.Priority);
+        writer.Write((int)record.Source);
+        writer.Write(record.SealedContent.Span);
+        writer.Write(record.AcquiredAt.UtcTicks);
+        writer.Flush();
+    }
+
+    // As GetAddressBytes would give them (4 or 16 bytes), written straight into the output.
+    private static void WriteAddress(ref MessagePackWriter writer, IPAddress address)
+    {
+        var length = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 16;
+        writer.WriteBinHeader(length);
+        if (!address.TryWriteBytes(writer.GetSpan(length), out var written) || written != length)
         {
-            Schema = StoredDetection.CurrentSchema,
-            Id = id,
-            Participant = record.Participant.Value,
-            Epoch = record.Epoch.Index,
-            ObservedAtUtcTicks = header.ObservedAt.UtcTicks,
-            Source = header.Source.GetAddressBytes(),
-            Destination = header.Destination.GetAddressBytes(),
-            Protocol = header.Protocol,
-            SourcePort = header.SourcePort ?? -1,
-            DestinationPort = header.DestinationPort ?? -1,
-            TcpFlags = header.TcpFlags ?? -1,
-            CapturedLength = header.CapturedLength,
-            WireLength = header.WireLength,
-            ContentLength = header.ContentLength,
-            HeaderBytes = header.HeaderBytes.ToArray(),
-            RuleSid = record.Rule.Sid,
-            RuleRev = record.Rule.Rev,
-            RuleMessage = record.Rule.Message,
-            RuleClassType = record.Rule.ClassType,
-            RulePriority = record.Rule.Priority,
-            DetectionSource = (int)record.Source,
-            SealedContent = record.SealedContent.ToArray(),
-            AcquiredAtUtcTicks = record.AcquiredAt.UtcTicks,
-        };
-        return MessagePackSerializer.Serialize(dto, Options);
+            throw new ArgumentException("The address could not be written.", nameof(address));
+        }
+
+        writer.Advance(length);
     }
 
     /// <summary>Decodes stored bytes; every byte must belong to the record.</summary>

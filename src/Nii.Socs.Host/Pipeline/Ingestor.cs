@@ -94,25 +94,55 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     private async Task ConsumeAsync(ChannelReader<CaptureDetection> reader, SourceIdentity? identity, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
         var batch = new List<DetectionRecord>(BatchSize);
-        await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var sealers = new Sealers();
+
+        // A batch's commit runs while the next batch is sealed (issue #16): at most one append in flight, and only the
+        // store's append overlaps sealing; what follows a commit (the counts, onStored) runs before the next append
+        // starts, in batch order, as before.
+        var inFlight = (Append: Task.FromResult(0), Records: Array.Empty<DetectionRecord>());
+        try
         {
-            foreach (var participant in detection.Participants)
+            await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
-                batch.Add(await SealAsync(data, detection, participant, id, cancellationToken).ConfigureAwait(false));
+                foreach (var participant in detection.Participants)
+                {
+                    var id = identity?.IdOf(detection, participant) ?? DetectionId.New(detection.Header.ObservedAt);
+                    batch.Add(await SealAsync(data, sealers, detection, participant, id, cancellationToken).ConfigureAwait(false));
+                }
+
+                if (batch.Count >= BatchSize)
+                {
+                    await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
+                    inFlight = StartAppend(batch, cancellationToken);
+                }
             }
 
-            if (batch.Count >= BatchSize)
-            {
-                await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
-            }
+            await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
+            inFlight = StartAppend(batch, cancellationToken);
+            await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Leaving on a failure or cancellation: the append in flight ends before the consumer does.
+            await ((Task)inFlight.Append).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Starts storing a batch (encode and enqueue run now, the commit in the background) and empties it.</summary>
+    private (Task<int> Append, DetectionRecord[] Records) StartAppend(List<DetectionRecord> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return (Task.FromResult(0), []);
         }
 
-        await FlushAsync(batch, stored, onStored, cancellationToken).ConfigureAwait(false);
+        var records = batch.ToArray();
+        batch.Clear();
+        return (data.Detections.AppendAsync(records, cancellationToken), records);
     }
 
     /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>
-    internal static async Task<DetectionRecord> SealAsync(SocsData data, CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
+    internal static async Task<DetectionRecord> SealAsync(SocsData data, Sealers sealers, CaptureDetection detection, ParticipantId participant, DetectionId id, CancellationToken cancellationToken)
     {
         // Each participant on its own: one whose key cannot be had (no active certificate, a failure) gets its
         // detection stored with headers only, and every other participant's are sealed and stored as always.
@@ -139,7 +169,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
         var sealedContent = detection.Content.IsEmpty || key is null
             ? ReadOnlyMemory<byte>.Empty
-            : ContentSealer.Default.Seal(key, SealingContext.For(key.Epoch, id, detection.Header), detection.Content.Span);
+            : sealers.Seal(key, id, detection.Header, detection.Content.Span);
         return new DetectionRecord
         {
             Id = id,
@@ -153,16 +183,16 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         };
     }
 
-    private async Task FlushAsync(List<DetectionRecord> batch, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
+    /// <summary>Waits for a batch's commit, then counts it and offers it to <paramref name="onStored"/>.</summary>
+    private static async Task CompleteAsync(Task<int> append, DetectionRecord[] records, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
-        if (batch.Count == 0)
+        var newlyStored = await append.ConfigureAwait(false);
+        if (records.Length == 0)
         {
             return;
         }
 
-        var records = batch.ToArray();
-        batch.Clear();
-        stored.New += await data.Detections.AppendAsync(records, cancellationToken).ConfigureAwait(false);
+        stored.New += newlyStored;
         stored.Records.AddRange(records);
 
         // Records already stored by an interrupted earlier run are offered again: the notifier mails only those it has
@@ -170,6 +200,40 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         if (onStored is not null)
         {
             await onStored(records, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One consumer's sealing state: an <see cref="EpochSealer"/> per participant, kept while its key stays the
+    /// current one, and a slab the blobs are sealed into one after another, so sealing a record allocates nothing of
+    /// its own (issue #16). A slab is never reused: the records that point into it may outlive the batch.</summary>
+    internal sealed class Sealers
+    {
+        private const int SlabSize = 64 * 1024;
+        private readonly Dictionary<ParticipantId, EpochSealer> _byParticipant = [];
+        private byte[] _slab = [];
+        private int _at;
+
+        public ReadOnlyMemory<byte> Seal(EpochKey key, DetectionId id, Core.Detections.DetectionHeader header, ReadOnlySpan<byte> content)
+        {
+            var participant = key.Epoch.Participant;
+            if (!_byParticipant.TryGetValue(participant, out var sealer) || !ReferenceEquals(sealer.Key, key))
+            {
+                sealer = new EpochSealer(ContentSealer.Default, key);
+                _byParticipant[participant] = sealer;
+            }
+
+            var length = sealer.SealedLength(content.Length);
+            if (_slab.Length - _at < length)
+            {
+                // Not zeroed first: every byte handed out is written by the seal before anyone reads it.
+                _slab = GC.AllocateUninitializedArray<byte>(Math.Max(SlabSize, length));
+                _at = 0;
+            }
+
+            var written = sealer.Seal(id, header, content, _slab.AsSpan(_at, length));
+            var blob = _slab.AsMemory(_at, written);
+            _at += written;
+            return blob;
         }
     }
 

@@ -68,10 +68,11 @@ public sealed class AcquisitionMonthTests
         Assert.Equal(observed, DetectionCodec.Decode(legacy).AcquiredAt);
 
         var month = new JstMonth(2026, 11);
-        using (var partition = DetectionPartition.Open(UTokyo, month, Path.Combine(dir.Path, DetectionStore.DirectoryName, UTokyo.Value, month.ToString())))
+        // Written into the partition's log as the store wrote it then (the append path now encodes records itself).
+        using (var log = FasterLogHandle.Open(Path.Combine(dir.Path, DetectionStore.DirectoryName, UTokyo.Value, month.ToString())))
         {
-            var (until, _) = partition.Enqueue([(record.Id.Value, legacy)]);
-            await partition.EnsureCommittedAsync(until, CancellationToken.None);
+            log.Log.Enqueue(legacy);
+            await log.EnsureCommittedAsync(log.Log.TailAddress, CancellationToken.None);
         }
 
         using var store = DetectionStore.Open(dir.Path, time: new FakeTimeProvider(December));

@@ -72,6 +72,45 @@ public sealed class StoredDetectionProperties
         });
     }
 
+    [Property(MaxTest = 300)]
+    [Trait("Requirement", "R7.1")]
+    public Property R7_1_the_allocation_free_encoder_writes_the_bytes_of_the_contract_serializer()
+    {
+        // Issue #16 replaced the contract serializer on the append path; the stored format must not move by a byte.
+        return Prop.ForAll(Records.ToArbitrary(), r =>
+        {
+            var expected = DetectionAppendPathTests.ContractEncode(r);
+            var buffer = DetectionCodec.ThreadBuffer();
+            System.Buffers.BuffersExtensions.Write(buffer, new byte[] { 0xAA, 0xBB });
+            buffer.ResetWrittenCount();
+            DetectionCodec.Encode(r, buffer);
+            return buffer.WrittenSpan.SequenceEqual(expected).Label("the same bytes into the reused buffer")
+                .And(DetectionCodec.Encode(r).AsSpan().SequenceEqual(expected).Label("the same bytes into a new array"))
+                .And((IndexEntry.Of(r, 4242) == DetectionCodec.ReadIndexFields(expected, 4242)).Label("the index entry taken from the record is the one parsed from its bytes"))
+                .And((IndexEntry.HashOf(r.Header.Source) == EarlierHashOf(r.Header.Source)).Label("address hash as sidecars written before hold it"));
+        });
+    }
+
+    // IndexEntry.HashOf as written before issue #16 (through IPPrefix.ToBits): sidecars on disk hold these hashes.
+    private static uint EarlierHashOf(IPAddress address)
+    {
+        var (isIPv6, bits) = Nii.Socs.Core.Scope.IPPrefix.ToBits(address);
+        if (!isIPv6)
+        {
+            bits |= (UInt128)0xFFFF << 32;
+        }
+
+        var bytes = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, bits);
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return hash;
+    }
+
     [Fact]
     public void Trailing_bytes_and_unknown_schema_are_refused()
     {

@@ -84,6 +84,10 @@ public class CertificateLifecycleProperties
         }
 
         var stepNumber = 0;
+
+        // One sealing state for the whole sequence, as one ingest run keeps it: a sealer kept from before a rotation or
+        // a compromise must not seal with the old key.
+        var sealers = new Ingestor.Sealers();
         foreach (var (op, index, minutes) in steps)
         {
             stepNumber++;
@@ -126,7 +130,7 @@ public class CertificateLifecycleProperties
                     var records = new List<DetectionRecord>();
                     foreach (var q in s_participants)
                     {
-                        records.Add(await Ingestor.SealAsync(data, detection, q, DetectionId.New(detection.Header.ObservedAt), CancellationToken.None));
+                        records.Add(await Ingestor.SealAsync(data, sealers, detection, q, DetectionId.New(detection.Header.ObservedAt), CancellationToken.None));
                     }
 
                     await data.Detections.AppendAsync(records);
