@@ -66,6 +66,12 @@ public sealed class HealthTests : IDisposable
             }
 
             Assert.True(File.Exists(processed), "the capture was not ingested");
+            // The file is moved before the ingest is counted: wait until /healthz names it (it is set last).
+            for (var i = 0; i < 200 && !await LastIngestIsAsync(client, "sensor-1.pcap"); i++)
+            {
+                await Task.Delay(50);
+            }
+
             var after = await ScrapeAsync(client);
 
             // The bundled capture: 22 frames read, 21 in scope (README). Other tests in this process may
@@ -84,6 +90,13 @@ public sealed class HealthTests : IDisposable
         {
             await host.StopAsync();
         }
+    }
+
+    private static async Task<bool> LastIngestIsAsync(HttpClient client, string file)
+    {
+        using var report = JsonDocument.Parse(await client.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
+        return report.RootElement.TryGetProperty("lastIngest", out var last) && last.ValueKind == JsonValueKind.Object
+            && last.GetProperty("file").GetString() == file;
     }
 
     [Fact]
