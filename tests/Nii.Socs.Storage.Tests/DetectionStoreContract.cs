@@ -52,6 +52,23 @@ public abstract class DetectionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Requirement", "R7.3")]
+    public async Task A_future_dated_record_is_kept_in_its_acquisition_month_and_reads_back_acquired_and_flagged()
+    {
+        var acquired = T0.AddDays(3);
+        var record = Record(UTokyo, new DateTimeOffset(2030, 6, 1, 0, 0, 0, TimeSpan.Zero)) with { AcquiredAt = acquired };
+        Assert.True(record.ObservationSkewed);
+        Assert.True(await Store.AppendAsync(record));
+
+        Assert.Equal([(UTokyo, JstMonth.Of(acquired))], Store.Partitions());
+        var found = await Store.FindAsync(UTokyo, record.Id);
+        Assert.NotNull(found);
+        Assert.Equal(acquired, found.AcquiredAt);
+        Assert.Equal(record.Header.ObservedAt, found.Header.ObservedAt);
+        Assert.True(found.ObservationSkewed);
+    }
+
+    [Fact]
     [Trait("Requirement", "R4.4")]
     public async Task A_record_id_is_stored_once_within_a_call_across_calls_and_under_concurrent_calls()
     {
