@@ -7,9 +7,9 @@ set -euo pipefail
 # openssl: the participant-side unwrap interop test; chromium: the portal's browser tests;
 # fonts-ipafont-gothic: Japanese glyphs in the browser tests' screenshots (the portal is Japanese first);
 # postgresql-15, patroni, etcd-server, etcd-client, python3-etcd: the 3-node cluster the PostgreSQL store's tests
-# start with scripts/cluster.sh.
+# start with scripts/cluster.sh; systemd: systemd-analyze verifies the shipped unit (SystemdTests).
 packages=(libpcap0.8 tshark tcpdump openssl)
-if [ "${SOCS_DEPS:-test}" = "test" ]; then packages+=(chromium fonts-ipafont-gothic postgresql-15 patroni etcd-server etcd-client python3-etcd); fi
+if [ "${SOCS_DEPS:-test}" = "test" ]; then packages+=(chromium fonts-ipafont-gothic postgresql-15 patroni etcd-server etcd-client python3-etcd systemd); fi
 
 missing=()
 for p in "${packages[@]}"; do
