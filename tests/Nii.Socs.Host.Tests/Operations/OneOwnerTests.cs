@@ -263,24 +263,8 @@ public sealed class OneOwnerTests : IDisposable
 
     private async Task<HttpStatusCode> PortalGetAsync(Uri baseAddress, string p12)
     {
-        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(p12, null);
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Data, "pki", "ca.crt.pem"));
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [certificate],
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is X509Certificate2 s && chain.Build(s);
-                },
-            },
-        };
-        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        using var portal = new Portal.PortalClient(Data, baseAddress, p12);
+        var client = portal.Http;
         var response = await client.GetAsync("/api/me");
         return response.StatusCode;
     }

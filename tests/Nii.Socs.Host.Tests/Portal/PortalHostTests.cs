@@ -121,48 +121,16 @@ public sealed class PortalHostTests : IDisposable
 
     private async Task<HttpStatusCode> PostCompromiseAsync(Uri baseAddress, string p12)
     {
-        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(p12, null);
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_data, "pki", "ca.crt.pem"));
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [certificate],
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is X509Certificate2 s && chain.Build(s);
-                },
-            },
-        };
-        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        using var portal = new PortalClient(_data, baseAddress, p12);
+        var client = portal.Http;
         var response = await client.PostAsJsonAsync("/api/compromise", new { note = "laptop stolen" });
         return response.StatusCode;
     }
 
     private async Task<MeDto> GetMeAsync(Uri baseAddress, string p12)
     {
-        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(p12, null);
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_data, "pki", "ca.crt.pem"));
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [certificate],
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is X509Certificate2 s && chain.Build(s);
-                },
-            },
-        };
-        using var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        using var portal = new PortalClient(_data, baseAddress, p12);
+        var client = portal.Http;
         var response = await client.GetAsync("/api/me");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<MeDto>())!;
