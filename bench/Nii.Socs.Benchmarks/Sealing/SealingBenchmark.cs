@@ -109,13 +109,13 @@ internal static class SealingBenchmark
                 // and the ingest path is the cost of writing each blob to fresh memory (the records keep their blobs).
                 void Reused() => epochSealer.Seal(id, header, plaintext, output);
 
-                var (raw, layer) = Compare(Raw, Layer);
-                var (raw2, ingest) = Compare(Raw, Ingest);
-                var (raw3, reused) = Compare(Raw, Reused);
+                var (raw, layer, _, _, _) = Compare(Raw, Layer);
+                var (raw2, ingest, ratio2, min2, max2) = Compare(Raw, Ingest);
+                var (raw3, reused, ratio3, min3, max3) = Compare(Raw, Reused);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{algorithm,-28} {size,6} B  {raw,13:F0}  {layer,18:F0}  {(layer / raw) - 1,8:P1}   {size / layer * 1e3,10:F0}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  as the ingest path (EpochSealer into a slab): raw {raw2:F0} ns, ingest {ingest:F0} ns, speed ratio {raw2 / ingest:F2}; EpochSealer into one reused buffer: raw {raw3:F0} ns, {reused:F0} ns, speed ratio {raw3 / reused:F2}"));
+                    $"  as the ingest path (EpochSealer into a slab): raw {raw2:F0} ns, ingest {ingest:F0} ns, speed ratio per round {ratio2:F2} ({min2:F2}–{max2:F2}); EpochSealer into one reused buffer: raw {raw3:F0} ns, {reused:F0} ns, speed ratio per round {ratio3:F2} ({min3:F2}–{max3:F2})"));
             }
 
             foreach (var size in new[] { 64, 1024, 65536 })
@@ -128,7 +128,7 @@ internal static class SealingBenchmark
                 var aad = context.AssociatedData.ToArray();
                 void Raw() => aead.Decrypt(rawKey, nonce, aad, body, back);
                 void Layer() => ContentSealer.TryOpen(key, context, blob, back, out _, out _);
-                var (raw, layer) = Compare(Raw, Layer);
+                var (raw, layer, _, _, _) = Compare(Raw, Layer);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"open {algorithm,-23} {size,6} B  {raw,13:F0}  {layer,18:F0}  {(layer / raw) - 1,8:P1}   {size / layer * 1e3,10:F0}"));
             }
@@ -153,7 +153,7 @@ internal static class SealingBenchmark
         return 0;
     }
 
-    private static (double Raw, double Layer) Compare(Action raw, Action layer)
+    private static (double Raw, double Layer, double Ratio, double RatioMin, double RatioMax) Compare(Action raw, Action layer)
     {
         var raws = new double[Rounds];
         var layers = new double[Rounds];
@@ -165,9 +165,17 @@ internal static class SealingBenchmark
             layers[i] = Time(layer);
         }
 
+        // Speed ratio per alternating round (raw time / layer time), so each ratio compares runs made side by side.
+        var ratios = new double[Rounds];
+        for (var i = 0; i < Rounds; i++)
+        {
+            ratios[i] = raws[i] / layers[i];
+        }
+
         Array.Sort(raws);
         Array.Sort(layers);
-        return (raws[Rounds / 2], layers[Rounds / 2]);
+        Array.Sort(ratios);
+        return (raws[Rounds / 2], layers[Rounds / 2], ratios[Rounds / 2], ratios[0], ratios[^1]);
     }
 
     private static double Measure(Action action, int rounds)

@@ -46,7 +46,11 @@ public class ApplicationValidatorProperties
                 new Application { InstitutionName = "U", Prefixes = [prefix.ToString()], ContactMails = ["a@example.ac.jp"], Operators = [new OperatorContact("A", "a@example.ac.jp", null, true)] },
                 new Dictionary<ParticipantId, IReadOnlyList<IPPrefix>>());
             var octets = prefix.NetworkAddress.GetAddressBytes();
-            var reserved = octets[0] is 0 or 127 || octets[0] >= 224 || (octets[0] == 169 && (length < 16 || octets[1] == 254));
+            // 169.254.0.0/16 (link-local) is reserved: a prefix is refused when it lies inside it or holds it
+            // (169.126.0.0/15 does neither; an earlier model counted every 169.x shorter than /16).
+            var linkLocal = IPPrefix.Parse("169.254.0.0/16");
+            var reserved = octets[0] is 0 or 127 || octets[0] >= 224
+                || linkLocal.Contains(prefix.NetworkAddress) || prefix.Contains(linkLocal.NetworkAddress);
             return result.IsValid == (length >= ApplicationValidator.MinimumIPv4PrefixLength && !reserved);
         });
 
