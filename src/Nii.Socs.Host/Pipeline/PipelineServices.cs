@@ -21,7 +21,8 @@ internal static partial class PipelineServices
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
                 kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting],
-                audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value);
+                audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value,
+                storage: sp.GetRequiredService<IOptions<StorageOptions>>().Value);
             // R8.1: the contacts and staff are told when a participant has no active certificate; the notifier is
             // resolved at that moment (it needs this instance's history, so not while this factory runs).
             data.OnNoCertificate = async (participant, epoch, ct) =>
@@ -36,6 +37,9 @@ internal static partial class PipelineServices
         // One copy of each log: mail and the portal reuse the pipeline's stores.
         services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);
+        services.AddSingleton(sp => sp.GetRequiredService<SocsData>().History);
+        // On the cluster the mail state is there too: the outbox is the cluster's, opened with the other stores.
+        services.AddSingleton<IMailOutbox>(sp => sp.GetRequiredService<SocsData>().Cluster?.Outbox ?? (IMailOutbox)Core.Storage.Outbox.MailOutbox.Open(sp.GetRequiredService<SocsData>().Directory));
         // First, before any capture is read: destroy the keys of epochs that ended while the service was down (R8.4).
         services.AddHostedService<KeyCatchUpService>();
         services.AddHostedService<KeyRotationService>();
@@ -43,6 +47,7 @@ internal static partial class PipelineServices
         services.AddHostedService<CaptureDirectoryService>();
         services.AddHostedService<LiveCaptureService>();
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<DetectionShipperService>();
         return services;
     }
 
@@ -242,7 +247,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     internal static IReadOnlyList<IDerivedCopies> DerivedCopiesOf(SocsData data, IServiceProvider? services)
     {
         var copies = new List<IDerivedCopies>();
-        if (services?.GetService(typeof(Core.Storage.Outbox.MailOutbox)) is Core.Storage.Outbox.MailOutbox outbox)
+        if (services?.GetService(typeof(IMailOutbox)) is Core.Storage.Outbox.MailOutbox outbox)
         {
             copies.Add(new Mail.MailCopies(outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName)));
         }
@@ -255,18 +260,46 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         return copies;
     }
 
+    /// <summary>The wrapped keys the FASTER sweeper may delete: the data directory's on FASTER. On PostgreSql none: the
+    /// sweeper would judge them by the spool's partitions, which are trimmed once shipped, while the cluster's records
+    /// still need their epochs' keys; the wrapped keys are kept until a sweep that sees the cluster's partitions
+    /// decides (docs/scale-out.md, "Status").</summary>
+    internal static IWrappedKeyStore WrappedKeysToSweep(SocsData data) =>
+        data.Cluster is null ? new WrappedKeyDirectory(data.Directory) : new KeptWrappedKeys();
+
+    /// <summary>No wrapped keys are offered for deletion (the sweeper lists none, so it deletes and records none).</summary>
+    private sealed class KeptWrappedKeys : IWrappedKeyStore
+    {
+        public IReadOnlyList<Core.Participants.ParticipantId> Participants() => [];
+
+        public IReadOnlyList<long> Epochs(Core.Participants.ParticipantId participant) => [];
+
+        public void Delete(Core.Participants.ParticipantId participant, long epoch) =>
+            throw new InvalidOperationException("The wrapped keys are not swept by the spool's sweeper on the PostgreSql provider.");
+
+        public IReadOnlyList<(Core.Participants.ParticipantId Participant, long Epoch)> FinishPendingDeletions() => [];
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions.
-        var sweeper = new RetentionSweeper(data.Detections, new WrappedKeyDirectory(data.Directory), data.History, time)
+        // On PostgreSql the local spool is swept here and the cluster's partitions by the cluster's sweeper.
+        var sweeper = new RetentionSweeper(data.Spool, WrappedKeysToSweep(data), data.History, time)
         {
             DerivedCopies = DerivedCopiesOf(data, services),
         };
+        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) : null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var report = await sweeper.SweepAsync(null, false, stoppingToken);
+                if (cluster is not null)
+                {
+                    var swept = await cluster.SweepAsync(null, false, stoppingToken);
+                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions] };
+                }
+
                 SocsMetrics.Swept();
                 if (report.Partitions.Count + report.EpochKeys.Count > 0)
                 {
