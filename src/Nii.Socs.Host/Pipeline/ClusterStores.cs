@@ -69,6 +69,28 @@ internal sealed class ClusterStores : IDisposable
         }
     }
 
+    /// <summary>Whether an exception (or one inside it) says the cluster could not serve now: a connection lost or
+    /// refused, a node shutting down or in recovery, a read-only standby reached during a failover, a timeout.</summary>
+    public static bool IsUnavailable(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Npgsql.PostgresException p when p.IsTransient || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState == "25006":
+                    return true;
+                case Npgsql.PostgresException:
+                    return false;
+                case Npgsql.NpgsqlException:
+                case System.Net.Sockets.SocketException:
+                case TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     public void Dispose()
     {
         Outbox.Dispose();

@@ -103,12 +103,12 @@ internal sealed partial class DetectionShipperService(SocsData data, IOptions<St
         }
     }
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Shipped the spool: {Read} read, {Stored} newly stored on the cluster, {Trimmed} partition(s) trimmed after commit")]
+    [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Shipped the spool: {Read} read, {Stored} newly stored on the cluster, {Trimmed} partition(s) trimmed after commit")]
     private static partial void LogShipped(ILogger logger, long read, long stored, int trimmed);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Shipping to the cluster failed ({Reason}); attempt {Attempt}, retrying in {Seconds} s; nothing uncommitted was trimmed")]
+    [LoggerMessage(EventId = 171, Level = LogLevel.Warning, Message = "Shipping to the cluster failed ({Reason}); attempt {Attempt}, retrying in {Seconds} s; nothing uncommitted was trimmed")]
     private static partial void LogFailed(ILogger logger, string reason, int attempt, double seconds);
 
-    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Shipping to the cluster resumed after {Attempts} failed attempt(s)")]
+    [LoggerMessage(EventId = 172, Level = LogLevel.Information, Message = "Shipping to the cluster resumed after {Attempts} failed attempt(s)")]
     private static partial void LogResumed(ILogger logger, int attempts);
 }

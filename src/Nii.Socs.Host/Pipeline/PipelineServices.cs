@@ -60,6 +60,9 @@ internal static partial class PipelineServices
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Could not ingest {File}; it is set aside in incoming/failed with its reason")]
     internal static partial void LogIngestFailed(ILogger logger, Exception exception, string file);
 
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Could not ingest {File} now: the cluster is unavailable ({Reason}); it stays in incoming and is tried again")]
+    internal static partial void LogIngestDeferred(ILogger logger, string file, string reason);
+
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Retention sweep deleted {Partitions} partition(s) and {Keys} wrapped key set(s)")]
     internal static partial void LogSwept(ILogger logger, int partitions, int keys);
 
@@ -185,6 +188,13 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
                     File.Move(file, Path.Combine(processed, Path.GetFileName(file)), overwrite: true);
                     SocsMetrics.Ingested(Path.Combine(processed, Path.GetFileName(file)), result.Summary, result.NewlyStored, time.GetUtcNow());
                     PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.NewlyStored);
+                }
+                catch (Exception ex) when (ClusterStores.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+                {
+                    // On the PostgreSql provider the registry, history and outbox are on the cluster: while it fails
+                    // over the file stays in incoming/ and is ingested again from the start at the next poll, which
+                    // stores and mails nothing twice (ids derive from the file).
+                    PipelineServices.LogIngestDeferred(logger, file, ex.Message.Split('\n')[0]);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
