@@ -146,10 +146,18 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
             var watch = Stopwatch.StartNew();
             var (code, said) = await ClusterFixture.RunAsync("kill", killed.ToString(System.Globalization.CultureInfo.InvariantCulture), cluster.Directory);
             Assert.True(code == 0, said);
-            await WaitAsync(
-                async () => Directory.GetFiles(Path.Combine(Data, "incoming", "processed")).Length == 4 && (await ClusterIdsAsync()).Count == SpoolIds(host).Count,
-                TimeSpan.FromSeconds(120),
-                "the spool did not reach the cluster after the failover");
+            try
+            {
+                await WaitAsync(
+                    async () => Directory.GetFiles(Path.Combine(Data, "incoming", "processed")).Length == 4 && (await ClusterIdsAsync()).Count == SpoolIds(host).Count,
+                    TimeSpan.FromSeconds(120),
+                    "the spool did not reach the cluster after the failover");
+            }
+            finally
+            {
+                output.WriteLine($"processed {Directory.GetFiles(Path.Combine(Data, "incoming", "processed")).Length}, failed {Directory.GetFiles(Path.Combine(Data, "incoming", "failed")).Length}, spool {SpoolIds(host).Count}, cluster {(await ClusterIdsAsync()).Count}, shipper passes {shipper.Passes} failures {shipper.Failures}");
+            }
+
             output.WriteLine($"node{killed} killed; spool of {SpoolIds(host).Count} records on the cluster {watch.Elapsed.TotalSeconds:F1} s later; shipper passes {shipper.Passes}, failed {shipper.Failures}");
             Assert.True(shipper.Failures > 0, "no shipping pass met the failover");
             Assert.Empty(Directory.GetFiles(Path.Combine(Data, "incoming", "failed"), "*.pcap"));
@@ -289,6 +297,7 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
             "Socs:Storage:ShipInterval=00:00:00.200",
         ], TimeProvider.System);
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new OutputLogger(output));
         builder.Services.AddSocsPipeline();
         builder.Services.AddSocsMail();
         var host = builder.Build();
@@ -386,6 +395,36 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
         {
             Assert.True(watch.Elapsed < timeout, message);
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The service's warnings and errors in the test's output.</summary>
+    private sealed class OutputLogger(ITestOutputHelper output) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                try
+                {
+                    output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.GetType().Name + ": " + exception.Message.Split('\n')[0])}");
+                }
+                catch (InvalidOperationException)
+                {
+                    // The test has ended.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
         }
     }
 }

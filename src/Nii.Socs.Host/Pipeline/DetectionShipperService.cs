@@ -12,14 +12,14 @@ namespace Nii.Socs.Host.Pipeline;
 /// docs/scale-out.md). Does nothing on FASTER.</summary>
 /// <remarks>
 /// A pass the cluster fails (a failover, the cluster unreachable) is logged, counted in <c>socs.ship.failures</c> and
-/// retried after a backoff that doubles from half a second up to 30 seconds; the records stay in the spool meanwhile
+/// retried after a backoff that doubles from half a second up to 10 seconds; the records stay in the spool meanwhile
 /// and the next pass sends them again (the cluster stores an id once). A pass that trimmed a partition is recorded in
 /// the history. Passes are serialised with <c>socs store ship</c> run inside the service (<see cref="SocsData.ShipGate"/>).
 /// </remarks>
 internal sealed partial class DetectionShipperService(SocsData data, IOptions<StorageOptions> options, TimeProvider time, ILogger<DetectionShipperService> logger) : BackgroundService
 {
     /// <summary>The longest wait after a failed pass.</summary>
-    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     /// <summary>Successful passes since start (for tests and the health page).</summary>
     public long Passes => Interlocked.Read(ref _passes);

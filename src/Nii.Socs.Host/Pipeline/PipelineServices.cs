@@ -94,13 +94,23 @@ internal sealed class GrantExpiryService(SocsData data, TimeProvider time, ILogg
             {
                 data.ConsentService.ReleaseEnded();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || ClusterStores.IsUnavailable(ex))
             {
                 PipelineServices.LogServiceFailed(logger, ex, nameof(GrantExpiryService));
             }
 
-            var now = time.GetUtcNow();
-            var wait = data.ConsentService.NextGrantEnd is { } end && end - now < MaxWait ? end - now : MaxWait;
+            TimeSpan wait;
+            try
+            {
+                var now = time.GetUtcNow();
+                wait = data.ConsentService.NextGrantEnd is { } end && end - now < MaxWait ? end - now : MaxWait;
+            }
+            catch (Exception ex) when (ClusterStores.IsUnavailable(ex))
+            {
+                // On the PostgreSql provider the ledger is read from the cluster: during a failover, look again in a second.
+                wait = TimeSpan.FromSeconds(1);
+            }
+
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), time, stoppingToken);
         }
     }
@@ -171,7 +181,18 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
         {
             foreach (var file in Stable(incoming))
             {
-                var ruleSet = await rules.CurrentAsync(o.RulesFile, stoppingToken);
+                Capture.Detection.RuleSet? ruleSet;
+                try
+                {
+                    ruleSet = await rules.CurrentAsync(o.RulesFile, stoppingToken);
+                }
+                catch (Exception ex) when (ClusterStores.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+                {
+                    // The rules' scope comes from the cluster's registry: wait for the failover to end.
+                    PipelineServices.LogIngestDeferred(logger, file, ex.Message.Split('\n')[0]);
+                    break;
+                }
+
                 if (ruleSet is null)
                 {
                     // No rule file has ever loaded: leave the captures where they are until one does.
