@@ -46,6 +46,8 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
     [Fact]
     [Trait("Requirement", "R7.1")]
     [Trait("Requirement", "R8.6")]
+    [Trait("Requirement", "R4.6")]
+    [Trait("Requirement", "R13.1")]
     public async Task Serve_ships_its_spool_continuously_and_the_portal_and_consent_steps_run_on_the_cluster()
     {
         var operatorKey = await CreateDataAsync();
@@ -196,6 +198,7 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
     }
 
     [Fact]
+    [Trait("Requirement", "R7.1")]
     public async Task Serve_refuses_an_unknown_provider_and_a_missing_connection_string_in_one_line_before_opening_anything()
     {
         var dir = Path.Combine(_root, "refused");
