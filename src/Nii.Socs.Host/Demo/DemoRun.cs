@@ -69,7 +69,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 throw new InvalidOperationException($"samples/prefixes.txt: {string.Join("; ", scopeErrors)}");
             }
 
-            using var outbox = data.Cluster is { } cluster ? null : MailOutbox.Open(dataDirectory);
+            using var outbox = data.Cluster is null ? MailOutbox.Open(dataDirectory) : null;
             var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);
             using var notifier = MailServiceCollectionExtensions.Create(
                 new MailOptions(),
@@ -216,12 +216,15 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
     public static void Print(TextWriter o, DemoSummary s)
     {
-        o.WriteLine("Nii.Socs demo — the NII-SOCS service on one machine, on a simulated clock");
+        o.WriteLine(s.ClusterHistory is null
+            ? "Nii.Socs demo — the NII-SOCS service on one machine, on a simulated clock"
+            : "Nii.Socs demo — the NII-SOCS service on a replicated PostgreSQL cluster, on a simulated clock");
         o.WriteLine($"  data directory        {s.DataDirectory}");
         if (s.ClusterHistory is not null)
         {
             o.WriteLine($"  storage               {s.Storage}");
         }
+
         o.WriteLine($"  started at            {CliParse.Iso(Jst.ToJst(Start))}");
         foreach (var (participant, name, issued) in s.Operators)
         {
@@ -231,13 +234,14 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         var c = s.Capture!;
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  capture               {c.FramesRead} frames read, {c.InScope} in scope, {c.OutOfScope} out of scope (not stored), {c.Malformed} malformed"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  detections stored     {s.Stored} (content sealed, headers in clear)"));
-        if (s.Shipped is { } shipped)
-        {
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  shipped to cluster    {shipped} record(s) from the local spool, committed on the synchronous standby too"));
-        }
         foreach (var (sid, message, count) in s.StoredBySid)
         {
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    sid {sid,-8} {count,3}  {message}"));
+        }
+
+        if (s.Shipped is { } shipped)
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  shipped to cluster    {shipped} record(s) from the local spool, committed on the synchronous standby too"));
         }
 
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  mail (R4.5, R4.6)     {s.Mails} message(s) written as .eml to {s.MailDirectory} (headers only, never content)"));
