@@ -48,6 +48,7 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
     [Trait("Requirement", "R8.6")]
     [Trait("Requirement", "R4.6")]
     [Trait("Requirement", "R13.1")]
+    [Trait("Requirement", "R6.4")]
     public async Task Serve_ships_its_spool_continuously_and_the_portal_and_consent_steps_run_on_the_cluster()
     {
         var operatorKey = await CreateDataAsync();
@@ -126,6 +127,43 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
             Assert.Equal(1, report.Consent.Approved);
             Assert.Equal(2, report.Participants.Active);
             Assert.Equal(spool.Count, report.Retention.Participants.Sum(p => p.Records));
+
+            // The verbs of this host read the cluster too when Socs:Storage says so.
+            var names = new[] { "SOCS_Storage__Provider", "SOCS_Storage__ConnectionString", "SOCS_Storage__Schema" };
+            try
+            {
+                Environment.SetEnvironmentVariable(names[0], "PostgreSql");
+                Environment.SetEnvironmentVariable(names[1], cluster.ConnectionString);
+                Environment.SetEnvironmentVariable(names[2], _schema);
+                var verify = Run("audit", "verify", "--data", Data, "--json");
+                Assert.True(verify.Code == 0, verify.Err + verify.Out);
+                using (var json = System.Text.Json.JsonDocument.Parse(verify.Out))
+                {
+                    Assert.True(json.RootElement.GetProperty("intact").GetBoolean());
+                    Assert.Equal(actions.Count, json.RootElement.GetProperty("entries").GetInt64());
+                    Assert.Equal(0, json.RootElement.GetProperty("unpaired").GetArrayLength());
+                }
+
+                var refused = Run("audit", "verify", "--data", Data, "--witness", _root);
+                Assert.Equal(2, refused.Code);
+                Assert.Single(refused.Err.Trim().Split('\n'));
+
+                var listed = Run("detections", "list", "--data", Data, "--participant", "u-tokyo", "--limit", "1000", "--json");
+                Assert.True(listed.Code == 0, listed.Err);
+                using (var json = System.Text.Json.JsonDocument.Parse(listed.Out))
+                {
+                    Assert.Equal(
+                        spool.Where(s => s.Value.Value == "u-tokyo").Select(s => new DetectionId(s.Key).ToString()).Order(),
+                        json.RootElement.GetProperty("detections").EnumerateArray().Select(d => d.GetProperty("id").GetString()!).Order());
+                }
+            }
+            finally
+            {
+                foreach (var name in names)
+                {
+                    Environment.SetEnvironmentVariable(name, null);
+                }
+            }
         }
     }
 

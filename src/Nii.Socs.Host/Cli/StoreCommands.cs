@@ -194,6 +194,36 @@ internal static class StoreCommands
         command.SetAction(parse =>
         {
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
+            var storage = StorageOptions.FromConfiguration();
+            storage.ThrowIfInvalid();
+            if (storage.Provider == StorageProvider.PostgreSql)
+            {
+                if (parse.GetValue(witness) is not null || parse.GetValue(publicKey) is not null)
+                {
+                    throw new CliUsageException("--witness and --public-key check the signed checkpoints of the data directory's history; on the PostgreSql provider the history is the cluster's, which has none.");
+                }
+
+                // The cluster's history: its hash chain, and every consent event paired with its entry (R6.4).
+                using var cluster = Pipeline.ClusterStores.Open(storage, context.Time);
+                var broken = cluster.History.FindFirstBrokenLinkAsync().GetAwaiter().GetResult();
+                var entries = cluster.History.Entries();
+                HistoryVerification onCluster = broken is { } at
+                    ? new HistoryVerification.Broken(at, "the entry does not extend the hash chain of the cluster's history")
+                    : new HistoryVerification.Intact(entries.Count, null);
+                var check = new ConsentHistoryCrossCheck();
+                foreach (var e in cluster.Consent.Events())
+                {
+                    check.Add(e);
+                }
+
+                foreach (var entry in entries)
+                {
+                    check.Add(entry);
+                }
+
+                return Report(context, parse.GetValue(json), onCluster, onCluster is HistoryVerification.Intact ? check.Unpaired() : []);
+            }
+
             string? witnessDir;
             if (parse.GetValue(witness) is { } given)
             {
@@ -227,36 +257,42 @@ internal static class StoreCommands
 
             // R6.4: every consent event has its history entry and the other way round.
             var unpaired = result is HistoryVerification.Intact ? OperationHistoryStore.CrossCheckConsent(dir) : [];
-            if (parse.GetValue(json))
-            {
-                var o = result switch
-                {
-                    HistoryVerification.Intact i => new JsonObject { ["intact"] = true, ["entries"] = i.Entries, ["last_checkpoint"] = i.LastCheckpoint },
-                    HistoryVerification.Broken b => new JsonObject { ["intact"] = false, ["broken_at"] = b.Sequence, ["reason"] = b.Reason },
-                    _ => throw new InvalidOperationException($"Unknown verification {result}."),
-                };
-                o["unpaired"] = new JsonArray([.. unpaired.Select(u => (JsonNode?)JsonValue.Create(u.Description))]);
-                CliOutput.WriteJson(context.Out, o);
-                return result is HistoryVerification.Intact && unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
-            }
-
-            context.Out.WriteLine(result.ToString());
-            if (result is not HistoryVerification.Intact)
-            {
-                return CliApp.Problem;
-            }
-
-            foreach (var record in unpaired)
-            {
-                context.Out.WriteLine("unpaired: " + record.Description);
-            }
-
-            context.Out.WriteLine(unpaired.Count == 0
-                ? "consent log and history agree"
-                : string.Create(CultureInfo.InvariantCulture, $"{unpaired.Count} consent record(s) without a partner"));
-            return unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
+            return Report(context, parse.GetValue(json), result, unpaired);
         });
         return command;
+    }
+
+    /// <summary>Prints a history verification and the consent cross-check; exit 0 only when both are clean.</summary>
+    private static int Report(CliContext context, bool asJson, HistoryVerification result, IReadOnlyList<UnpairedRecord> unpaired)
+    {
+        if (asJson)
+        {
+            var o = result switch
+            {
+                HistoryVerification.Intact i => new JsonObject { ["intact"] = true, ["entries"] = i.Entries, ["last_checkpoint"] = i.LastCheckpoint },
+                HistoryVerification.Broken b => new JsonObject { ["intact"] = false, ["broken_at"] = b.Sequence, ["reason"] = b.Reason },
+                _ => throw new InvalidOperationException($"Unknown verification {result}."),
+            };
+            o["unpaired"] = new JsonArray([.. unpaired.Select(u => (JsonNode?)JsonValue.Create(u.Description))]);
+            CliOutput.WriteJson(context.Out, o);
+            return result is HistoryVerification.Intact && unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
+        }
+
+        context.Out.WriteLine(result.ToString());
+        if (result is not HistoryVerification.Intact)
+        {
+            return CliApp.Problem;
+        }
+
+        foreach (var record in unpaired)
+        {
+            context.Out.WriteLine("unpaired: " + record.Description);
+        }
+
+        context.Out.WriteLine(unpaired.Count == 0
+            ? "consent log and history agree"
+            : string.Create(CultureInfo.InvariantCulture, $"{unpaired.Count} consent record(s) without a partner"));
+        return unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
     }
 
     private static Command Stats(CliContext context)
