@@ -156,6 +156,27 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
                         spool.Where(s => s.Value.Value == "u-tokyo").Select(s => new DetectionId(s.Key).ToString()).Order(),
                         json.RootElement.GetProperty("detections").EnumerateArray().Select(d => d.GetProperty("id").GetString()!).Order());
                 }
+
+                var stats = Run("store", "stats", "--data", Data, "--json");
+                Assert.True(stats.Code == 0, stats.Err);
+                using (var json = System.Text.Json.JsonDocument.Parse(stats.Out))
+                {
+                    Assert.Equal(spool.Count, json.RootElement.GetProperty("records").GetInt64());
+                }
+
+                var mail = Run("mail", "outbox", "--data", Data, "--json");
+                Assert.True(mail.Code == 0, mail.Err);
+                using (var json = System.Text.Json.JsonDocument.Parse(mail.Out))
+                {
+                    Assert.True(json.RootElement.GetProperty("queued").GetInt64() > 0);
+                }
+
+                var sweep = Run("retention", "sweep", "--data", Data, "--dry-run", "--json");
+                Assert.True(sweep.Code == 0, sweep.Err);
+                using (var json = System.Text.Json.JsonDocument.Parse(sweep.Out))
+                {
+                    Assert.Equal(0, json.RootElement.GetProperty("partitions").GetArrayLength());
+                }
             }
             finally
             {
