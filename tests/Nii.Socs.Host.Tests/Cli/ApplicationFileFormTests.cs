@@ -1,7 +1,7 @@
 namespace Nii.Socs.Host.Tests.Cli;
 
 /// <summary>docs/procedures.md: APPLICATION.json names are matched case-insensitively and comments are allowed
-/// (<c>apply</c> also takes trailing commas); a procedure mail's subject is <c>[NII-SOCS] 手続き / Procedure: &lt;title&gt; - &lt;participant&gt;</c>.</summary>
+/// and trailing commas are allowed, by <c>validate</c> and <c>apply</c> alike; a procedure mail's subject is <c>[NII-SOCS] 手続き / Procedure: &lt;title&gt; - &lt;participant&gt;</c>.</summary>
 public sealed class ApplicationFileFormTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("socs-application-form-").FullName;
@@ -23,21 +23,10 @@ public sealed class ApplicationFileFormTests : IDisposable
               "Operators": [ { "Name": "Hanako Sato", "Mail": "sato@example-u.example.ac.jp", "IssueCertificate": true, }, ],
             }
             """);
-        var plain = Path.Combine(_root, "plain.json");
-        File.WriteAllText(plain, """
-            {
-              // the id asked for
-              "Participant": "example-u",
-              "INSTITUTIONNAME": "Example University",
-              "prefixes": ["203.0.113.0/24"],
-              "contactMails": ["soc@example-u.example.ac.jp"],
-              "Operators": [ { "Name": "Hanako Sato", "Mail": "sato@example-u.example.ac.jp", "IssueCertificate": true } ]
-            }
-            """);
         var data = Path.Combine(_root, "data");
         Directory.CreateDirectory(data);
 
-        var validate = Cli.Run("participants", "validate", plain, "--json");
+        var validate = Cli.Run("participants", "validate", file, "--json");
         var apply = Cli.Run("participants", "apply", "--data", data, "--file", file);
 
         Assert.True(validate.ExitCode == 0, validate.Error);

@@ -5,9 +5,8 @@ using Nii.Socs.Host.Pipeline;
 namespace Nii.Socs.Host.Tests.Operations;
 
 /// <summary>docs/architecture.md: the admin channel runs verbs only for the user that runs the service (the caller's
-/// uid is checked with SO_PEERCRED), even when the file modes would let another user connect. (The other user's
-/// client currently ends with a broken pipe, exit 1, instead of the service's one-line refusal: the service closes
-/// before reading the request. Only "not run" is asserted.)</summary>
+/// uid is checked with SO_PEERCRED), even when the file modes would let another user connect; the other user reads the
+/// service's one-line refusal and exit code 2.</summary>
 public sealed class AdminChannelUserTests : IDisposable
 {
     private const int Nobody = 65534;
@@ -50,7 +49,8 @@ public sealed class AdminChannelUserTests : IDisposable
         var afterOther = data.History.Entries().Count;
         var own = SocsProcess.Run(_root, "retention", "sweep", "--data", directory);
 
-        Assert.True(other.Code != 0, other.Error);
+        Assert.True(other.Code == 2, other.Error);
+        Assert.Equal("socs: the admin channel serves only the user that runs the service.", Assert.Single(other.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         Assert.Equal(entries, afterOther);
         Assert.True(own.Code == 0, own.Error);
         Assert.Contains("swept at ", own.Out, StringComparison.Ordinal);

@@ -9,9 +9,8 @@ using Nii.Socs.Host.Tests.Docs;
 namespace Nii.Socs.Host.Tests.Portal;
 
 /// <summary>docs/portal.md and docs/security.md: <c>certificates enrol</c> accepts P-256 or RSA of at least 3072 bits
-/// only, and a refusal is one line, exit 2, with nothing registered and no certificate issued. (A refusal on a data
-/// directory that held only a registry still creates the other stores' directories: that is why the whole directory
-/// is not compared here.)</summary>
+/// only, and a refusal is one line, exit 2, with nothing registered, no certificate issued and no byte of the data
+/// directory changed (the request is checked before the directory is opened).</summary>
 public sealed class CertificateEnrolKeyTypeTests : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("socs-enrol-keytype-").FullName;
@@ -38,7 +37,7 @@ public sealed class CertificateEnrolKeyTypeTests : IDisposable
             ("rsa2048.csr.pem", new CertificateRequest("CN=sato", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequestPem()),
             ("p384.csr.pem", new CertificateRequest("CN=sato", p384, HashAlgorithmName.SHA256).CreateSigningRequestPem()),
         };
-        var before = DirectoryListing.Of(Path.Combine(_data, "registry"));
+        var before = DirectoryListing.Of(_data);
 
         foreach (var (name, pem) in requests)
         {
@@ -52,7 +51,7 @@ public sealed class CertificateEnrolKeyTypeTests : IDisposable
             Assert.False(File.Exists(Path.Combine(_people, name + ".crt")));
         }
 
-        Assert.Equal(before, DirectoryListing.Of(Path.Combine(_data, "registry")));
+        Assert.Equal(before, DirectoryListing.Of(_data));
         Assert.Empty(Directory.Exists(Path.Combine(_data, "pki", "certs")) ? Directory.GetFiles(Path.Combine(_data, "pki", "certs")) : []);
         Assert.Equal(string.Empty, Cli.Cli.Run("certificates", "list", "--data", _data).Out);
     }
