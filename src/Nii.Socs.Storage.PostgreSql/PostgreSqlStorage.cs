@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Nii.Socs.Core.Retention;
+using Nii.Socs.Core.Storage;
+using NSec.Cryptography;
 using Npgsql;
 
 namespace Nii.Socs.Storage.PostgreSql;
@@ -73,7 +75,32 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <summary>The operation history on this schema.</summary>
     /// <param name="time">The clock that stamps entries; the system clock when null.</param>
     /// <returns>The history.</returns>
-    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System);
+    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System, null, null, OperationHistoryStore.DefaultCheckpointInterval);
+
+    /// <summary>The operation history on this schema, signing checkpoints with the organization's key and copying them to a witness (R6.4).</summary>
+    /// <param name="signingKey">The organization's Ed25519 key (the one the FASTER history keeps in <c>audit/signing.key</c>);
+    /// every writer of the schema signs with the same key.</param>
+    /// <param name="witnessDirectory">A directory kept apart from the cluster (one per writer) that receives a copy of
+    /// every checkpoint and pins the public key; null for none.</param>
+    /// <param name="checkpointInterval">A checkpoint is signed in the same transaction as every entry whose sequence number is a multiple of it.</param>
+    /// <param name="time">The clock that stamps entries and checkpoints; the system clock when null.</param>
+    /// <returns>The history; the key stays the caller's (not disposed with it).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="signingKey"/> is null.</exception>
+    /// <exception cref="ArgumentException">The key is not an Ed25519 key.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpointInterval"/> is below 1.</exception>
+    /// <exception cref="InvalidDataException">The witness pinned another signing key.</exception>
+    public PostgreSqlOperationHistory SignedHistory(Key signingKey, string? witnessDirectory = null, int checkpointInterval = OperationHistoryStore.DefaultCheckpointInterval, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(signingKey);
+        if (signingKey.Algorithm is not Ed25519)
+        {
+            throw new ArgumentException("Checkpoints are signed with Ed25519.", nameof(signingKey));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointInterval, 1);
+        var witness = witnessDirectory is null ? null : CheckpointWitness.Open(witnessDirectory, signingKey.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        return new(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval);
+    }
 
     /// <summary>Opens the consent log on this schema and folds it.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -147,6 +174,15 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
             CREATE OR REPLACE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON {s}.history
                 FOR EACH ROW EXECUTE FUNCTION {s}.refuse_history_change();
             CREATE OR REPLACE TRIGGER history_no_truncate BEFORE TRUNCATE ON {s}.history
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_history_change();
+            CREATE TABLE IF NOT EXISTS {s}.history_checkpoints (
+                number bigint PRIMARY KEY,
+                seq bigint NOT NULL,
+                line text NOT NULL
+            );
+            CREATE OR REPLACE TRIGGER history_checkpoints_append_only BEFORE UPDATE OR DELETE ON {s}.history_checkpoints
+                FOR EACH ROW EXECUTE FUNCTION {s}.refuse_history_change();
+            CREATE OR REPLACE TRIGGER history_checkpoints_no_truncate BEFORE TRUNCATE ON {s}.history_checkpoints
                 FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_history_change();
             CREATE TABLE IF NOT EXISTS {s}.event_heads (
                 log text PRIMARY KEY,
