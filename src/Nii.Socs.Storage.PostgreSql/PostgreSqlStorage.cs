@@ -21,9 +21,10 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <summary>The schema used when none is given.</summary>
     public const string DefaultSchema = "socs";
 
-    private PostgreSqlStorage(NpgsqlDataSource dataSource, string schema)
+    private PostgreSqlStorage(NpgsqlDataSource dataSource, string connectionString, string schema)
     {
         DataSource = dataSource;
+        ConnectionString = connectionString;
         Schema = schema;
     }
 
@@ -34,6 +35,9 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     public string PortalRole => Schema + "_portal";
 
     internal NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The connection string as given (every node; the erasure rounds connect to each).</summary>
+    internal string ConnectionString { get; }
 
     /// <summary>Connects and creates the schema's tables, trigger, role and policy when absent (on a standby, only connects).</summary>
     /// <param name="connectionString">An Npgsql connection string (all nodes, read-write target).</param>
@@ -51,7 +55,7 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
         }
 
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        var storage = new PostgreSqlStorage(dataSource, schema);
+        var storage = new PostgreSqlStorage(dataSource, connectionString, schema);
         try
         {
             await storage.CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -112,6 +116,23 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <returns>The registry; disposing it leaves this storage open.</returns>
     public Task<PostgreSqlRegistryStore> RegistryAsync(CancellationToken cancellationToken = default) => PostgreSqlRegistryStore.OpenAsync(this, cancellationToken);
 
+    /// <summary>The epoch-key store on this schema (wrapped sets and KEK-sealed keys, one partition per epoch and kind).</summary>
+    /// <param name="history">Where each epoch's erasure is recorded; null for nowhere.</param>
+    /// <param name="time">The clock of those records; the system clock when null.</param>
+    /// <returns>The store.</returns>
+    public PostgreSqlKeyStore Keys(Core.Audit.IOperationHistory? history = null, TimeProvider? time = null) => new(this, history, time ?? TimeProvider.System);
+
+    /// <summary>Runs the erasure rounds for every drop not yet erased from every node: WAL switch and CHECKPOINT on the
+    /// primary, a wait until each node replayed past it, CHECKPOINT on each node, until no node holds a WAL segment from
+    /// before the drops (R7.3, R8.4).</summary>
+    /// <param name="history">Where each subject erased (<c>retention.partition.erased</c>, <c>keys.epoch.erased</c>) or still
+    /// pending (<c>…erase-pending</c>) is recorded; null for nowhere.</param>
+    /// <param name="cancellationToken">Cancels the rounds (the drops stay pending).</param>
+    /// <returns>What is now erased everywhere and what is still pending (a node down, or still holding a segment).</returns>
+    /// <exception cref="NpgsqlException">The primary could not be reached or refused a round (the role lacks
+    /// <c>pg_checkpoint</c>, <c>pg_monitor</c> or EXECUTE on <c>pg_switch_wal()</c>).</exception>
+    public Task<ErasureReport> EraseAsync(Core.Audit.IOperationHistory? history = null, CancellationToken cancellationToken = default) => PostgreSqlErasure.RunAsync(this, history, cancellationToken);
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
@@ -152,6 +173,30 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 acq_month integer NOT NULL,
                 table_name text NOT NULL UNIQUE,
                 PRIMARY KEY (participant, acq_month)
+            );
+            CREATE TABLE IF NOT EXISTS {s}.erasures (
+                before_lsn bigint NOT NULL,
+                subject text NOT NULL,
+                at_ticks bigint NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS {s}.erasure_rounds (
+                singleton boolean PRIMARY KEY CHECK (singleton),
+                n bigint NOT NULL
+            );
+            INSERT INTO {s}.erasure_rounds VALUES (true, 0) ON CONFLICT DO NOTHING;
+            CREATE TABLE IF NOT EXISTS {s}.epoch_keys (
+                participant text NOT NULL,
+                epoch bigint NOT NULL,
+                kind smallint NOT NULL,
+                body bytea NOT NULL,
+                PRIMARY KEY (participant, epoch, kind)
+            ) PARTITION BY RANGE (participant, epoch, kind);
+            CREATE TABLE IF NOT EXISTS {s}.epoch_key_partitions (
+                participant text NOT NULL,
+                epoch bigint NOT NULL,
+                kind smallint NOT NULL,
+                table_name text NOT NULL UNIQUE,
+                PRIMARY KEY (participant, epoch, kind)
             );
             CREATE TABLE IF NOT EXISTS {s}.history (
                 seq bigint PRIMARY KEY,
