@@ -115,6 +115,53 @@ public sealed class EpochKeyErasureClusterTests(ClusterFixture cluster, ITestOut
         Assert.Equal(2, entries.Count(e => e.Action == "keys.epoch.dropped"));
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    [Trait("Requirement", "R7.3")]
+    public async Task Ingest_rotate_and_sweep_at_expiry_drop_the_month_and_the_wrapped_keys_no_partition_needs_from_every_node()
+    {
+        var clock = new FakeTimeProvider(T0);
+        var history = _storage.History(clock);
+        var keys = _storage.Keys(history, clock);
+        var store = _storage.Detections(Core.Retention.RetentionSchedule.Default, clock);
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var certificate = new CertificateRequest("CN=u-tokyo operator", ec, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(100));
+        using var kek = FileKeyEncryptionKey.Create(Path.Combine(_temp.FullName, "kek"));
+        using var ring = new KeyRing(EpochSchedule.WeeklyFromMondayJst, keys, kek, new Certificates(certificate), clock);
+
+        // November: records sealed under epoch E1. December: the ring rotates to E2 (E1's sealed key destroyed and
+        // erased at once), records under E2.
+        ring.EnsureCurrent(UTokyo);
+        var (e1, m1) = Markers(ring, keys);
+        var november = Encoding.ASCII.GetBytes("NOV-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10)));
+        await store.AppendAsync(Enumerable.Range(0, 20).Select(i => Record(UTokyo, T0.AddMinutes(i), epoch: e1.Index, content: [.. november, (byte)i])).ToList());
+        clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 3, 0, 0, TimeSpan.Zero));
+        Assert.Equal([e1], ring.EnsureCurrent(UTokyo).Destroyed);
+        Assert.Empty(keys.LastErasure!.Pending);
+        var (e2, m2) = Markers(ring, keys);
+        var december = Encoding.ASCII.GetBytes("DEC-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10)));
+        await store.AppendAsync(Enumerable.Range(0, 20).Select(i => Record(UTokyo, clock.GetUtcNow().AddMinutes(i), epoch: e2.Index, content: [.. december, (byte)i])).ToList());
+        Assert.Equal([e1.Index, e2.Index], keys.Epochs(UTokyo));
+
+        // November expires: the sweep drops its partition and E1's wrapped set (no partition references E1 any more),
+        // and its own erasure rounds leave no byte of either on any node; December and E2 stay.
+        clock.SetUtcNow(Core.Retention.RetentionSchedule.Default.ExpiryOf(UTokyo, Core.Time.JstMonth.Of(T0)));
+        var sweeper = new PostgreSqlRetentionSweeper(store, history, clock) { Keys = keys };
+        var report = await sweeper.SweepAsync();
+        Assert.Equal([(UTokyo, e1.Index)], report.EpochKeys.Select(k => (k.Participant, k.Epoch)));
+        Assert.Equal([e2.Index], keys.Epochs(UTokyo));
+        Assert.Equal([$"detections/{UTokyo}/2026-11", $"keys/{UTokyo}/{e1.Index}/all"], sweeper.LastErasure!.Erased.Order(StringComparer.Ordinal));
+
+        var scan = cluster.FilesContaining(november, m1.Wrapped, m1.Sealed, december, m2.Wrapped);
+        Assert.Empty(scan[Hex(november)]);
+        Assert.Empty(scan[Hex(m1.Wrapped)]);
+        Assert.Empty(scan[Hex(m1.Sealed)]);
+        Assert.Equal([1, 2, 3], scan[Hex(december)].Select(ClusterFixture.NodeOf).Distinct().Order());
+        Assert.Equal([1, 2, 3], scan[Hex(m2.Wrapped)].Select(ClusterFixture.NodeOf).Distinct().Order());
+        Assert.Contains(history.Entries(), e => e.Action == "keys.epoch.erased" && e.Subject == $"keys/{UTokyo}/{e1.Index}/all");
+        Assert.Contains(history.Entries(), e => e.Action == "retention.partition.erased" && e.Subject == $"detections/{UTokyo}/2026-11");
+    }
+
     /// <summary>The epoch held now, and three byte strings of it: its KEK-sealed form, a run of its wrapped form as
     /// stored (the wrapped ciphertext inside the set's JSON) and the key in clear.</summary>
     private static (EpochId Epoch, (byte[] Sealed, byte[] Wrapped, byte[] Clear) Markers) Markers(KeyRing ring, PostgreSqlKeyStore keys)
