@@ -92,7 +92,10 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="signingKey"/> is null.</exception>
     /// <exception cref="ArgumentException">The key is not an Ed25519 key.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpointInterval"/> is below 1.</exception>
-    /// <exception cref="InvalidDataException">The witness pinned another signing key.</exception>
+    /// <exception cref="InvalidDataException">The witness pinned another signing key, or holds a checkpoint the cluster
+    /// lacks (checkpoints were removed: run <see cref="PostgreSqlOperationHistory.VerifyAsync"/>; nothing is appended to a
+    /// broken history).</exception>
+    /// <exception cref="NpgsqlException">The cluster could not be reached.</exception>
     public PostgreSqlOperationHistory SignedHistory(Key signingKey, string? witnessDirectory = null, int checkpointInterval = OperationHistoryStore.DefaultCheckpointInterval, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(signingKey);
@@ -103,7 +106,16 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
 
         ArgumentOutOfRangeException.ThrowIfLessThan(checkpointInterval, 1);
         var witness = witnessDirectory is null ? null : CheckpointWitness.Open(witnessDirectory, signingKey.PublicKey.Export(KeyBlobFormat.RawPublicKey));
-        return new(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval);
+        var history = new PostgreSqlOperationHistory(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval);
+        var stored = history.LastCheckpoint?.Number ?? 0;
+        if (witness is not null && witness.WitnessedNumber > stored)
+        {
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The witness '{witness.Directory}' holds checkpoint #{witness.WitnessedNumber} but the cluster only #{stored}: checkpoints were removed; verify the history."));
+        }
+
+        return history;
     }
 
     /// <summary>Opens the consent log on this schema and folds it.</summary>

@@ -63,6 +63,10 @@ public sealed class SignedHistoryClusterTests(ClusterFixture cluster) : IAsyncLi
         var witnessed = Assert.IsType<HistoryVerification.Broken>(await history.VerifyAsync(_key.PublicKey, witness));
         Assert.Equal(26, witnessed.Sequence);
         Assert.Contains("the witness's checkpoint #3 signed entry 30: the tail was truncated", witnessed.Reason, StringComparison.Ordinal);
+
+        // A writer opened on that witness refuses to extend the cut history.
+        var refused = Assert.Throws<InvalidDataException>(() => _storage.SignedHistory(_key, witness, checkpointInterval: 10, new FakeTimeProvider(T0)));
+        Assert.Contains("holds checkpoint #3 but the cluster only #2", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
