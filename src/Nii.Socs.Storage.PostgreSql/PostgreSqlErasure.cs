@@ -44,9 +44,14 @@ public sealed class ErasureReport
     public string ReplayedPastLsn => Lsn(ReplayedPast);
 
     /// <summary>The report for an operator and the history.</summary>
-    /// <returns>Such as <c>erased 2 (pending 0) after 5 WAL switch + checkpoint rounds; every node (127.0.0.1:5433 …) replayed past 0/5000060 and holds no WAL segment up to the drops</c>.</returns>
+    /// <returns>Such as <c>erased 2 (pending 0) after 5 WAL switch + checkpoint rounds; every node (127.0.0.1:5433 …) replayed past 0/5000060 and holds no WAL segment up to the drops</c>; <c>nothing to erase</c> when no drop was pending.</returns>
     public override string ToString()
     {
+        if (Rounds == 0)
+        {
+            return "nothing to erase";
+        }
+
         var text = string.Create(CultureInfo.InvariantCulture, $"erased {Erased.Count} (pending {Pending.Count}) after {Rounds} WAL switch + checkpoint rounds; ");
         return Unreachable.Count == 0
             ? text + $"every node ({string.Join(' ', Nodes)}) replayed past {ReplayedPastLsn} and holds no WAL segment up to the drops"
@@ -221,9 +226,16 @@ internal static class PostgreSqlErasure
                 await restartpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            using var oldest = new NpgsqlCommand("SELECT min(substr(name, 1, 24)) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}(\\.partial)?$'", connection);
-            var name = await oldest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-            return name is null || SegmentOf(name, segmentSize) > segment;
+            // Segments of every timeline count (a rejoined node keeps its old timeline's until a restartpoint removes them).
+            using var list = new NpgsqlCommand("SELECT name FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}(\\.partial)?$'", connection);
+            using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var oldest = long.MaxValue;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                oldest = Math.Min(oldest, SegmentOf(reader.GetString(0), segmentSize));
+            }
+
+            return oldest > segment;
         }
         catch (NpgsqlException)
         {

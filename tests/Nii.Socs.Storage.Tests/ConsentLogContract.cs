@@ -168,8 +168,11 @@ public abstract class ConsentLogContract : IAsyncLifetime
         // Writer A's reader still sees the grant live; writer B revokes it; A's view is then decided on the ledger as it
         // stands at the append (with B's revocation folded in) and refused.
         var stale = a.Ledger;
-        Assert.IsType<ConsentEvent.Viewed>(Decide(stale, T0.AddHours(6)));
+        var late = Assert.IsType<ConsentEvent.Viewed>(Decide(stale, T0.AddHours(6)));
         await b.AppendAsync(revoke);
+
+        // Apply alone would take that view after the revocation (it checks ids, not liveness): the decision must be re-run.
+        Assert.Single(b.Ledger.Apply(late).Views, v => v.At == late.At);
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => a.AppendDecidedAsync(ledger => Decide(ledger, T0.AddHours(6))));
         Assert.Contains("revoked", refused.Message, StringComparison.Ordinal);
 
