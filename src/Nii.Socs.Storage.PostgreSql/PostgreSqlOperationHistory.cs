@@ -23,7 +23,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// <see cref="OperationHistoryVerifier"/> over the table, its checkpoints and a witness: a tail deleted by a superuser
 /// who disabled the trigger (entries and checkpoint rows alike) is found from the witness's copy.</para>
 /// </remarks>
-public sealed class PostgreSqlOperationHistory : IOperationHistoryStore
+public sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyncDisposable, IDisposable
 {
     private const string Columns = "seq, at_ticks, actor, action, subject, details, previous_hash, hash";
     private readonly PostgreSqlStorage _storage;
@@ -31,14 +31,31 @@ public sealed class PostgreSqlOperationHistory : IOperationHistoryStore
     private readonly Key? _key;
     private readonly CheckpointWitness? _witness;
     private readonly Lock _witnessGate = new();
+    private readonly Lock _timerGate = new();
+    private ITimer? _timer;
+    private Task? _timerRun;
+    private bool _closing;
 
-    internal PostgreSqlOperationHistory(PostgreSqlStorage storage, TimeProvider time, Key? signingKey, CheckpointWitness? witness, int checkpointInterval)
+    internal PostgreSqlOperationHistory(PostgreSqlStorage storage, TimeProvider time, Key? signingKey, CheckpointWitness? witness, int checkpointInterval, TimeSpan checkpointEvery)
     {
         _storage = storage;
         _time = time;
         _key = signingKey;
         _witness = witness;
         CheckpointInterval = checkpointInterval;
+        CheckpointEvery = checkpointEvery;
+    }
+
+    /// <summary>Time between checkpoints while this writer sees unsigned entries; zero for none.</summary>
+    public TimeSpan CheckpointEvery { get; }
+
+    /// <summary>Starts the timed checkpoints (once the history was checked against its witness).</summary>
+    internal void StartTimer()
+    {
+        if (_key is not null && CheckpointEvery > TimeSpan.Zero)
+        {
+            _timer = _time.CreateTimer(static s => ((PostgreSqlOperationHistory)s!).OnTimer(), this, CheckpointEvery, CheckpointEvery);
+        }
     }
 
     /// <summary>Entries between signed checkpoints (when the history signs).</summary>
@@ -244,6 +261,44 @@ public sealed class PostgreSqlOperationHistory : IOperationHistoryStore
         return verifier.Complete();
     }
 
+    /// <summary>Stops the timer and, when this history signs, signs a final checkpoint of the last entry (as the FASTER
+    /// history does at shutdown).</summary>
+    /// <returns>A task that completes when the final checkpoint is committed and witnessed.</returns>
+    /// <exception cref="NpgsqlException">The cluster could not be reached for the final checkpoint (the entries stay
+    /// chained; the next writer's checkpoint signs them).</exception>
+    public async ValueTask DisposeAsync()
+    {
+        Task? running;
+        lock (_timerGate)
+        {
+            if (_closing)
+            {
+                return;
+            }
+
+            _closing = true;
+            running = _timerRun;
+        }
+
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (running is not null)
+        {
+            await running.ConfigureAwait(false);
+        }
+
+        if (_key is not null)
+        {
+            await CheckpointAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the timer and signs a final checkpoint (blocking).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     /// <inheritdoc />
     public IReadOnlyList<OperationEntry> Read(long first, int count)
     {
@@ -289,6 +344,31 @@ public sealed class PostgreSqlOperationHistory : IOperationHistoryStore
         }
 
         return null;
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A timed checkpoint that fails is retried at the next tick, the next interval or shutdown; it must not crash the timer thread.")]
+    private void OnTimer()
+    {
+        lock (_timerGate)
+        {
+            if (_closing || _timerRun is { IsCompleted: false })
+            {
+                return;
+            }
+
+            _timerRun = Task.Run(async () =>
+            {
+                try
+                {
+                    // Another writer may have signed the last entry already: CheckpointAsync then signs nothing.
+                    await CheckpointAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The cluster refused (a failover): the next tick, the next interval or shutdown signs.
+                }
+            });
+        }
     }
 
     private static OperationEntry ReadEntry(NpgsqlDataReader reader) => new()

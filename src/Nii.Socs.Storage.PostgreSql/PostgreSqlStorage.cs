@@ -79,7 +79,7 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <summary>The operation history on this schema.</summary>
     /// <param name="time">The clock that stamps entries; the system clock when null.</param>
     /// <returns>The history.</returns>
-    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System, null, null, OperationHistoryStore.DefaultCheckpointInterval);
+    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System, null, null, OperationHistoryStore.DefaultCheckpointInterval, TimeSpan.Zero);
 
     /// <summary>The operation history on this schema, signing checkpoints with the organization's key and copying them to a witness (R6.4).</summary>
     /// <param name="signingKey">The organization's Ed25519 key (the one the FASTER history keeps in <c>audit/signing.key</c>);
@@ -87,16 +87,18 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <param name="witnessDirectory">A directory kept apart from the cluster (one per writer) that receives a copy of
     /// every checkpoint and pins the public key; null for none.</param>
     /// <param name="checkpointInterval">A checkpoint is signed in the same transaction as every entry whose sequence number is a multiple of it.</param>
-    /// <param name="time">The clock that stamps entries and checkpoints; the system clock when null.</param>
-    /// <returns>The history; the key stays the caller's (not disposed with it).</returns>
+    /// <param name="time">The clock that stamps entries and checkpoints and drives <paramref name="checkpointEvery"/>; the system clock when null.</param>
+    /// <param name="checkpointEvery">Time between checkpoints while entries are unsigned (a timer; another writer's
+    /// checkpoint counts); null or zero signs only by count, on demand and at disposal.</param>
+    /// <returns>The history; disposing it signs a final checkpoint. The key stays the caller's (not disposed with it).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="signingKey"/> is null.</exception>
     /// <exception cref="ArgumentException">The key is not an Ed25519 key.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpointInterval"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpointInterval"/> is below 1 or <paramref name="checkpointEvery"/> is negative.</exception>
     /// <exception cref="InvalidDataException">The witness pinned another signing key, or holds a checkpoint the cluster
     /// lacks (checkpoints were removed: run <see cref="PostgreSqlOperationHistory.VerifyAsync"/>; nothing is appended to a
     /// broken history).</exception>
     /// <exception cref="NpgsqlException">The cluster could not be reached.</exception>
-    public PostgreSqlOperationHistory SignedHistory(Key signingKey, string? witnessDirectory = null, int checkpointInterval = OperationHistoryStore.DefaultCheckpointInterval, TimeProvider? time = null)
+    public PostgreSqlOperationHistory SignedHistory(Key signingKey, string? witnessDirectory = null, int checkpointInterval = OperationHistoryStore.DefaultCheckpointInterval, TimeProvider? time = null, TimeSpan? checkpointEvery = null)
     {
         ArgumentNullException.ThrowIfNull(signingKey);
         if (signingKey.Algorithm is not Ed25519)
@@ -105,8 +107,9 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(checkpointInterval, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointEvery ?? TimeSpan.Zero, TimeSpan.Zero, nameof(checkpointEvery));
         var witness = witnessDirectory is null ? null : CheckpointWitness.Open(witnessDirectory, signingKey.PublicKey.Export(KeyBlobFormat.RawPublicKey));
-        var history = new PostgreSqlOperationHistory(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval);
+        var history = new PostgreSqlOperationHistory(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval, checkpointEvery ?? TimeSpan.Zero);
         var stored = history.LastCheckpoint?.Number ?? 0;
         if (witness is not null && witness.WitnessedNumber > stored)
         {
@@ -115,6 +118,7 @@ public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 $"The witness '{witness.Directory}' holds checkpoint #{witness.WitnessedNumber} but the cluster only #{stored}: checkpoints were removed; verify the history."));
         }
 
+        history.StartTimer();
         return history;
     }
 

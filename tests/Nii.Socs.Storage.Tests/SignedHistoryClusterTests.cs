@@ -164,6 +164,37 @@ public sealed class SignedHistoryClusterTests(ClusterFixture cluster) : IAsyncLi
         }
     }
 
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task A_timed_checkpoint_signs_unsigned_entries_while_running_and_disposal_signs_the_last_entry()
+    {
+        var clock = new FakeTimeProvider(T0);
+        var witness = Path.Combine(_temp.FullName, "witness");
+        var history = _storage.SignedHistory(_key, witness, checkpointInterval: 1000, clock, checkpointEvery: TimeSpan.FromMinutes(1));
+        for (var i = 1; i <= 3; i++)
+        {
+            await history.AppendAsync("org:yamada", "portal.login", $"session/{i}", "");
+        }
+
+        Assert.Empty(history.Checkpoints());
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (history.Checkpoints().Count == 0)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "the timed checkpoint did not come");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(3, history.LastCheckpoint!.Sequence);
+        await history.AppendAsync("org:yamada", "portal.logout", "session/3", "");
+        await history.AppendAsync("org:yamada", "portal.login", "session/4", "");
+        await history.DisposeAsync();
+
+        Assert.Equal([3L, 5], history.Checkpoints().Select(c => c.Sequence));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(witness, "checkpoints.txt")).Length);
+        Assert.Equal(new HistoryVerification.Intact(5, 2) { SignedThrough = 5, LastWitnessed = 2 }, await history.VerifyAsync(_key.PublicKey, witness));
+    }
+
     private async Task SuperuserAsync(string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(cluster.SuperuserConnection(await cluster.LeaderAsync()));
