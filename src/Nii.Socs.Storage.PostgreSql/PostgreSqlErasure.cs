@@ -115,8 +115,39 @@ internal static class PostgreSqlErasure
 
     private static async Task<ErasureReport> RoundsAsync(PostgreSqlStorage storage, CancellationToken cancellationToken)
     {
+        // One run at a time per schema (a sweep and a key destruction on two nodes): the second waits, then finds
+        // what the first erased gone from the table and does not report it twice. A pooled session keeps a
+        // session lock until it is reused, so it is released explicitly.
+        using var session = await storage.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using (var serialise = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext($1))", session))
+        {
+            serialise.Parameters.Add(new NpgsqlParameter { Value = storage.Schema + ".erasures" });
+            await serialise.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await RoundsLockedAsync(storage, session, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", session);
+                release.Parameters.Add(new NpgsqlParameter { Value = storage.Schema + ".erasures" });
+                await release.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // The session is gone (a failover): its locks went with it.
+            }
+        }
+    }
+
+    private static async Task<ErasureReport> RoundsLockedAsync(PostgreSqlStorage storage, NpgsqlConnection session, CancellationToken cancellationToken)
+    {
         var pending = new List<(long Lsn, string Subject)>();
-        using (var command = storage.DataSource.CreateCommand($"SELECT before_lsn, subject FROM {storage.Q("erasures")} ORDER BY before_lsn, subject"))
+        using (var command = new NpgsqlCommand($"SELECT before_lsn, subject FROM {storage.Q("erasures")} ORDER BY before_lsn, subject", session))
         using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
