@@ -162,6 +162,24 @@ public sealed class EpochKeyErasureClusterTests(ClusterFixture cluster, ITestOut
         Assert.Contains(history.Entries(), e => e.Action == "retention.partition.erased" && e.Subject == $"detections/{UTokyo}/2026-11");
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    public async Task Two_erasure_runs_at_once_from_two_writers_erase_a_drop_once_and_record_it_once()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var other = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
+        var history = _storage.History(clock);
+        var keys = _storage.Keys(history, clock);
+        using var key = EpochKey.Create(new EpochId(UTokyo, 2950));
+        keys.SaveSealedKey(key.Epoch, Encoding.ASCII.GetBytes("sealed-under-the-kek:" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8))));
+        Assert.True(keys.DropEpoch(UTokyo, key.Epoch.Index));
+
+        var reports = await Task.WhenAll(_storage.EraseAsync(history), other.EraseAsync(other.History(clock)));
+        Assert.Equal([[], [$"keys/{UTokyo}/2950/all"]], reports.Select(r => r.Erased).OrderBy(e => e.Count));
+        Assert.Contains(reports, r => r.ToString() == "nothing to erase");
+        Assert.Single(history.Entries(), e => e.Action == "keys.epoch.erased");
+    }
+
     /// <summary>The epoch held now, and three byte strings of it: its KEK-sealed form, a run of its wrapped form as
     /// stored (the wrapped ciphertext inside the set's JSON) and the key in clear.</summary>
     private static (EpochId Epoch, (byte[] Sealed, byte[] Wrapped, byte[] Clear) Markers) Markers(KeyRing ring, PostgreSqlKeyStore keys)
