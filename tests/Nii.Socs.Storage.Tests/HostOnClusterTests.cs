@@ -135,18 +135,39 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
                 Environment.SetEnvironmentVariable(names[0], "PostgreSql");
                 Environment.SetEnvironmentVariable(names[1], cluster.ConnectionString);
                 Environment.SetEnvironmentVariable(names[2], _schema);
+                // The hosts signed the cluster's checkpoints with the data directory's key and copied them to the
+                // witness beside it (R6.4): verify checks the chain, the signatures and the witness's copies.
+                var witness = Data + ".witness";
+                var signed = storage.History().Checkpoints();
+                Assert.NotEmpty(signed);
+                Assert.Equal(actions.Count, signed[^1].Sequence);
+                Assert.Equal(signed.Select(c => c.ToLine()), File.ReadAllLines(Path.Combine(witness, "checkpoints.txt")));
                 var verify = Run("audit", "verify", "--data", Data, "--json");
                 Assert.True(verify.Code == 0, verify.Err + verify.Out);
                 using (var json = System.Text.Json.JsonDocument.Parse(verify.Out))
                 {
                     Assert.True(json.RootElement.GetProperty("intact").GetBoolean());
                     Assert.Equal(actions.Count, json.RootElement.GetProperty("entries").GetInt64());
+                    Assert.Equal(signed[^1].Number, json.RootElement.GetProperty("last_checkpoint").GetInt64());
                     Assert.Equal(0, json.RootElement.GetProperty("unpaired").GetArrayLength());
                 }
 
-                var refused = Run("audit", "verify", "--data", Data, "--witness", _root);
+                var pinned = Run("audit", "verify", "--data", Data, "--witness", witness, "--public-key", Path.Combine(witness, "signing.pub"));
+                Assert.True(pinned.Code == 0, pinned.Err + pinned.Out);
+                var otherKey = Path.Combine(_root, "other.pub");
+                using (var other = NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519))
+                {
+                    await File.WriteAllBytesAsync(otherKey, other.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey));
+                }
+
+                var foreign = Run("audit", "verify", "--data", Data, "--public-key", otherKey);
+                Assert.Equal(1, foreign.Code);
+                Assert.StartsWith("broken at entry ", foreign.Out, StringComparison.Ordinal);
+
+                var refused = Run("audit", "verify", "--data", Data, "--witness", Path.Combine(_root, "absent"));
                 Assert.Equal(2, refused.Code);
                 Assert.Single(refused.Err.Trim().Split('\n'));
+
 
                 var listed = Run("detections", "list", "--data", Data, "--participant", "u-tokyo", "--limit", "1000", "--json");
                 Assert.True(listed.Code == 0, listed.Err);
@@ -177,6 +198,30 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
                 {
                     Assert.Equal(0, json.RootElement.GetProperty("partitions").GetArrayLength());
                 }
+
+                // A superuser disables the trigger, cuts the last three entries and moves the head back: the chain alone
+                // looks whole, the signed checkpoint names the first missing entry.
+                var count = storage.History().Entries().Count;
+                Assert.Equal(count, storage.History().Checkpoints()[^1].Sequence);
+                var cut = count - 2;
+                var keep = storage.History().Read(cut - 1, 1)[0].Hash.ToArray();
+                await using (var connection = new Npgsql.NpgsqlConnection(cluster.SuperuserConnection(await cluster.LeaderAsync())))
+                {
+                    await connection.OpenAsync();
+                    await using var command = new Npgsql.NpgsqlCommand(
+                        $"ALTER TABLE {_schema}.history DISABLE TRIGGER USER; DELETE FROM {_schema}.history WHERE seq >= @cut; ALTER TABLE {_schema}.history ENABLE TRIGGER USER; UPDATE {_schema}.history_head SET seq = @cut - 1, hash = @hash",
+                        connection);
+                    command.Parameters.Add(new Npgsql.NpgsqlParameter("cut", (long)cut));
+                    command.Parameters.Add(new Npgsql.NpgsqlParameter("hash", keep));
+                    await command.ExecuteNonQueryAsync();
+                }
+
+                Assert.Null(await storage.History().FindFirstBrokenLinkAsync());
+                var broken = Run("audit", "verify", "--data", Data);
+                Assert.Equal(1, broken.Code);
+                var line = Assert.Single(broken.Out.Trim().Split('\n'));
+                Assert.StartsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"broken at entry {cut}: "), line, StringComparison.Ordinal);
+                Assert.Contains("the tail was truncated", line, StringComparison.Ordinal);
             }
             finally
             {

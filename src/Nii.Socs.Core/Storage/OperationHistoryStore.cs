@@ -780,6 +780,44 @@ public sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDispos
         throw new InvalidDataException($"'{path}' is not an Ed25519 public key (32 raw bytes or 64 hex digits).");
     }
 
+    /// <summary>The organization's checkpoint signing key of a data directory (<c>audit/signing.key</c>), created with
+    /// mode 0600 on first use: the key this history signs with, and the one a host signs the PostgreSQL cluster's
+    /// history with (every host writing one schema holds a copy of the same file).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <returns>The Ed25519 key; the caller disposes it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
+    public static Key OpenSigningKey(string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        var directory = Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName);
+        Directory.CreateDirectory(directory);
+        return LoadOrCreateKey(directory);
+    }
+
+    /// <summary>The public key checkpoints are trusted against, chosen as <see cref="Verify(string, string?, string?)"/>
+    /// chooses it: <paramref name="publicKeyFile"/>, else the witness's pinned <c>signing.pub</c>, else the data
+    /// directory's own key.</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="witnessDirectory">The witness directory; null for none.</param>
+    /// <param name="publicKeyFile">A file with the trusted raw Ed25519 public key (32 bytes, or 64 hex digits); null for the defaults.</param>
+    /// <returns>The key, or null when none of the three is present.</returns>
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is null or empty.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="publicKeyFile"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException">The chosen file is not a public key.</exception>
+    public static PublicKey? TrustedKey(string dataDirectory, string? witnessDirectory, string? publicKeyFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        var pinned = witnessDirectory is null ? null : Path.Combine(Path.GetFullPath(witnessDirectory), PublicKeyFile);
+        var file = publicKeyFile ?? (pinned is not null && File.Exists(pinned) ? pinned : null);
+        if (file is not null)
+        {
+            return PublicKey.Import(SignatureAlgorithm.Ed25519, ReadPublicKeyFile(file), KeyBlobFormat.RawPublicKey);
+        }
+
+        using var own = LoadPublicKey(Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName));
+        return own is { } key ? PublicKey.Import(SignatureAlgorithm.Ed25519, key.Key.Export(KeyBlobFormat.RawPublicKey), KeyBlobFormat.RawPublicKey) : null;
+    }
+
     private static Key LoadOrCreateKey(string directory)
     {
         var path = Path.Combine(directory, KeyFile);

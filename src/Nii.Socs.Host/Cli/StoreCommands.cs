@@ -196,20 +196,56 @@ internal static class StoreCommands
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
             var storage = StorageOptions.FromConfiguration();
             storage.ThrowIfInvalid();
+            string? witnessDir;
+            if (parse.GetValue(witness) is { } given)
+            {
+                witnessDir = Directory.Exists(given) ? given : throw new CliUsageException($"--witness must be an existing directory; got '{given}'.");
+            }
+            else
+            {
+                witnessDir = AuditOptions.FromConfiguration().WitnessFor(dir);
+                if (witnessDir is not null && !Directory.Exists(witnessDir))
+                {
+                    context.Error.WriteLine($"socs: no witness at {witnessDir}: checked against the history's own checkpoints only");
+                    witnessDir = null;
+                }
+            }
+
+            var keyFile = parse.GetValue(publicKey);
+            if (keyFile is not null && !File.Exists(keyFile))
+            {
+                throw new CliUsageException($"--public-key must be an existing file; got '{keyFile}'.");
+            }
+
             if (storage.Provider == StorageProvider.PostgreSql)
             {
-                if (parse.GetValue(witness) is not null || parse.GetValue(publicKey) is not null)
+                // The cluster's history: its chain, its signed checkpoints against the trusted key, the witness's copies,
+                // and every consent event paired with its entry (R6.4).
+                NSec.Cryptography.PublicKey? trusted;
+                try
                 {
-                    throw new CliUsageException("--witness and --public-key check the signed checkpoints of the data directory's history; on the PostgreSql provider the history is the cluster's, which has none.");
+                    trusted = OperationHistoryStore.TrustedKey(dir, witnessDir, keyFile);
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new CliUsageException(ex.Message);
                 }
 
-                // The cluster's history: its hash chain, and every consent event paired with its entry (R6.4).
                 using var cluster = Pipeline.ClusterStores.Open(storage, context.Time);
-                var broken = cluster.History.FindFirstBrokenLinkAsync().GetAwaiter().GetResult();
                 var entries = cluster.History.Entries();
-                HistoryVerification onCluster = broken is { } at
-                    ? new HistoryVerification.Broken(at, "the entry does not extend the hash chain of the cluster's history")
-                    : new HistoryVerification.Intact(entries.Count, null);
+                HistoryVerification onCluster;
+                if (trusted is null)
+                {
+                    context.Error.WriteLine("socs: no signing key in the data directory, no witness and no --public-key: checked the cluster's hash chain only");
+                    onCluster = cluster.History.FindFirstBrokenLinkAsync().GetAwaiter().GetResult() is { } at
+                        ? new HistoryVerification.Broken(at, "the entry does not extend the hash chain of the cluster's history")
+                        : new HistoryVerification.Intact(entries.Count, null);
+                }
+                else
+                {
+                    onCluster = cluster.History.VerifyAsync(trusted, witnessDir).GetAwaiter().GetResult();
+                }
+
                 var check = new ConsentHistoryCrossCheck();
                 foreach (var e in cluster.Consent.Events())
                 {
@@ -222,27 +258,6 @@ internal static class StoreCommands
                 }
 
                 return Report(context, parse.GetValue(json), onCluster, onCluster is HistoryVerification.Intact ? check.Unpaired() : []);
-            }
-
-            string? witnessDir;
-            if (parse.GetValue(witness) is { } given)
-            {
-                witnessDir = Directory.Exists(given) ? given : throw new CliUsageException($"--witness must be an existing directory; got '{given}'.");
-            }
-            else
-            {
-                witnessDir = AuditOptions.FromConfiguration().WitnessFor(dir);
-                if (witnessDir is not null && !Directory.Exists(witnessDir))
-                {
-                    context.Error.WriteLine($"socs: no witness at {witnessDir}: checked against the data directory's own checkpoints only");
-                    witnessDir = null;
-                }
-            }
-
-            var keyFile = parse.GetValue(publicKey);
-            if (keyFile is not null && !File.Exists(keyFile))
-            {
-                throw new CliUsageException($"--public-key must be an existing file; got '{keyFile}'.");
             }
 
             HistoryVerification result;

@@ -9,15 +9,24 @@ namespace Nii.Socs.Host.Pipeline;
 /// locks order every writer (docs/scale-out.md), so the hosts are stateless against it.</remarks>
 internal sealed class ClusterStores : IDisposable
 {
-    private ClusterStores(PostgreSqlStorage storage, PostgreSqlRegistryStore registry, PostgreSqlConsentLog consent, PostgreSqlMailOutbox outbox, TimeProvider time)
+    private readonly NSec.Cryptography.Key? _signingKey;
+
+    private ClusterStores(PostgreSqlStorage storage, PostgreSqlRegistryStore registry, PostgreSqlConsentLog consent, PostgreSqlMailOutbox outbox, PostgreSqlOperationHistory history, NSec.Cryptography.Key? signingKey, TimeProvider time)
     {
         Storage = storage;
         Registry = registry;
         Consent = consent;
         Outbox = outbox;
-        History = storage.History(time);
+        History = history;
+        _signingKey = signingKey;
         Detections = storage.Detections(null, time);
     }
+
+    /// <summary>How a host signs the cluster's history: the data directory's <c>audit/signing.key</c>, the witness and
+    /// the intervals of <see cref="AuditOptions"/>, as the FASTER history takes them (R6.4).</summary>
+    /// <param name="DataDirectory">The data directory whose signing key is used.</param>
+    /// <param name="Audit">The witness directory and the checkpoint intervals.</param>
+    internal sealed record Signing(string DataDirectory, AuditOptions Audit);
 
     /// <summary>The storage (connection pool and schema).</summary>
     public PostgreSqlStorage Storage { get; }
@@ -35,10 +44,14 @@ internal sealed class ClusterStores : IDisposable
     /// <summary>Connects, creates the schema when absent and folds the logs.</summary>
     /// <exception cref="Cli.CliUsageException">The options name no cluster or the connection string does not parse.</exception>
     /// <exception cref="Npgsql.NpgsqlException">The cluster could not be reached.</exception>
-    public static ClusterStores Open(StorageOptions options, TimeProvider time) => OpenAsync(options, time).GetAwaiter().GetResult();
+    /// <exception cref="InvalidDataException">The witness pinned another signing key or holds checkpoints the cluster lacks.</exception>
+    /// <remarks>With <paramref name="signing"/> the history signs checkpoints and copies them to the witness (a writer:
+    /// <c>serve</c>, the verbs that own the data); without it the history appends and reads but signs nothing (the
+    /// read-only verbs, which must not create a signing key).</remarks>
+    public static ClusterStores Open(StorageOptions options, TimeProvider time, Signing? signing = null) => OpenAsync(options, time, signing).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Open"/>
-    public static async Task<ClusterStores> OpenAsync(StorageOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<ClusterStores> OpenAsync(StorageOptions options, TimeProvider time, Signing? signing = null, CancellationToken cancellationToken = default)
     {
         options.ThrowIfInvalid();
         PostgreSqlStorage storage;
@@ -53,15 +66,33 @@ internal sealed class ClusterStores : IDisposable
 
         PostgreSqlRegistryStore? registry = null;
         PostgreSqlConsentLog? consent = null;
+        NSec.Cryptography.Key? key = null;
+        PostgreSqlOperationHistory? history = null;
         try
         {
             registry = await storage.RegistryAsync(cancellationToken).ConfigureAwait(false);
             consent = await storage.ConsentLogAsync(cancellationToken).ConfigureAwait(false);
+            if (signing is null)
+            {
+                history = storage.History(time);
+            }
+            else
+            {
+                key = Core.Storage.OperationHistoryStore.OpenSigningKey(signing.DataDirectory);
+                history = storage.SignedHistory(key, signing.Audit.WitnessFor(signing.DataDirectory), signing.Audit.CheckpointEveryEntries, time, signing.Audit.CheckpointEvery);
+            }
+
             var outbox = await PostgreSqlMailOutbox.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-            return new ClusterStores(storage, registry, consent, outbox, time);
+            return new ClusterStores(storage, registry, consent, outbox, history, key, time);
         }
         catch
         {
+            if (history is not null)
+            {
+                await history.DisposeAsync().ConfigureAwait(false);
+            }
+
+            key?.Dispose();
             consent?.Dispose();
             registry?.Dispose();
             await storage.DisposeAsync().ConfigureAwait(false);
@@ -91,8 +122,11 @@ internal sealed class ClusterStores : IDisposable
         return false;
     }
 
+    /// <summary>Closes the stores; a signing history signs its final checkpoint first (R6.4).</summary>
     public void Dispose()
     {
+        History.Dispose();
+        _signingKey?.Dispose();
         Outbox.Dispose();
         Consent.Dispose();
         Registry.Dispose();

@@ -122,7 +122,8 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
     /// on PostgreSql the sensor's spool, which <see cref="DetectionShipperService"/> copies to the cluster.</summary>
     public DetectionStore Spool { get; }
 
-    /// <summary>The operation history (the data directory's signed and witnessed one, or the cluster's table).</summary>
+    /// <summary>The operation history: the data directory's, or the cluster's table; both signed with the data
+    /// directory's <c>audit/signing.key</c> and copied to the witness of <see cref="AuditOptions"/>.</summary>
     public IOperationHistoryStore History { get; }
 
     /// <summary>The FASTER history with its signed checkpoints; null on the cluster.</summary>
@@ -154,8 +155,9 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         ClusterStores? cluster = null;
         try
         {
-            cluster = storage.Provider == StorageProvider.PostgreSql ? ClusterStores.Open(storage, time) : null;
-            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile, audit ?? AuditOptions.FromConfiguration(), cluster);
+            audit ??= AuditOptions.FromConfiguration();
+            cluster = storage.Provider == StorageProvider.PostgreSql ? ClusterStores.Open(storage, time, new ClusterStores.Signing(directory, audit)) : null;
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile, audit, cluster);
         }
         catch
         {

@@ -48,7 +48,7 @@ public sealed class StoreCommandsTests : IDisposable
         var (code, output, error) = Run(null, "audit", "verify", "--data", _data);
         Assert.Equal(0, code);
         Assert.Equal("ok 1 entries, last checkpoint #1 signed (entry 1)\nconsent log and history agree\n", output);
-        Assert.Equal($"socs: no witness at {_data}.witness: checked against the data directory's own checkpoints only", error.TrimEnd('\n'));
+        Assert.Equal($"socs: no witness at {_data}.witness: checked against the history's own checkpoints only", error.TrimEnd('\n'));
     }
 
     [Fact]
