@@ -47,6 +47,50 @@ public sealed class HistoryWitnessTests : IDisposable
 
     [Fact]
     [Trait("Requirement", "R6.4")]
+    public async Task The_signing_key_a_host_lends_the_cluster_history_is_the_data_directorys_and_the_trusted_key_is_chosen_as_verify_chooses_it()
+    {
+        Assert.Null(OperationHistoryStore.TrustedKey(Data, null, null));
+
+        // The key OpenSigningKey hands out is the one the FASTER history signs with: created once, mode 0600, stable.
+        byte[] raw;
+        using (var key = OperationHistoryStore.OpenSigningKey(Data))
+        {
+            raw = key.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Data, "audit", "signing.key")));
+        }
+
+        using (var again = OperationHistoryStore.OpenSigningKey(Data))
+        {
+            Assert.Equal(raw, again.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey));
+        }
+
+        await WriteAsync(Data, Witness, 10, 5);
+        Assert.Equal(raw, File.ReadAllBytes(Path.Combine(Witness, "signing.pub")));
+
+        // Without a witness: the data directory's own key; with one: its pinned key; --public-key beats both.
+        Assert.Equal(raw, OperationHistoryStore.TrustedKey(Data, null, null)!.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey));
+        var pinned = Path.Combine(Witness, "signing.pub");
+        using (var other = NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519))
+        {
+            var otherRaw = other.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey);
+            var otherFile = Path.Combine(_root.Path, "other.pub");
+            await File.WriteAllTextAsync(otherFile, Convert.ToHexStringLower(otherRaw) + "\n");
+            Assert.Equal(otherRaw, OperationHistoryStore.TrustedKey(Data, Witness, otherFile)!.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey));
+            await File.WriteAllBytesAsync(pinned, otherRaw);
+            Assert.Equal(otherRaw, OperationHistoryStore.TrustedKey(Data, Witness, null)!.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey));
+        }
+
+        var junk = Path.Combine(_root.Path, "junk.pub");
+        await File.WriteAllTextAsync(junk, "not a key");
+        Assert.Throws<InvalidDataException>(() => OperationHistoryStore.TrustedKey(Data, null, junk));
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
     public async Task R6_4_zeroed_tail_and_removed_trailing_checkpoints_fail_verify_naming_the_first_missing_entry_without_a_witness()
     {
         await WriteAsync(Data, null, 20, 5);
