@@ -123,9 +123,19 @@ internal sealed class ClusterStores : IDisposable
     }
 
     /// <summary>Closes the stores; a signing history signs its final checkpoint first (R6.4).</summary>
+    /// <remarks>When the cluster cannot be reached for that checkpoint the host still closes: the entries stay chained
+    /// and the next writer's checkpoint signs them.</remarks>
     public void Dispose()
     {
-        History.Dispose();
+        try
+        {
+            History.Dispose();
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            // Unsigned entries are signed by the next checkpoint of any writer of the schema.
+        }
+
         _signingKey?.Dispose();
         Outbox.Dispose();
         Consent.Dispose();
