@@ -50,12 +50,12 @@ public sealed class ParticipantPrivateKey : IDisposable
         {
             if (text is not null)
             {
-                return FromPem(text, password);
+                return FromPemText(text, password);
             }
 
             if (LooksLikePkcs12(data))
             {
-                return FromPkcs12(data, password ?? string.Empty);
+                return FromPkcs12Bytes(data, password ?? string.Empty);
             }
 
             return FromPkcs8(data, password);
@@ -71,6 +71,100 @@ public sealed class ParticipantPrivateKey : IDisposable
         catch (FormatException ex)
         {
             throw new ArgumentException($"The private key is malformed: {ex.Message}", nameof(data), ex);
+        }
+    }
+
+    /// <summary>Loads a private key from a file: PEM, DER PKCS#8 or PKCS#12 (<c>.p12</c>/<c>.pfx</c>), detected from its content.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="password">The password of an encrypted PKCS#8 or of a PKCS#12; null when none.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ArgumentException">The file holds no supported private key, or the password is missing or wrong.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <remarks>R8.1. <para><b>Security:</b> the file's bytes are zeroed once the key is read.</para></remarks>
+    public static ParticipantPrivateKey LoadFile(string path, string? password = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var data = File.ReadAllBytes(path);
+        try
+        {
+            return Load(data, password);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(data);
+        }
+    }
+
+    /// <summary>Loads a private key from PEM text (<c>PRIVATE KEY</c>, <c>ENCRYPTED PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c> or <c>EC PRIVATE KEY</c>).</summary>
+    /// <param name="pem">The PEM text; the first private-key block is read.</param>
+    /// <param name="password">The password of an <c>ENCRYPTED PRIVATE KEY</c>; null when none.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ArgumentException">The text holds no supported private key, or the password is missing or wrong.</exception>
+    /// <remarks>R8.1.</remarks>
+    public static ParticipantPrivateKey FromPem(string pem, string? password = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pem);
+        return Load(Encoding.ASCII.GetBytes(pem), password);
+    }
+
+    /// <summary>Loads the private key of a PKCS#12 (<c>.p12</c>/<c>.pfx</c>) file's bytes.</summary>
+    /// <param name="pkcs12">The PKCS#12 bytes.</param>
+    /// <param name="password">Its password; the empty string when it has none.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ArgumentException">The data is no PKCS#12 with a supported private key, or the password is wrong.</exception>
+    /// <remarks>R8.1. X25519 keys are read through their PKCS#8 bag.</remarks>
+    public static ParticipantPrivateKey FromPkcs12(ReadOnlySpan<byte> pkcs12, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        try
+        {
+            return FromPkcs12Bytes(pkcs12, password);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new ArgumentException($"The PKCS#12 could not be read (wrong password, or not a supported key): {ex.Message}", nameof(pkcs12), ex);
+        }
+        catch (AsnContentException ex)
+        {
+            throw new ArgumentException($"The PKCS#12 is malformed: {ex.Message}", nameof(pkcs12), ex);
+        }
+    }
+
+    /// <summary>Takes the private key of a certificate that carries one (from a certificate store or <c>X509CertificateLoader</c>).</summary>
+    /// <param name="certificate">The client certificate with its RSA or EC P-256 private key.</param>
+    /// <returns>The key; the certificate stays the caller's to dispose.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="certificate"/> is null.</exception>
+    /// <exception cref="ArgumentException">The certificate has no private key, or its key is not RSA or EC P-256 (an X25519
+    /// key cannot be read through <c>X509Certificate2</c>: load its PKCS#12 or PEM instead).</exception>
+    /// <remarks>R8.1.</remarks>
+    public static ParticipantPrivateKey FromCertificate(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (!certificate.HasPrivateKey)
+        {
+            throw new ArgumentException("The certificate carries no private key.", nameof(certificate));
+        }
+
+        switch (certificate.GetKeyAlgorithm())
+        {
+            case CertificateKeys.RsaOid:
+                return new ParticipantPrivateKey(System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(certificate)
+                    ?? throw new ArgumentException("The certificate's RSA private key cannot be read.", nameof(certificate)));
+            case CertificateKeys.EcOid:
+                var ec = certificate.GetECDiffieHellmanPrivateKey()
+                    ?? throw new ArgumentException("The certificate's EC private key cannot be read.", nameof(certificate));
+                try
+                {
+                    return new ParticipantPrivateKey(P256KemKey.Adopt(ec));
+                }
+                catch (CryptographicException ex)
+                {
+                    ec.Dispose();
+                    throw new ArgumentException(ex.Message, nameof(certificate), ex);
+                }
+
+            default:
+                throw new ArgumentException($"The certificate's key type {certificate.GetKeyAlgorithm()} cannot be read through X509Certificate2; load its PKCS#12 or PEM instead.", nameof(certificate));
         }
     }
 
@@ -228,7 +322,7 @@ public sealed class ParticipantPrivateKey : IDisposable
     /// <returns>For example <c>ParticipantPrivateKey(RSA-OAEP-256)</c>.</returns>
     public override string ToString() => $"ParticipantPrivateKey({Suite})";
 
-    private static ParticipantPrivateKey FromPem(string text, string? password)
+    private static ParticipantPrivateKey FromPemText(string text, string? password)
     {
         var fields = PemEncoding.Find(text);
         var label = text[fields.Label];
@@ -299,7 +393,7 @@ public sealed class ParticipantPrivateKey : IDisposable
         }
     }
 
-    private static ParticipantPrivateKey FromPkcs12(ReadOnlySpan<byte> data, string password)
+    private static ParticipantPrivateKey FromPkcs12Bytes(ReadOnlySpan<byte> data, string password)
     {
         var pfx = Pkcs12Info.Decode(data.ToArray(), out _, skipCopy: false);
         if (pfx.IntegrityMode == Pkcs12IntegrityMode.Password && !pfx.VerifyMac(password))
