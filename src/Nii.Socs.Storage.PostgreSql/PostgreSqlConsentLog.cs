@@ -15,7 +15,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// <para>Edge case: a command decided on one instance's ledger is checked again only by <see cref="ConsentLedger.Apply"/>
 /// at append; a view decided just before another node's revocation is recorded after it (the view happened).</para>
 /// </remarks>
-public sealed class PostgreSqlConsentLog : IConsentLog
+internal sealed class PostgreSqlConsentLog : IConsentLog
 {
     private readonly PostgreSqlEventLog<ConsentEvent, ConsentLedger> _log;
 

@@ -12,7 +12,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// A trigger refuses UPDATE, DELETE and TRUNCATE on the table, for the owner role too. A superuser can still disable
 /// a trigger, so tamper evidence rests on the chain (<see cref="FindFirstBrokenLinkAsync"/>).
 /// </remarks>
-public sealed class PostgreSqlOperationHistory : IOperationHistoryStore
+internal sealed class PostgreSqlOperationHistory : IOperationHistoryStore
 {
     private readonly PostgreSqlStorage _storage;
     private readonly TimeProvider _time;

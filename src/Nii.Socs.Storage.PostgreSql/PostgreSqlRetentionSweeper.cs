@@ -17,7 +17,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// are not on the cluster (see docs/scale-out.md), so this sweep plans no key deletions.
 /// <para>Never early: a real sweep decides with the earlier of the caller's instant and the clock.</para>
 /// </remarks>
-public sealed class PostgreSqlRetentionSweeper
+internal sealed class PostgreSqlRetentionSweeper
 {
     private readonly PostgreSqlDetectionStore _store;
     private readonly IOperationHistory _history;
