@@ -33,14 +33,17 @@ public static class SealedContent
     /// <param name="key">The record's epoch key.</param>
     /// <param name="record">The record.</param>
     /// <param name="plaintext">The content when it opened; null otherwise.</param>
-    /// <param name="failure">Why it did not open, or <see cref="OpenFailure.None"/>.</param>
+    /// <param name="failure">Why it did not open, or <see cref="OpenFailure.None"/>; a key of another epoch or participant than
+    /// the record's is <see cref="OpenFailure.WrongEpoch"/> or <see cref="OpenFailure.WrongParticipant"/>.</param>
     /// <returns>Whether it opened: an expected "no" is returned, never thrown.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The record's participant is not its epoch's.</exception>
     /// <exception cref="ObjectDisposedException">The key has been destroyed.</exception>
     public static bool TryOpen(EpochKey key, DetectionRecord record, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? plaintext, out OpenFailure failure)
     {
+        ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(record);
-        return TryOpen(key, record.Id, record.Header, record.SealedContent.Span, out plaintext, out failure);
+        return ContentSealer.TryOpen(key, SealingContext.For(record), record.SealedContent.Span, out plaintext, out failure);
     }
 
     /// <summary>Opens a sealed blob of one record.</summary>
@@ -50,7 +53,7 @@ public static class SealedContent
     /// <param name="sealedContent">The blob from <see cref="Seal"/>.</param>
     /// <param name="plaintext">The content when it opened; null otherwise.</param>
     /// <param name="failure">Why it did not open, or <see cref="OpenFailure.None"/>.</param>
-    /// <returns>Whether it opened.</returns>
+    /// <returns>Whether it opened; the record's epoch is taken to be the key's, so any other key is <see cref="OpenFailure.NotAuthentic"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ObjectDisposedException">The key has been destroyed.</exception>
     public static bool TryOpen(EpochKey key, DetectionId record, DetectionHeader header, ReadOnlySpan<byte> sealedContent, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? plaintext, out OpenFailure failure)
