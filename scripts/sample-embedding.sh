@@ -9,9 +9,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$feed" samples/Embedding/bin samples/Embedding/obj
 version=$(dotnet msbuild src/Nii.Socs.Core/Nii.Socs.Core.csproj -getProperty:Version -nologo)
-dotnet pack src/Nii.Socs.Core/Nii.Socs.Core.csproj -c Release -o "$feed" -nologo -clp:ErrorsOnly -v:q >/dev/null
+dotnet pack src/Nii.Socs.Core/Nii.Socs.Core.csproj -c Release -o "$feed" -nologo -clp:ErrorsOnly -v:q
 dotnet restore samples/Embedding/Embedding.csproj --packages "$work/packages" -p:NiiSocsVersion="$version" -nologo -v:q
-dotnet build samples/Embedding/Embedding.csproj -c Release --no-restore -nologo -clp:ErrorsOnly -v:q -p:NiiSocsVersion="$version" >/dev/null
+dotnet build samples/Embedding/Embedding.csproj -c Release --no-restore -nologo -clp:ErrorsOnly -v:q -p:NiiSocsVersion="$version"
 dotnet samples/Embedding/bin/Release/net10.0/Embedding.dll > "$work/output.txt"
 if diff -u samples/Embedding/expected.txt "$work/output.txt"; then
   echo "sample-embedding: Nii.Socs.Core $version from the local feed: output as expected"
