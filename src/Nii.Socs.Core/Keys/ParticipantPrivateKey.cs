@@ -177,7 +177,7 @@ public sealed class ParticipantPrivateKey : IDisposable
     /// <exception cref="ArgumentException"><paramref name="key"/> is shorter than 32 bytes.</exception>
     /// <exception cref="ObjectDisposedException">This key has been disposed.</exception>
     /// <remarks>R8.1, R8.6. Edge case: a wrong private key of the right type gives <see cref="UnwrapFailure.NotAuthentic"/>.</remarks>
-    public bool TryUnwrap(WrappedKey wrapped, Span<byte> key, out UnwrapFailure failure)
+    internal bool TryUnwrap(WrappedKey wrapped, Span<byte> key, out UnwrapFailure failure)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
         if (key.Length < EpochKey.Size)
