@@ -8,7 +8,8 @@ namespace Nii.Socs.Core.Keys;
 
 /// <summary>A participant's client-certificate private key, used on its own machine to unwrap epoch keys (R8.1, R8.6).</summary>
 /// <remarks>
-/// <para>Accepted forms: PEM (<c>PRIVATE KEY</c>, <c>ENCRYPTED PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c>,
+/// <para>From a file: <see cref="Hosting.ParticipantKeyFile.Load"/> (the file read stays out of this pure type).
+/// Accepted forms: PEM (<c>PRIVATE KEY</c>, <c>ENCRYPTED PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c>,
 /// <c>EC PRIVATE KEY</c>), DER PKCS#8 (plain or encrypted), and PKCS#12 (<c>.p12</c>/<c>.pfx</c>) with a
 /// password. Key types: RSA, EC P-256 and X25519 (RFC 8410).</para>
 /// <para><b>Security:</b> this type belongs to the participant side (<c>socs keys unwrap</c>); the
@@ -71,27 +72,6 @@ public sealed class ParticipantPrivateKey : IDisposable
         catch (FormatException ex)
         {
             throw new ArgumentException($"The private key is malformed: {ex.Message}", nameof(data), ex);
-        }
-    }
-
-    /// <summary>Loads a private key from a file: PEM, DER PKCS#8 or PKCS#12 (<c>.p12</c>/<c>.pfx</c>), detected from its content.</summary>
-    /// <param name="path">The file.</param>
-    /// <param name="password">The password of an encrypted PKCS#8 or of a PKCS#12; null when none.</param>
-    /// <returns>The key.</returns>
-    /// <exception cref="ArgumentException">The file holds no supported private key, or the password is missing or wrong.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    /// <remarks>R8.1. <para><b>Security:</b> the file's bytes are zeroed once the key is read.</para></remarks>
-    public static ParticipantPrivateKey LoadFile(string path, string? password = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var data = File.ReadAllBytes(path);
-        try
-        {
-            return Load(data, password);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(data);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Nii.Socs.Core.Hosting;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Tests.Storage.Keys;
@@ -26,11 +27,11 @@ public class ParticipantPrivateKeyLoaderTests
         var pfxPath = Path.Combine(dir.Path, "operator.p12");
         File.WriteAllBytes(pfxPath, cert.Export(X509ContentType.Pkcs12, "pfx-pw"));
 
-        using var fromPem = ParticipantPrivateKey.LoadFile(pemPath);
-        using var fromPfx = ParticipantPrivateKey.LoadFile(pfxPath, "pfx-pw");
+        using var fromPem = ParticipantKeyFile.Load(pemPath);
+        using var fromPfx = ParticipantKeyFile.Load(pfxPath, "pfx-pw");
         AssertUnwraps(cert, fromPem);
         AssertUnwraps(cert, fromPfx);
-        Assert.Throws<FileNotFoundException>(() => ParticipantPrivateKey.LoadFile(Path.Combine(dir.Path, "absent.key")));
+        Assert.Throws<FileNotFoundException>(() => ParticipantKeyFile.Load(Path.Combine(dir.Path, "absent.key")));
     }
 
     [Theory]
