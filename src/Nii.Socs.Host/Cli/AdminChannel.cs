@@ -187,6 +187,8 @@ internal sealed class AdminChannel : IAsyncDisposable
         var credentials = new byte[12];
         client.GetRawSocketOption(SolSocket, SoPeerCred, credentials);
         var uid = BinaryPrimitives.ReadUInt32LittleEndian(credentials.AsSpan(4));
+        // The request is read (never run) before a refusal, so the caller reads the refusal instead of a broken pipe.
+        var frame = ReadFrame(stream, MaxRequest);
         if (uid != GetEffectiveUserId())
         {
             WriteFrame(stream, (byte)'e', Encoding.UTF8.GetBytes("socs: the admin channel serves only the user that runs the service.\n"));
@@ -194,7 +196,7 @@ internal sealed class AdminChannel : IAsyncDisposable
             return;
         }
 
-        if (ReadFrame(stream, MaxRequest) is not ((byte)'r', var request) || JsonSerializer.Deserialize(request, AdminJson.Default.StringArray) is not { } args)
+        if (frame is not ((byte)'r', var request) || JsonSerializer.Deserialize(request, AdminJson.Default.StringArray) is not { } args)
         {
             return;
         }

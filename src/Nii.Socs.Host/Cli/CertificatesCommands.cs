@@ -32,11 +32,15 @@ internal static class CertificatesCommands
         var csr = new Option<string>("--csr") { Description = "The operator's certificate request (socs participant keygen)", Required = true };
         var output = new Option<string?>("--out") { Description = "Where to write the certificate for the operator (default: print it)" };
         var command = new Command("enrol", "Sign a registered operator's CSR; wrap the current epoch key to the new certificate at once (R3.3, R8.1)") { data, participant, op, csr, output };
-        command.SetAction(parse => Run(context, parse.GetValue(data), async (socs, ca) =>
+        command.SetAction(parse =>
         {
-            var enrolled = await CertificateEnrolment.EnrolAsync(socs, ca, ParticipantOf(parse.GetValue(participant)), parse.GetValue(op)!, ReadCsr(parse.GetValue(csr)!), "system:cli");
-            Print(context, enrolled, parse.GetValue(output));
-        }));
+            var request = ReadCsr(parse.GetValue(csr)!);
+            return Run(context, parse.GetValue(data), async (socs, ca) =>
+            {
+                var enrolled = await CertificateEnrolment.EnrolAsync(socs, ca, ParticipantOf(parse.GetValue(participant)), parse.GetValue(op)!, request, "system:cli");
+                Print(context, enrolled, parse.GetValue(output));
+            });
+        });
         return command;
     }
 
@@ -48,11 +52,15 @@ internal static class CertificatesCommands
         var csr = new Option<string>("--csr") { Description = "The operator's request for a NEW key pair", Required = true };
         var output = new Option<string?>("--out") { Description = "Where to write the new certificate (default: print it)" };
         var command = new Command("renew", "Enrol a new CSR for the operator of a certificate, then revoke the old one (R6.3)") { data, participant, thumbprint, csr, output };
-        command.SetAction(parse => Run(context, parse.GetValue(data), async (socs, ca) =>
+        command.SetAction(parse =>
         {
-            var enrolled = await CertificateEnrolment.RenewAsync(socs, ca, ParticipantOf(parse.GetValue(participant)), parse.GetValue(thumbprint)!, ReadCsr(parse.GetValue(csr)!), "system:cli");
-            Print(context, enrolled, parse.GetValue(output));
-        }));
+            var request = ReadCsr(parse.GetValue(csr)!);
+            return Run(context, parse.GetValue(data), async (socs, ca) =>
+            {
+                var enrolled = await CertificateEnrolment.RenewAsync(socs, ca, ParticipantOf(parse.GetValue(participant)), parse.GetValue(thumbprint)!, request, "system:cli");
+                Print(context, enrolled, parse.GetValue(output));
+            });
+        });
         return command;
     }
 
@@ -130,7 +138,7 @@ internal static class CertificatesCommands
         var csr = new Option<string>("--csr") { Description = "The staff member's certificate request (socs participant keygen)", Required = true };
         var output = new Option<string?>("--out") { Description = "Where to write the certificate (default: print it)" };
         var command = new Command("enrol-staff", "Sign a staff member's CSR for the portal's staff pages; prints the Socs:Portal:Staff setting to add") { data, name, csr, output };
-        command.SetAction(parse => Run(context, parse.GetValue(data), async (socs, ca) =>
+        command.SetAction(parse =>
         {
             var staff = parse.GetValue(name)!.Trim();
             if (staff.Length == 0 || staff.Any(char.IsControl))
@@ -138,12 +146,16 @@ internal static class CertificatesCommands
                 throw new CliUsageException("--name must name the staff member.");
             }
 
-            var certificate = CertificateEnrolment.SignStaff(ca, staff, ReadCsr(parse.GetValue(csr)!));
-            var thumbprint = KeyWrapper.Thumbprint(certificate);
-            await socs.History.AppendAsync("system:cli", "portal.staff.certificate.issued", $"staff/{staff}", $"sha256={thumbprint} from a CSR");
-            Print(context, new Enrolled(certificate, thumbprint, staff, null), parse.GetValue(output));
-            context.Out.WriteLine($"setting\tSocs:Portal:Staff:{thumbprint}={staff}");
-        }));
+            var request = ReadCsr(parse.GetValue(csr)!);
+            return Run(context, parse.GetValue(data), async (socs, ca) =>
+            {
+                var certificate = CertificateEnrolment.SignStaff(ca, staff, request);
+                var thumbprint = KeyWrapper.Thumbprint(certificate);
+                await socs.History.AppendAsync("system:cli", "portal.staff.certificate.issued", $"staff/{staff}", $"sha256={thumbprint} from a CSR");
+                Print(context, new Enrolled(certificate, thumbprint, staff, null), parse.GetValue(output));
+                context.Out.WriteLine($"setting\tSocs:Portal:Staff:{thumbprint}={staff}");
+            });
+        });
         return command;
     }
 
@@ -181,16 +193,21 @@ internal static class CertificatesCommands
         }
     }
 
+    /// <summary>Reads and checks the CSR before any data directory is opened: a refused request changes nothing.</summary>
     private static byte[] ReadCsr(string path)
     {
+        byte[] csr;
         try
         {
-            return File.ReadAllBytes(path);
+            csr = File.ReadAllBytes(path);
         }
         catch (IOException ex)
         {
             throw new CliUsageException($"--csr {path}: {ex.Message}");
         }
+
+        CertificateEnrolment.CheckRequest(csr);
+        return csr;
     }
 
     private static ParticipantId ParticipantOf(string? text) =>

@@ -8,7 +8,6 @@ namespace Nii.Socs.Host.Cli;
 /// <summary><c>socs participants …</c>: applications, usage period and termination (R3, R11, R12).</summary>
 internal static class ParticipantsCommands
 {
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
 
     public static Command Create(CliContext context)
     {
@@ -94,7 +93,7 @@ internal static class ParticipantsCommands
             Application? application;
             try
             {
-                application = JsonSerializer.Deserialize<Application>(File.ReadAllText(path), s_json);
+                application = JsonSerializer.Deserialize<Application>(File.ReadAllText(path), ProcedureCommands.FileJson);
             }
             catch (JsonException ex)
             {

@@ -25,7 +25,9 @@ namespace Nii.Socs.Host.Cli;
 /// and changes nothing.</remarks>
 internal static class ProcedureCommands
 {
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    /// <summary>How every procedure file (APPLICATION.json and the others) is read, by <c>apply</c>, <c>validate</c> and
+    /// the portal alike: names in any case, comments and trailing commas allowed.</summary>
+    internal static readonly JsonSerializerOptions FileJson = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>The verbs under <c>socs participants</c>.</summary>
     public static IEnumerable<Command> ParticipantVerbs(CliContext context)
@@ -495,7 +497,7 @@ internal static class ProcedureCommands
 
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), s_json) ?? throw new CliUsageException($"{path} holds no {what}.");
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), FileJson) ?? throw new CliUsageException($"{path} holds no {what}.");
         }
         catch (JsonException ex)
         {

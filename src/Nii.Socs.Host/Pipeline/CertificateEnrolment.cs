@@ -150,6 +150,11 @@ internal static class CertificateEnrolment
         return certificate;
     }
 
+    /// <summary>Refuses (<see cref="CliUsageException"/>) a request that is not a validly signed CSR or holds a key
+    /// other than P-256 or RSA 3072/4096. The verbs call it before they open the data directory, so such a refusal
+    /// changes nothing.</summary>
+    public static void CheckRequest(byte[] csr) => CheckKey(ParseRequest(csr).PublicKey);
+
     private static CertificateRequest ParseRequest(byte[] csr)
     {
         try

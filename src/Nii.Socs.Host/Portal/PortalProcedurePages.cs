@@ -24,7 +24,6 @@ namespace Nii.Socs.Host.Portal;
 /// </remarks>
 internal static class PortalProcedurePages
 {
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>Maps the pages.</summary>
     /// <param name="operators">The group that admits only participant operators.</param>
@@ -163,7 +162,7 @@ internal static class PortalProcedurePages
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(text ?? string.Empty, s_json) ?? throw new FormatException("json: empty");
+            return JsonSerializer.Deserialize<T>(text ?? string.Empty, Cli.ProcedureCommands.FileJson) ?? throw new FormatException("json: empty");
         }
         catch (JsonException ex)
         {
