@@ -120,6 +120,23 @@ public class SocsNodeTests
         Assert.Equal(OpenFailure.WrongEpoch, wrongEpoch);
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.6")]
+    public void No_public_member_hands_out_a_key_the_organization_holds()
+    {
+        // The only public ways to an EpochKey: make a fresh one, rebuild one from bytes the caller has, or unwrap one
+        // with a participant's private key. The ring, the key store and the grant custody are internal.
+        const System.Reflection.BindingFlags all = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static
+            | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly;
+        var givers = typeof(EpochKey).Assembly.GetExportedTypes()
+            .SelectMany(t => t.GetMethods(all).Select(m => (Type: t, Method: m)))
+            .Where(x => x.Method.ReturnType == typeof(EpochKey) || x.Method.GetParameters().Any(p => p.IsOut && p.ParameterType.GetElementType() == typeof(EpochKey)))
+            .Select(x => $"{x.Type.Name}.{x.Method.Name}")
+            .Distinct()
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["EpochKey.Create", "EpochKey.FromBytes", "ParticipantPrivateKey.TryUnwrap"], givers);
+    }
+
     private static X509Certificate2 MakeP256()
     {
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
