@@ -273,6 +273,10 @@ ENV
   # (row-level security and the append-only trigger hold for it).
   psql_node "$leader" -c "create role socs login createrole password '$APP_PASSWORD'" >/dev/null
   psql_node "$leader" -c "create database socs owner socs" >/dev/null
+  # The erasure rounds after a drop (docs/scale-out.md "WAL and backup bounds"): the service switches WAL
+  # segments, runs CHECKPOINT on every node and lists pg_wal, without being a superuser.
+  psql_node "$leader" -c "grant pg_checkpoint, pg_monitor to socs" >/dev/null
+  psql_node "$leader" -d socs -c "grant execute on function pg_switch_wal() to socs" >/dev/null
   local conn="Host=127.0.0.1:$PG_PORT_1,127.0.0.1:$PG_PORT_2,127.0.0.1:$PG_PORT_3;Database=socs;Username=socs;Password=$APP_PASSWORD;Target Session Attributes=read-write;Host Recheck Seconds=1"
   echo "$conn" >"$dir/connection-string"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/connection-string"

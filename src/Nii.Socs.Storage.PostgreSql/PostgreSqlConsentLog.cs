@@ -12,8 +12,9 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// then applies the new event: an event the caught-up ledger refuses (a second decision on one request, an unknown
 /// request or grant) throws as <see cref="ConsentLedger.Apply"/> does and nothing is written. It returns once the commit is acknowledged, on the cluster by a
 /// synchronous standby. A trigger refuses UPDATE, DELETE and TRUNCATE on the table, for the owning role too.
-/// <para>Edge case: a command decided on one instance's ledger is checked again only by <see cref="ConsentLedger.Apply"/>
-/// at append; a view decided just before another node's revocation is recorded after it (the view happened).</para>
+/// <para>A command decided on a caller's ledger (<see cref="AppendAsync"/>) is checked again only by <see cref="ConsentLedger.Apply"/>,
+/// which refuses duplicates and unknown ids; a command that depends on the ledger's current state (a view of a grant
+/// another node may have revoked) goes through <see cref="AppendDecidedAsync"/>, which decides it under the lock.</para>
 /// </remarks>
 internal sealed class PostgreSqlConsentLog : IConsentLog
 {
@@ -38,6 +39,29 @@ internal sealed class PostgreSqlConsentLog : IConsentLog
     /// <exception cref="ArgumentException">The ledger already holds the request, decision or grant the event adds (nothing is written).</exception>
     public Task<ConsentLedger> AppendAsync(ConsentEvent e, CancellationToken cancellationToken = default) =>
         _log.AppendAsync([e ?? throw new ArgumentNullException(nameof(e))], cancellationToken);
+
+    /// <summary>Decides a command on the ledger folded under the head row's <c>FOR UPDATE</c> lock and appends the event it
+    /// yields, in the same transaction.</summary>
+    /// <param name="decide">Yields the event from the ledger as it stands at the append, with every event other nodes
+    /// committed before it; it throws to refuse (nothing is written).</param>
+    /// <param name="cancellationToken">Cancels waiting.</param>
+    /// <returns>The event and the ledger after it, once the commit is acknowledged.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="decide"/> is null.</exception>
+    /// <remarks>R8.6. A view decided on a reader's ledger just after another node revoked the grant is refused here, not
+    /// recorded after the revocation.</remarks>
+    public async Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        ConsentEvent? decided = null;
+        var ledger = await _log.AppendAsync(
+            ledger =>
+            {
+                decided = decide(ledger) ?? throw new InvalidOperationException("The decision yielded no event.");
+                return [decided];
+            },
+            cancellationToken).ConfigureAwait(false);
+        return (decided!, ledger);
+    }
 
     /// <inheritdoc />
     public void Dispose() => _log.Dispose();

@@ -102,20 +102,23 @@ internal sealed class PostgreSqlEventLog<TEvent, TState> : IDisposable
     }
 
     /// <summary>Appends events after every committed one and returns the state once they are committed (replicated).</summary>
-    public async Task<TState> AppendAsync(IEnumerable<TEvent> events, CancellationToken cancellationToken)
+    public Task<TState> AppendAsync(IEnumerable<TEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var batch = events.ToList();
+        return AppendAsync(_ => batch, cancellationToken);
+    }
+
+    /// <summary>Appends the events <paramref name="decide"/> yields from the state folded under the head row's lock, so the
+    /// decision sees every event other writers committed before it.</summary>
+    public async Task<TState> AppendAsync(Func<TState, IReadOnlyList<TEvent>> decide, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var connection = await _storage.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            if (batch.Count == 0)
-            {
-                CatchUp(connection, null, long.MaxValue);
-                return _state;
-            }
 
             using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             long head;
@@ -131,6 +134,13 @@ internal sealed class PostgreSqlEventLog<TEvent, TState> : IDisposable
             if (_sequence != head)
             {
                 throw new InvalidOperationException($"The {_log} log has {_sequence} rows below its head {head}: a gap.");
+            }
+
+            var batch = decide(_state);
+            if (batch.Count == 0)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return _state;
             }
 
             var state = _state;

@@ -13,8 +13,12 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// R7.3, R6.4. The plan is <see cref="SweepPlanner"/>'s, as on one machine. Each expired partition is recorded as
 /// being deleted, then dropped (<c>DROP TABLE</c> of the partition and its catalog row in one transaction: its relation
 /// files are unlinked on the primary at commit and on every standby when it replays the drop, a node that was down
-/// replaying it when it rejoins), then recorded as deleted with the relation files that were removed. Wrapped keys
-/// are not on the cluster (see docs/scale-out.md), so this sweep plans no key deletions.
+/// replaying it when it rejoins), then recorded as deleted with the relation files that were removed. With
+/// <see cref="Keys"/> set, the epochs no remaining partition references lose their wrapped sets the same way (their
+/// partitions dropped). Each drop records its WAL position; after the drops the sweep runs the erasure rounds
+/// (<see cref="PostgreSqlStorage.EraseAsync"/>: WAL switch and CHECKPOINT on the primary, every node replayed past it and
+/// checkpointed, until no node holds a WAL segment from before the drops) and records
+/// <c>retention.partition.erased</c> (or <c>…erase-pending</c> naming the node that was down; the next sweep finishes it).
 /// <para>Never early: a real sweep decides with the earlier of the caller's instant and the clock.</para>
 /// </remarks>
 internal sealed class PostgreSqlRetentionSweeper
@@ -38,6 +42,12 @@ internal sealed class PostgreSqlRetentionSweeper
         _time = time;
     }
 
+    /// <summary>The epoch-key store whose wrapped sets the sweep deletes once no partition references their epoch (R8.4); null for none.</summary>
+    public PostgreSqlKeyStore? Keys { get; init; }
+
+    /// <summary>The erasure rounds of the last real sweep; null before it.</summary>
+    public ErasureReport? LastErasure { get; private set; }
+
     /// <summary>Runs one sweep under the store's schedule.</summary>
     /// <param name="now">The instant to decide for; the clock's when null. For a real run it is capped at the clock.</param>
     /// <param name="dryRun">Report only; drop nothing and record nothing.</param>
@@ -53,10 +63,13 @@ internal sealed class PostgreSqlRetentionSweeper
             facts.Add(new PartitionFacts(participant, month, await _store.EpochsOfAsync(participant, month, cancellationToken).ConfigureAwait(false)));
         }
 
-        var plan = SweepPlanner.Plan(facts, new Dictionary<ParticipantId, IReadOnlyList<long>>(), _store.Schedule, at);
+        var keyEpochs = Keys is null
+            ? new Dictionary<ParticipantId, IReadOnlyList<long>>()
+            : Keys.Participants().ToDictionary(p => p, p => Keys.Epochs(p));
+        var plan = SweepPlanner.Plan(facts, keyEpochs, _store.Schedule, at);
         if (dryRun)
         {
-            return new SweepReport(at, true, plan.Partitions, [], []);
+            return new SweepReport(at, true, plan.Partitions, plan.EpochKeys, []);
         }
 
         foreach (var deletion in plan.Partitions)
@@ -74,13 +87,24 @@ internal sealed class PostgreSqlRetentionSweeper
                 cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (var key in plan.EpochKeys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var keySubject = string.Create(CultureInfo.InvariantCulture, $"keys/{key.Participant}/{key.Epoch}");
+            await _history.AppendAsync(RetentionSweeper.Actor, "keys.wrapped.deleting", keySubject, "no remaining partition references this epoch", cancellationToken).ConfigureAwait(false);
+            Keys!.DropEpoch(key.Participant, key.Epoch);
+            await _history.AppendAsync(RetentionSweeper.Actor, "keys.wrapped.deleted", keySubject, "partitions dropped", cancellationToken).ConfigureAwait(false);
+        }
+
+        // Every drop (this sweep's, and any an earlier sweep left pending) leaves every node's WAL and files.
+        LastErasure = await PostgreSqlErasure.RunAsync(_store.Storage, _history, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync(
             RetentionSweeper.Actor,
             "retention.sweep",
             "detections",
-            string.Create(CultureInfo.InvariantCulture, $"at {at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: {plan.Partitions.Count} partition(s) dropped on the cluster"),
+            string.Create(CultureInfo.InvariantCulture, $"at {at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: {plan.Partitions.Count} partition(s), {plan.EpochKeys.Count} epoch key set(s) dropped on the cluster; {LastErasure}"),
             cancellationToken).ConfigureAwait(false);
-        return new SweepReport(at, false, plan.Partitions, [], []);
+        return new SweepReport(at, false, plan.Partitions, plan.EpochKeys, []);
     }
 
     /// <summary>The data-directory-relative paths of a partition's relation files (table, indexes, TOAST); empty when absent.</summary>
@@ -142,6 +166,8 @@ internal sealed class PostgreSqlRetentionSweeper
         {
             await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        await PostgreSqlErasure.RecordAsync(connection, tx, storage, $"detections/{participant}/{month}", _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
 
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         _store.Forget(participant, month);

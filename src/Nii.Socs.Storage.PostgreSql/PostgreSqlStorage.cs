@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Nii.Socs.Core.Retention;
+using Nii.Socs.Core.Storage;
+using NSec.Cryptography;
 using Npgsql;
 
 namespace Nii.Socs.Storage.PostgreSql;
@@ -19,9 +21,10 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <summary>The schema used when none is given.</summary>
     public const string DefaultSchema = "socs";
 
-    private PostgreSqlStorage(NpgsqlDataSource dataSource, string schema)
+    private PostgreSqlStorage(NpgsqlDataSource dataSource, string connectionString, string schema)
     {
         DataSource = dataSource;
+        ConnectionString = connectionString;
         Schema = schema;
     }
 
@@ -32,6 +35,9 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     public string PortalRole => Schema + "_portal";
 
     internal NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The connection string as given (every node; the erasure rounds connect to each).</summary>
+    internal string ConnectionString { get; }
 
     /// <summary>Connects and creates the schema's tables, trigger, role and policy when absent (on a standby, only connects).</summary>
     /// <param name="connectionString">An Npgsql connection string (all nodes, read-write target).</param>
@@ -49,7 +55,7 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
         }
 
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        var storage = new PostgreSqlStorage(dataSource, schema);
+        var storage = new PostgreSqlStorage(dataSource, connectionString, schema);
         try
         {
             await storage.CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -73,7 +79,48 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <summary>The operation history on this schema.</summary>
     /// <param name="time">The clock that stamps entries; the system clock when null.</param>
     /// <returns>The history.</returns>
-    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System);
+    public PostgreSqlOperationHistory History(TimeProvider? time = null) => new(this, time ?? TimeProvider.System, null, null, OperationHistoryStore.DefaultCheckpointInterval, TimeSpan.Zero);
+
+    /// <summary>The operation history on this schema, signing checkpoints with the organization's key and copying them to a witness (R6.4).</summary>
+    /// <param name="signingKey">The organization's Ed25519 key (the one the FASTER history keeps in <c>audit/signing.key</c>);
+    /// every writer of the schema signs with the same key.</param>
+    /// <param name="witnessDirectory">A directory kept apart from the cluster (one per writer) that receives a copy of
+    /// every checkpoint and pins the public key; null for none.</param>
+    /// <param name="checkpointInterval">A checkpoint is signed in the same transaction as every entry whose sequence number is a multiple of it.</param>
+    /// <param name="time">The clock that stamps entries and checkpoints and drives <paramref name="checkpointEvery"/>; the system clock when null.</param>
+    /// <param name="checkpointEvery">Time between checkpoints while entries are unsigned (a timer; another writer's
+    /// checkpoint counts); null or zero signs only by count, on demand and at disposal.</param>
+    /// <returns>The history; disposing it signs a final checkpoint. The key stays the caller's (not disposed with it).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="signingKey"/> is null.</exception>
+    /// <exception cref="ArgumentException">The key is not an Ed25519 key.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checkpointInterval"/> is below 1 or <paramref name="checkpointEvery"/> is negative.</exception>
+    /// <exception cref="InvalidDataException">The witness pinned another signing key, or holds a checkpoint the cluster
+    /// lacks (checkpoints were removed: run <see cref="PostgreSqlOperationHistory.VerifyAsync"/>; nothing is appended to a
+    /// broken history).</exception>
+    /// <exception cref="NpgsqlException">The cluster could not be reached.</exception>
+    public PostgreSqlOperationHistory SignedHistory(Key signingKey, string? witnessDirectory = null, int checkpointInterval = OperationHistoryStore.DefaultCheckpointInterval, TimeProvider? time = null, TimeSpan? checkpointEvery = null)
+    {
+        ArgumentNullException.ThrowIfNull(signingKey);
+        if (signingKey.Algorithm is not Ed25519)
+        {
+            throw new ArgumentException("Checkpoints are signed with Ed25519.", nameof(signingKey));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointInterval, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointEvery ?? TimeSpan.Zero, TimeSpan.Zero, nameof(checkpointEvery));
+        var witness = witnessDirectory is null ? null : CheckpointWitness.Open(witnessDirectory, signingKey.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        var history = new PostgreSqlOperationHistory(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval, checkpointEvery ?? TimeSpan.Zero);
+        var stored = history.LastCheckpoint?.Number ?? 0;
+        if (witness is not null && witness.WitnessedNumber > stored)
+        {
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The witness '{witness.Directory}' holds checkpoint #{witness.WitnessedNumber} but the cluster only #{stored}: checkpoints were removed; verify the history."));
+        }
+
+        history.StartTimer();
+        return history;
+    }
 
     /// <summary>Opens the consent log on this schema and folds it.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -84,6 +131,23 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The registry; disposing it leaves this storage open.</returns>
     public Task<PostgreSqlRegistryStore> RegistryAsync(CancellationToken cancellationToken = default) => PostgreSqlRegistryStore.OpenAsync(this, cancellationToken);
+
+    /// <summary>The epoch-key store on this schema (wrapped sets and KEK-sealed keys, one partition per epoch and kind).</summary>
+    /// <param name="history">Where each epoch's erasure is recorded; null for nowhere.</param>
+    /// <param name="time">The clock of those records; the system clock when null.</param>
+    /// <returns>The store.</returns>
+    public PostgreSqlKeyStore Keys(Core.Audit.IOperationHistory? history = null, TimeProvider? time = null) => new(this, history, time ?? TimeProvider.System);
+
+    /// <summary>Runs the erasure rounds for every drop not yet erased from every node: WAL switch and CHECKPOINT on the
+    /// primary, a wait until each node replayed past it, CHECKPOINT on each node, until no node holds a WAL segment from
+    /// before the drops (R7.3, R8.4).</summary>
+    /// <param name="history">Where each subject erased (<c>retention.partition.erased</c>, <c>keys.epoch.erased</c>) or still
+    /// pending (<c>…erase-pending</c>) is recorded; null for nowhere.</param>
+    /// <param name="cancellationToken">Cancels the rounds (the drops stay pending).</param>
+    /// <returns>What is now erased everywhere and what is still pending (a node down, or still holding a segment).</returns>
+    /// <exception cref="NpgsqlException">The primary could not be reached or refused a round (the role lacks
+    /// <c>pg_checkpoint</c>, <c>pg_monitor</c> or EXECUTE on <c>pg_switch_wal()</c>).</exception>
+    public Task<ErasureReport> EraseAsync(Core.Audit.IOperationHistory? history = null, CancellationToken cancellationToken = default) => PostgreSqlErasure.RunAsync(this, history, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
@@ -126,6 +190,30 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 table_name text NOT NULL UNIQUE,
                 PRIMARY KEY (participant, acq_month)
             );
+            CREATE TABLE IF NOT EXISTS {s}.erasures (
+                before_lsn bigint NOT NULL,
+                subject text NOT NULL,
+                at_ticks bigint NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS {s}.erasure_rounds (
+                singleton boolean PRIMARY KEY CHECK (singleton),
+                n bigint NOT NULL
+            );
+            INSERT INTO {s}.erasure_rounds VALUES (true, 0) ON CONFLICT DO NOTHING;
+            CREATE TABLE IF NOT EXISTS {s}.epoch_keys (
+                participant text NOT NULL,
+                epoch bigint NOT NULL,
+                kind smallint NOT NULL,
+                body bytea NOT NULL,
+                PRIMARY KEY (participant, epoch, kind)
+            ) PARTITION BY RANGE (participant, epoch, kind);
+            CREATE TABLE IF NOT EXISTS {s}.epoch_key_partitions (
+                participant text NOT NULL,
+                epoch bigint NOT NULL,
+                kind smallint NOT NULL,
+                table_name text NOT NULL UNIQUE,
+                PRIMARY KEY (participant, epoch, kind)
+            );
             CREATE TABLE IF NOT EXISTS {s}.history (
                 seq bigint PRIMARY KEY,
                 at_ticks bigint NOT NULL,
@@ -147,6 +235,15 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
             CREATE OR REPLACE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON {s}.history
                 FOR EACH ROW EXECUTE FUNCTION {s}.refuse_history_change();
             CREATE OR REPLACE TRIGGER history_no_truncate BEFORE TRUNCATE ON {s}.history
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_history_change();
+            CREATE TABLE IF NOT EXISTS {s}.history_checkpoints (
+                number bigint PRIMARY KEY,
+                seq bigint NOT NULL,
+                line text NOT NULL
+            );
+            CREATE OR REPLACE TRIGGER history_checkpoints_append_only BEFORE UPDATE OR DELETE ON {s}.history_checkpoints
+                FOR EACH ROW EXECUTE FUNCTION {s}.refuse_history_change();
+            CREATE OR REPLACE TRIGGER history_checkpoints_no_truncate BEFORE TRUNCATE ON {s}.history_checkpoints
                 FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_history_change();
             CREATE TABLE IF NOT EXISTS {s}.event_heads (
                 log text PRIMARY KEY,

@@ -160,6 +160,42 @@ public sealed class ClusterFixture : IAsyncLifetime
         return false;
     }
 
+    /// <summary>Every file of every node's data directory (pg_wal included) that holds each marker, as paths relative to
+    /// the cluster directory (<c>node2/data/pg_wal/…</c>).</summary>
+    public Dictionary<string, List<string>> FilesContaining(params byte[][] markers)
+    {
+        var hits = markers.ToDictionary(Convert.ToHexString, _ => new List<string>());
+        for (var n = 1; n <= 3; n++)
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(DataDirectory(n), "*", SearchOption.AllDirectories))
+            {
+                byte[] bytes;
+                try
+                {
+                    bytes = File.ReadAllBytes(file);
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+                {
+                    // Removed while scanning (a WAL segment, a temporary file): it holds nothing any more.
+                    continue;
+                }
+
+                foreach (var marker in markers)
+                {
+                    if (bytes.AsSpan().IndexOf(marker) >= 0)
+                    {
+                        hits[Convert.ToHexString(marker)].Add(Path.GetRelativePath(Directory, file));
+                    }
+                }
+            }
+        }
+
+        return hits;
+    }
+
+    /// <summary>The node (1-3) a path from <see cref="FilesContaining"/> lies on.</summary>
+    public static int NodeOf(string relativePath) => relativePath[4] - '0';
+
     /// <summary>Drops a test schema and its portal role.</summary>
     public async Task DropSchemaAsync(string schema)
     {

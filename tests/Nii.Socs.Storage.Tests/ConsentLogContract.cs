@@ -143,6 +143,46 @@ public abstract class ConsentLogContract : IAsyncLifetime
         Assert.Equal(outcomes[0] ? RequestStatus.Approved : RequestStatus.Denied, b.Ledger.StatusOf(target.Id, T0.AddHours(1)));
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.6")]
+    public async Task A_view_decided_on_one_writer_just_after_the_other_revoked_the_grant_is_refused_not_recorded_after_the_revocation()
+    {
+        var a = await Track(OpenAsync());
+        var b = await Track(SecondWriterAsync(a));
+        var events = Scenario();
+        var revoke = (ConsentEvent.Revoked)events[7];
+        var staff = Actor.Staff("suzuki");
+        var record = Record(UTokyo, T0, epoch: 3, id: Id(0, 5));
+        foreach (var e in events.Take(5))
+        {
+            await a.AppendAsync(e);
+        }
+
+        ConsentEvent Decide(ConsentLedger ledger, DateTimeOffset now) =>
+            ledger.TryView(revoke.Grant, staff, record, now, out var viewed, out var error) ? viewed : throw new InvalidOperationException(error);
+
+        // Decided under the lock while the grant is live: recorded.
+        var (first, _) = await a.AppendDecidedAsync(ledger => Decide(ledger, T0.AddHours(4)));
+        Assert.IsType<ConsentEvent.Viewed>(first);
+
+        // Writer A's reader still sees the grant live; writer B revokes it; A's view is then decided on the ledger as it
+        // stands at the append (with B's revocation folded in) and refused.
+        var stale = a.Ledger;
+        var late = Assert.IsType<ConsentEvent.Viewed>(Decide(stale, T0.AddHours(6)));
+        await b.AppendAsync(revoke);
+
+        // Apply alone would take that view after the revocation (it checks ids, not liveness): the decision must be re-run.
+        Assert.Single(b.Ledger.Apply(late).Views, v => v.At == late.At);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => a.AppendDecidedAsync(ledger => Decide(ledger, T0.AddHours(6))));
+        Assert.Contains("revoked", refused.Message, StringComparison.Ordinal);
+
+        var stored = a.Events();
+        Assert.Equal(7, stored.Count);
+        Assert.IsType<ConsentEvent.Revoked>(stored[^1]);
+        Assert.Single(stored.OfType<ConsentEvent.Viewed>());
+        Assert.Equal(stored.Select(Describe.Of), b.Events().Select(Describe.Of));
+    }
+
     private static async Task<bool> Outcome(Task task)
     {
         try

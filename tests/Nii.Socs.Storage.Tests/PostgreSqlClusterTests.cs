@@ -153,14 +153,20 @@ public sealed class PostgreSqlClusterTests(ClusterFixture cluster, ITestOutputHe
         Assert.Empty(store.Partitions());
         Assert.Null(await store.FindAsync(Kyoto, kyoto.Id));
 
-        // Standbys unlink at replay; the primary truncates at commit and unlinks at its next checkpoint.
-        await AssertEventuallyAsync(() => AllNodes(files).All(f => !File.Exists(f) || new FileInfo(f).Length == 0), "no byte of the partition left on any node");
-        Assert.NotNull(await cluster.ScalarAsync(await cluster.LeaderAsync(), "CHECKPOINT; SELECT 1"));
-        await AssertEventuallyAsync(() => !AllNodes(files).Any(File.Exists), "the partition's files gone on every node");
+        // The sweep itself ran the erasure rounds (WAL switch, every node replayed past it and checkpointed): the files
+        // are gone on every node when it returns (standbys unlink at replay, the primary at its checkpoint).
+        Assert.NotNull(sweeper.LastErasure);
+        Assert.Equal(["detections/kyoto-u/2026-11", "detections/u-tokyo/2026-11"], sweeper.LastErasure.Erased.Order(StringComparer.Ordinal));
+        Assert.Empty(sweeper.LastErasure.Unreachable);
+        Assert.Equal(Enumerable.Range(1, 3).Select(n => $"127.0.0.1:{cluster.Port(n)}"), sweeper.LastErasure.Nodes);
+        Assert.DoesNotContain(AllNodes(files), File.Exists);
 
         var entries = history.Entries();
         var deleted = entries.Where(e => e.Action == "retention.partition.deleted").ToList();
         Assert.Equal(["detections/kyoto-u/2026-11", "detections/u-tokyo/2026-11"], deleted.Select(e => e.Subject).Order(StringComparer.Ordinal));
+        var erased = entries.Where(e => e.Action == "retention.partition.erased").ToList();
+        Assert.Equal(["detections/kyoto-u/2026-11", "detections/u-tokyo/2026-11"], erased.Select(e => e.Subject).Order(StringComparer.Ordinal));
+        Assert.All(erased, e => Assert.Contains($"every node (127.0.0.1:{cluster.Port(1)} 127.0.0.1:{cluster.Port(2)} 127.0.0.1:{cluster.Port(3)}) replayed past {sweeper.LastErasure.ReplayedPastLsn}", e.Details, StringComparison.Ordinal));
         Assert.All(files, f => Assert.Contains(f, deleted.Single(e => e.Subject == "detections/u-tokyo/2026-11").Details, StringComparison.Ordinal));
         Assert.Equal("retention.sweep", entries[^1].Action);
         Assert.Empty((await sweeper.SweepAsync()).Partitions);
@@ -180,22 +186,17 @@ public sealed class PostgreSqlClusterTests(ClusterFixture cluster, ITestOutputHe
         Assert.Equal(3, before.Select(f => f.Split(Path.DirectorySeparatorChar).First(p => p.StartsWith("node", StringComparison.Ordinal))).Distinct().Count());
 
         clock.SetUtcNow(RetentionSchedule.Default.ExpiryOf(UTokyo, JstMonth.Of(T0)));
-        await new PostgreSqlRetentionSweeper(store, _storage.History(clock), clock).SweepAsync();
+        var sweeper = new PostgreSqlRetentionSweeper(store, _storage.History(clock), clock);
+        var watch = Stopwatch.StartNew();
+        await sweeper.SweepAsync();
 
-        // wal_keep_size is 64MB (4 segments of 16MB): the segment holding the rows leaves once 4 newer ones exist.
-        var rounds = 0;
-        List<string> left;
-        do
-        {
-            rounds++;
-            var leader = await cluster.LeaderAsync();
-            Assert.NotNull(await cluster.ScalarAsync(leader, $"CREATE TABLE IF NOT EXISTS {_schema}.wal_filler (x int); INSERT INTO {_schema}.wal_filler VALUES (1); SELECT pg_switch_wal()"));
-            await CheckpointEveryNodeAsync();
-            left = FilesContaining(marker);
-        }
-        while (left.Count > 0 && rounds < 10);
-        output.WriteLine($"marker in {before.Count} files before the drop; gone from every file of every node after {rounds} WAL switch + checkpoint rounds");
+        // The sweep ran the rounds itself (wal_keep_size is 64MB, 4 segments of 16MB: the segment holding the rows
+        // leaves once 4 newer ones exist); nothing is left when it returns.
+        var left = FilesContaining(marker);
+        output.WriteLine($"marker in {before.Count} files before the drop; in {left.Count} after the sweep ({watch.Elapsed.TotalSeconds:F1} s): {sweeper.LastErasure}");
         Assert.Empty(left);
+        Assert.Equal(["detections/u-tokyo/2026-11"], sweeper.LastErasure!.Erased);
+        Assert.InRange(sweeper.LastErasure.Rounds, 1, 8);
     }
 
     private async Task CheckpointEveryNodeAsync()
@@ -207,29 +208,7 @@ public sealed class PostgreSqlClusterTests(ClusterFixture cluster, ITestOutputHe
         }
     }
 
-    private List<string> FilesContaining(byte[] marker)
-    {
-        var hits = new List<string>();
-        for (var n = 1; n <= 3; n++)
-        {
-            foreach (var file in Directory.EnumerateFiles(cluster.DataDirectory(n), "*", SearchOption.AllDirectories))
-            {
-                try
-                {
-                    if (File.ReadAllBytes(file).AsSpan().IndexOf(marker) >= 0)
-                    {
-                        hits.Add(Path.GetRelativePath(cluster.Directory, file));
-                    }
-                }
-                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-                {
-                    // Removed while scanning (a recycled WAL segment, a temporary file): it holds nothing any more.
-                }
-            }
-        }
-
-        return hits;
-    }
+    private List<string> FilesContaining(byte[] marker) => cluster.FilesContaining(marker).Values.Single();
 
     [Fact]
     [Trait("Requirement", "R7.1")]
@@ -342,6 +321,8 @@ public sealed class PostgreSqlClusterTests(ClusterFixture cluster, ITestOutputHe
             // Drop the partition while the old primary is down.
             var drop = await RetryAsync(() => sweeper.SweepAsync());
             Assert.Contains(drop.Partitions, p => p.Participant == Kyoto);
+            Assert.Contains($"127.0.0.1:{cluster.Port(leader)}", sweeper.LastErasure!.Unreachable);
+            Assert.Contains($"detections/{Kyoto}/{JstMonth.Of(T0)}", sweeper.LastErasure.Pending);
             await Task.Delay(500);
             await stop.CancelAsync();
             await Task.WhenAll(writer, reader);
@@ -370,8 +351,13 @@ public sealed class PostgreSqlClusterTests(ClusterFixture cluster, ITestOutputHe
             Assert.True(startCode == 0, started);
             Assert.True(await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(60)), "the killed node did not rejoin as a streaming replica");
             Assert.Equal(true, await cluster.ScalarAsync(leader, "SELECT pg_is_in_recovery()"));
-            Assert.NotNull(await cluster.ScalarAsync(await cluster.LeaderAsync(), "CHECKPOINT; SELECT 1"));
-            await AssertEventuallyAsync(() => !AllNodes(dropFiles).Any(File.Exists), "the dropped partition's files gone on every node, the rejoined one included");
+            // The erasure left pending while it was down finishes now that it is back, and is recorded.
+            var erase = await RetryAsync(() => _storage.EraseAsync(history));
+            Assert.Equal([$"detections/{Kyoto}/{JstMonth.Of(T0)}"], erase.Erased);
+            Assert.Empty(erase.Pending);
+            Assert.Empty(erase.Unreachable);
+            Assert.Contains(history.Entries(), e => e.Action == "retention.partition.erased" && e.Subject == $"detections/{Kyoto}/{JstMonth.Of(T0)}");
+            Assert.DoesNotContain(AllNodes(dropFiles), File.Exists);
             Assert.Null(await history.FindFirstBrokenLinkAsync());
     
         }

@@ -60,16 +60,23 @@ internal sealed class FoldedEventLog<TEvent, TState> : IDisposable
         return ReadEvents(_log, _decode);
     }
 
-    public async Task<TState> AppendAsync(IEnumerable<TEvent> events, CancellationToken cancellationToken)
+    public Task<TState> AppendAsync(IEnumerable<TEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
+        return AppendAsync(_ => events, cancellationToken);
+    }
+
+    /// <summary>Appends the events <paramref name="decide"/> yields from the state as it is under the append lock.</summary>
+    public async Task<TState> AppendAsync(Func<TState, IEnumerable<TEvent>> decide, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _append.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var state = State;
             var any = false;
-            foreach (var e in events)
+            foreach (var e in decide(state).ToList())
             {
                 state = _apply(state, e);
                 _log.Log.Enqueue(_encode(e));

@@ -125,7 +125,7 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
     private bool _closing;
     private OperationEntry? _last;
     private HistoryCheckpoint? _lastCheckpoint;
-    private long _witnessedNumber;
+    private CheckpointWitness? _witnessCopy;
     private volatile bool _disposed;
 
     private OperationHistoryStore(string directory, FasterLogHandle log, Key key, TimeProvider time, int interval, TimeSpan every, string? witness)
@@ -168,7 +168,7 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
     public string? WitnessDirectory => _witness;
 
     /// <summary>Why the last copy to the witness failed; null when it succeeded (it is retried at every checkpoint).</summary>
-    public string? WitnessFailure { get; private set; }
+    public string? WitnessFailure => _witnessCopy?.Failure;
 
     /// <summary>Opens (creating when absent) the history, its signing key and its witness under a data directory.</summary>
     /// <param name="dataDirectory">The data directory.</param>
@@ -655,33 +655,17 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
             return;
         }
 
-        Directory.CreateDirectory(_witness);
-        var pinned = Path.Combine(_witness, PublicKeyFile);
-        var mine = _key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
-        if (File.Exists(pinned))
-        {
-            if (!ReadPublicKeyFile(pinned).AsSpan().SequenceEqual(mine))
-            {
-                throw new InvalidDataException($"The witness '{_witness}' pinned another signing key than the data directory's: the signing key changed; run socs audit verify.");
-            }
-        }
-        else
-        {
-            File.WriteAllBytes(pinned, mine);
-        }
-
-        DropPartialCheckpointLine(_witness);
-        var (witnessed, _) = ReadCheckpoints(_witness);
-        _witnessedNumber = witnessed.Count == 0 ? 0 : witnessed.Max(c => c.Number);
-        if (_witnessedNumber > (_lastCheckpoint?.Number ?? 0))
+        var witness = CheckpointWitness.Open(_witness, _key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        if (witness.WitnessedNumber > (_lastCheckpoint?.Number ?? 0))
         {
             throw new InvalidDataException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"The witness '{_witness}' holds checkpoint #{_witnessedNumber} but the data directory only #{_lastCheckpoint?.Number ?? 0}: checkpoints were removed; run socs audit verify."));
+                $"The witness '{_witness}' holds checkpoint #{witness.WitnessedNumber} but the data directory only #{_lastCheckpoint?.Number ?? 0}: checkpoints were removed; run socs audit verify."));
         }
 
         lock (_checkpointGate)
         {
+            _witnessCopy = witness;
             CopyToWitness();
         }
     }
@@ -689,33 +673,24 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
     /// <summary>Appends to the witness every local checkpoint it lacks (caller holds the checkpoint gate).</summary>
     private void CopyToWitness()
     {
-        if (_witness is null || _lastCheckpoint is null || _witnessedNumber >= _lastCheckpoint.Number)
+        if (_witnessCopy is null || _lastCheckpoint is null || _witnessCopy.WitnessedNumber >= _lastCheckpoint.Number)
         {
             return;
         }
 
         try
         {
-            var missing = ReadCheckpoints(_directory).checkpoints.Where(c => c.Number > _witnessedNumber).OrderBy(c => c.Number).ToList();
-            var text = new StringBuilder();
-            foreach (var checkpoint in missing)
-            {
-                text.Append(checkpoint.ToLine()).Append('\n');
-            }
-
-            AppendText(Path.Combine(_witness, CheckpointFile), text.ToString());
-            _witnessedNumber = missing.Count == 0 ? _witnessedNumber : missing[^1].Number;
-            WitnessFailure = null;
+            _witnessCopy.CopyMissing(ReadCheckpoints(_directory).checkpoints);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            WitnessFailure = ex.Message;
+            // The local file could not be read: the next checkpoint retries.
         }
     }
 
     private static void AppendLine(string path, string line) => AppendText(path, line + "\n");
 
-    private static void AppendText(string path, string text)
+    internal static void AppendText(string path, string text)
     {
         using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         file.Write(Encoding.ASCII.GetBytes(text));
@@ -723,7 +698,7 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
     }
 
     /// <summary>A crash in the middle of a checkpoint write leaves a last line without its newline: cut it so the next line starts clean.</summary>
-    private static void DropPartialCheckpointLine(string directory)
+    internal static void DropPartialCheckpointLine(string directory)
     {
         var path = Path.Combine(directory, CheckpointFile);
         if (!File.Exists(path))

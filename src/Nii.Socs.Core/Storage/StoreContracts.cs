@@ -92,6 +92,16 @@ internal interface IConsentLog : IDisposable
     /// <param name="cancellationToken">Cancels waiting.</param>
     /// <returns>The ledger after the event.</returns>
     Task<ConsentLedger> AppendAsync(ConsentEvent e, CancellationToken cancellationToken = default);
+
+    /// <summary>Decides a command on the ledger as it is at the append, under the log's append lock, and appends the
+    /// event the decision yields (R8.6: a view is checked against the grant as it stands, not as a reader last saw it).</summary>
+    /// <param name="decide">Yields the event from the current ledger; it throws to refuse (nothing is then written).
+    /// It may run more than once and must not act outside the ledger.</param>
+    /// <param name="cancellationToken">Cancels waiting.</param>
+    /// <returns>The appended event and the ledger after it, once it is durable.</returns>
+    /// <remarks>On PostgreSQL the decision runs on the ledger folded under the head row's <c>FOR UPDATE</c> lock, so a
+    /// grant another node revoked a moment before is seen revoked; on FASTER under the single writer's append lock.</remarks>
+    Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The participant registry as its consumers use it: an append-only event log folded into a state.</summary>

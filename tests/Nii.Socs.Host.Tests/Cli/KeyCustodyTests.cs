@@ -41,7 +41,18 @@ public sealed class KeyCustodyTests : IDisposable
         var scanned = 0;
         foreach (var file in Directory.GetFiles(Data, "*", SearchOption.AllDirectories))
         {
-            var bytes = File.ReadAllBytes(file);
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file);
+            }
+            catch (FileNotFoundException) when (file.Contains("log-commits", StringComparison.Ordinal))
+            {
+                // FASTER removes a superseded commit record in the background after a newer one is written; it held
+                // nothing the newer one does not.
+                continue;
+            }
+
             scanned++;
             Assert.True(bytes.AsSpan().IndexOf("PRIVATE KEY-----"u8) < 0, $"{file} holds a PEM private key");
             Assert.False(IsPkcs12(bytes), $"{file} is a PKCS#12 bundle");

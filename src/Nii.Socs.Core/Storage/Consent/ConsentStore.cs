@@ -37,6 +37,24 @@ internal sealed class ConsentStore : IConsentLog
     public Task<ConsentLedger> AppendAsync(ConsentEvent e, CancellationToken cancellationToken = default) =>
         _log.AppendAsync([e ?? throw new ArgumentNullException(nameof(e))], cancellationToken);
 
+    /// <summary>Decides a command on the ledger under the append lock and appends the event it yields, once committed.</summary>
+    /// <param name="decide">Yields the event from the current ledger; it throws to refuse (nothing is written).</param>
+    /// <param name="cancellationToken">Cancels waiting for the commit.</param>
+    /// <returns>The event and the new ledger.</returns>
+    public async Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        ConsentEvent? decided = null;
+        var ledger = await _log.AppendAsync(
+            ledger =>
+            {
+                decided = decide(ledger) ?? throw new InvalidOperationException("The decision yielded no event.");
+                return [decided];
+            },
+            cancellationToken).ConfigureAwait(false);
+        return (decided!, ledger);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _log.Dispose();
 }
