@@ -159,7 +159,7 @@ public abstract class ConsentLogContract : IAsyncLifetime
         }
 
         ConsentEvent Decide(ConsentLedger ledger, DateTimeOffset now) =>
-            ledger.TryView(revoke.Grant, staff, record, now, out var viewed, out var error) ? viewed : throw new InvalidOperationException(error);
+            ledger.TryView(revoke.Grant, staff, record, now, out var viewed, out var error) ? viewed : throw new InvalidOperationException(error.Message);
 
         // Decided under the lock while the grant is live: recorded.
         var (first, _) = await a.AppendDecidedAsync(ledger => Decide(ledger, T0.AddHours(4)));
