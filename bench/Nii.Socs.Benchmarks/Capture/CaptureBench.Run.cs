@@ -14,7 +14,8 @@ namespace Nii.Socs.Benchmarks.Capture;
 /// <c>cat</c>, <c>tcpdump -r FILE -w /dev/null</c> (no filter), the fair peer (libpcap reading the file, running a
 /// raw BPF program that binary-searches the merged prefix ranges through <c>pcap_offline_filter</c> and writing the
 /// matches with <c>pcap_dump</c>, as <c>tcpdump -w</c> does; <c>peer.c</c>, compiled here with gcc), and
-/// <c>socs capture scan</c> with the rules and with none. Then rule matching in-process against a per-rule matcher.
+/// <c>socs capture scan</c> with the rules and with none, as <c>./socs</c> runs it (ReadyToRun, <c>scripts/build-socs.sh</c>),
+/// and the plain JIT build for comparison. Then rule matching in-process against a per-rule matcher.
 /// Options: --size 100m|1g|N (bytes, default 100m), --rounds N (default 7), --prefixes N (default 10000),
 /// --rules N (default 100, demo rules included), --part all|commands|rules.
 /// </summary>
@@ -85,7 +86,11 @@ internal static partial class CaptureBench
             File.WriteAllBytes(program, RangeBpf.Build(corpus.Prefixes, out var instructions));
             var (v4, v6) = RangeBpf.Ranges(corpus.Prefixes);
             Console.WriteLine($"BPF peer: {instructions:N0} instructions, binary search over {v4.Count:N0} IPv4 and {v6.Count:N0} IPv6 merged ranges");
-            var socs = Path.Combine(AppContext.BaseDirectory, "socs.dll");
+            // socs as `./socs` runs it (scripts/build-socs.sh: ReadyToRun on linux-x64), and the plain JIT build beside
+            // this benchmark for the before/after of the start-up.
+            var socs = Output("bash", Path.Combine(root, "scripts", "build-socs.sh")).Trim();
+            var jit = Path.Combine(AppContext.BaseDirectory, "socs.dll");
+            Console.WriteLine($"socs: {socs}; plain JIT build: {jit}");
 
             // Same answer first: the peer's matches are socs' in-scope frames.
             var peerOut = Output(peer, "filter", capture, program, "/dev/null");
@@ -105,6 +110,8 @@ internal static partial class CaptureBench
             bench.Add($"socs capture scan, {ruleCount} rules", "dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", rules);
             bench.Add("socs capture scan, no rules", "dotnet", socs, "capture", "scan", capture, "--prefixes", prefixes, "--rules", noRules);
             bench.Add("socs capture scan, empty capture", "dotnet", socs, "capture", "scan", empty, "--prefixes", prefixes, "--rules", noRules);
+            bench.Add($"JIT build: scan, {ruleCount} rules", "dotnet", jit, "capture", "scan", capture, "--prefixes", prefixes, "--rules", rules);
+            bench.Add("JIT build: scan, empty capture", "dotnet", jit, "capture", "scan", empty, "--prefixes", prefixes, "--rules", noRules);
             Console.WriteLine($"{rounds} rounds of {bench.Count} commands (order rotating), after one warm-up round:");
             bench.Run(rounds);
 
@@ -131,6 +138,8 @@ internal static partial class CaptureBench
             Ratio($"socs {ruleCount} rules vs libpcap + range BPF", bpf, ours);
             Ratio("socs no rules vs libpcap + range BPF", bpf, bare);
             Ratio($"socs {ruleCount} rules vs tcpdump -w, no filter", tcpdump, ours);
+            Ratio($"JIT build {ruleCount} rules vs libpcap + range BPF", bpf, bench[$"JIT build: scan, {ruleCount} rules"]);
+            Ratio("ReadyToRun vs JIT build, empty capture", bench["JIT build: scan, empty capture"], start);
             var perFrame = CommandBench.Stats(Enumerable.Range(0, rounds).Select(i => (bare[i].Wall - start[i].Wall) / inScope * 1e6));
             var perFrameCpu = CommandBench.Stats(Enumerable.Range(0, rounds).Select(i => (bare[i].Cpu - start[i].Cpu) / inScope * 1e6));
             Console.WriteLine($"socs no rules, per in-scope frame (wall − empty-capture wall) / {inScope:N0}: {CommandBench.Format(perFrame, "0.000")} µs; CPU: {CommandBench.Format(perFrameCpu, "0.000")} µs");

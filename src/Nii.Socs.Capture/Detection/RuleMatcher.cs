@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 using Nii.Socs.Capture.Dissection;
 
@@ -16,7 +18,8 @@ namespace Nii.Socs.Capture.Detection;
 /// frequency table (<see cref="FastPatternRarity"/>), so common tokens such as <c>HTTP/1.1</c> or
 /// <c>Host:</c> do not make a rule a candidate on every packet. The fast patterns of the applicable
 /// groups are found in one vectorised pass (<see cref="SearchValues{T}"/> of strings, case-insensitive,
-/// over the content widened to Latin-1 characters); only rules whose fast pattern occurs, plus the
+/// over the content widened to Latin-1 characters; above 48 patterns, a Bloom filter of sampled 4-byte windows probed
+/// eight windows at a time with AVX2); only rules whose fast pattern occurs, plus the
 /// rules with no positive content, are verified in full, in load order.</para>
 /// <para>A matcher keeps scratch state: use one per thread. A matching <c>pass</c> rule suppresses
 /// every other hit of the packet.</para>
@@ -39,6 +42,7 @@ public sealed class RuleMatcher
     private readonly MatchScratch _scratch = new();
     private readonly int _patternCount;
     private readonly int _searchValuesLimit;
+    private readonly bool _vectorAnchors;
     private char[] _text = new char[2048];
     private int _stamp;
 
@@ -51,10 +55,15 @@ public sealed class RuleMatcher
     }
 
     /// <summary>Builds the prefilter, choosing the window bitmap above <paramref name="searchValuesLimit"/> patterns (tests pass 0).</summary>
-    internal RuleMatcher(RuleSet rules, int searchValuesLimit)
+    /// <param name="rules">The rules.</param>
+    /// <param name="searchValuesLimit">Above this many fast patterns, the sampled window bitmap.</param>
+    /// <param name="vectorAnchors">Whether the window bitmap is probed eight windows at a time with AVX2 where the CPU has it
+    /// (false: one window at a time, for the benchmark's and the tests' comparison).</param>
+    internal RuleMatcher(RuleSet rules, int searchValuesLimit, bool vectorAnchors = true)
     {
         ArgumentNullException.ThrowIfNull(rules);
         _searchValuesLimit = searchValuesLimit;
+        _vectorAnchors = vectorAnchors && Avx2.IsSupported;
         _rules = [.. rules.Rules];
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -87,6 +96,9 @@ public sealed class RuleMatcher
 
     /// <summary>The number of header groups (rules with the same protocol, ports, direction and flow).</summary>
     internal int GroupCount => _groups.Length;
+
+    /// <summary>Eight-window blocks the AVX2 filter has probed so far, for the tests.</summary>
+    internal long VectorBlocks { get; private set; }
 
     /// <summary>Rules verified in full so far (candidates of the prefilter), for the benchmark.</summary>
     internal long Verified { get; private set; }
@@ -130,7 +142,14 @@ public sealed class RuleMatcher
 
             if (prefilter.Anchors is not null)
             {
-                ScanAnchors(prefilter, content);
+                if (_vectorAnchors)
+                {
+                    ScanAnchorsAvx2(prefilter, content);
+                }
+                else
+                {
+                    ScanAnchors(prefilter, content, 0);
+                }
             }
         }
 
@@ -194,38 +213,99 @@ public sealed class RuleMatcher
     }
 
     /// <summary>
-    /// The many-pattern pass: every <see cref="Prefilter.Step"/>-th 4-byte window of the content is looked up in a bitmap
-    /// of the 4-byte windows that start within the first <see cref="Prefilter.Step"/> bytes of each pattern, so every
-    /// occurrence of a pattern is seen at one sampled window; the cost per byte does not grow with the pattern count.
+    /// The many-pattern pass: every <see cref="Prefilter.Step"/>-th 4-byte window of the content, from <paramref name="from"/>,
+    /// is looked up in a bitmap of the 4-byte windows that start within the first <see cref="Prefilter.Step"/> bytes of each
+    /// pattern, so every occurrence of a pattern is seen at one sampled window; the cost per byte does not grow with the
+    /// pattern count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanAnchors(Prefilter prefilter, ReadOnlySpan<byte> content)
+    private void ScanAnchors(Prefilter prefilter, ReadOnlySpan<byte> content, int from)
     {
         // The loop reads windows and bitmap words through references: every window lies within the content (at ≤ length − 4)
-        // and every word index within the bitmap (Word has HashBits − 6 bits), so the bounds checks are left out.
+        // and every word index within the bitmap (the hash's top bits, as many as the bitmap has words), so the bounds
+        // checks are left out.
         ref var bitmap = ref MemoryMarshal.GetArrayDataReference(prefilter.Anchors!);
         ref var text = ref MemoryMarshal.GetReference(content);
         var step = prefilter.Step;
+        var shift = prefilter.WordShift;
         var last = content.Length - 4;
-        for (var at = 0; at <= last; at += step)
+        for (var at = from; at <= last; at += step)
         {
-            var raw = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref text, at));
-            var window = (BitConverter.IsLittleEndian ? raw : BinaryPrimitives.ReverseEndianness(raw)) | Prefilter.FoldMask;
-            var mix = Prefilter.Mix(window);
-            var bits = Prefilter.Bits(mix);
-            if ((Unsafe.Add(ref bitmap, Prefilter.Word(mix)) & bits) != bits || !prefilter.AnchorEntries!.TryGetValue(window, out var entries))
+            var window = Prefilter.Window(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref text, at)));
+            var hash = Prefilter.Hash(window);
+            var bits = Prefilter.Bits(hash);
+            if ((Unsafe.Add(ref bitmap, (int)(hash >> shift)) & bits) == bits)
             {
-                continue;
+                ConfirmAnchor(prefilter, content, at, window);
             }
+        }
+    }
 
-            foreach (var (pattern, offset) in entries)
+    /// <summary>
+    /// <see cref="ScanAnchors"/> eight sampled windows at a time (AVX2): the windows are gathered from the content, hashed in
+    /// 32-bit lanes by the same function as the scalar pass, their bitmap words gathered and tested together; only the
+    /// windows whose three bits are set (a pattern's window, or a false hit of the filter) are confirmed one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void ScanAnchorsAvx2(Prefilter prefilter, ReadOnlySpan<byte> content)
+    {
+        var step = prefilter.Step;
+        var last = content.Length - 4;
+        var at = 0;
+        if (last >= 7 * step)
+        {
+            var offsets = Vector256.Create(0, step, 2 * step, 3 * step, 4 * step, 5 * step, 6 * step, 7 * step);
+            var fold = Vector256.Create(Prefilter.FoldMask);
+            var multiplier = Vector256.Create(Prefilter.Multiplier);
+            var mixer = Vector256.Create(Prefilter.Mixer);
+            var one = Vector256.Create(1u);
+            var low5 = Vector256.Create(31u);
+            var shift = prefilter.WordShift;
+            fixed (byte* text = content)
+            fixed (uint* bitmap = prefilter.Anchors!)
             {
-                var position = at - offset;
-                var folded = prefilter.Patterns[pattern];
-                if (position >= 0 && position + folded.Length <= content.Length && FoldedEquals(content.Slice(position, folded.Length), folded))
+                VectorBlocks += ((last - (7 * step)) / (8 * step)) + 1;
+
+                // Every gathered window lies within the content: the last lane reads bytes at + 7·step … at + 7·step + 3 ≤ length − 1.
+                for (; at + (7 * step) <= last; at += 8 * step)
                 {
-                    AddRulesOf(prefilter, pattern);
+                    var windows = Avx2.GatherVector256((uint*)text, offsets + Vector256.Create(at), 1) | fold;
+                    var hash = windows * multiplier;
+                    hash = (hash ^ Vector256.ShiftRightLogical(hash, 15)) * mixer;
+                    var words = Avx2.GatherVector256(bitmap, Vector256.ShiftRightLogical(hash, shift).AsInt32(), 4);
+                    var bits = Avx2.ShiftLeftLogicalVariable(one, hash & low5)
+                        | Avx2.ShiftLeftLogicalVariable(one, Vector256.ShiftRightLogical(hash, 5) & low5)
+                        | Avx2.ShiftLeftLogicalVariable(one, Vector256.ShiftRightLogical(hash, 10) & low5);
+                    var set = Vector256.Equals(words & bits, bits).ExtractMostSignificantBits();
+                    while (set != 0)
+                    {
+                        var lane = System.Numerics.BitOperations.TrailingZeroCount(set);
+                        set &= set - 1;
+                        var position = at + (lane * step);
+                        ConfirmAnchor(prefilter, content, position, Prefilter.Window(BinaryPrimitives.ReadUInt32LittleEndian(content[position..])));
+                    }
                 }
+            }
+        }
+
+        ScanAnchors(prefilter, content, at);
+    }
+
+    /// <summary>A sampled window passed the bitmap: adds the rules of the patterns that have this window and occur around it.</summary>
+    private void ConfirmAnchor(Prefilter prefilter, ReadOnlySpan<byte> content, int at, uint window)
+    {
+        if (!prefilter.AnchorEntries!.TryGetValue(window, out var entries))
+        {
+            return;
+        }
+
+        foreach (var (pattern, offset) in entries)
+        {
+            var position = at - offset;
+            var folded = prefilter.Patterns[pattern];
+            if (position >= 0 && position + folded.Length <= content.Length && FoldedEquals(content.Slice(position, folded.Length), folded))
+            {
+                AddRulesOf(prefilter, pattern);
             }
         }
     }
@@ -362,12 +442,15 @@ public sealed class RuleMatcher
 
     /// <summary>The fast patterns of one combination of header groups, searched in one pass.</summary>
     /// <remarks>Up to <see cref="DefaultSearchValuesLimit"/> patterns: one <see cref="SearchValues{T}"/> pass (vectorised for few
-    /// patterns). More: patterns of 4 bytes or more through the sampled 4-byte window bitmap (<see cref="ScanAnchors"/>),
-    /// shorter ones through <see cref="SearchValues{T}"/>.</remarks>
+    /// patterns). More: patterns of 4 bytes or more through the sampled 4-byte window bitmap (<see cref="ScanAnchorsAvx2"/>,
+    /// eight windows at a time; <see cref="ScanAnchors"/> where the CPU lacks AVX2), shorter ones through <see cref="SearchValues{T}"/>.</remarks>
     private sealed class Prefilter
     {
         public const uint FoldMask = 0x20202020;
-        private const int HashBits = 18;
+        public const uint Multiplier = 0x9E3779B1;
+        public const uint Mixer = 0x85EBCA77;
+        private const int MinWordBits = 13;
+        private const int MaxWordBits = 16;
         private const int MaxStep = 13;
         public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
         {
@@ -416,7 +499,6 @@ public sealed class RuleMatcher
                 Values = shortOnes.Length == 0 ? null : SearchValues.Create(shortOnes, StringComparison.OrdinalIgnoreCase);
                 var shortestLong = patterns.Where(p => p.Length >= 4).Min(p => p.Length);
                 Step = Math.Min(shortestLong, MaxStep) - 4 + 1;
-                Anchors = new ulong[1 << (HashBits - 6)];
                 var entries = new Dictionary<uint, List<(int, int)>>();
                 for (var p = 0; p < patterns.Count; p++)
                 {
@@ -428,9 +510,7 @@ public sealed class RuleMatcher
                     // Every window starting in the first Step bytes: an occurrence is always sampled at one of them.
                     for (var offset = 0; offset < Step; offset++)
                     {
-                        var window = BinaryPrimitives.ReadUInt32LittleEndian(patterns[p].AsSpan(offset)) | FoldMask;
-                        var mix = Mix(window);
-                        Anchors[Word(mix)] |= Bits(mix);
+                        var window = Window(BinaryPrimitives.ReadUInt32LittleEndian(patterns[p].AsSpan(offset)));
                         if (!entries.TryGetValue(window, out var list))
                         {
                             entries.Add(window, list = []);
@@ -438,6 +518,18 @@ public sealed class RuleMatcher
 
                         list.Add((p, offset));
                     }
+                }
+
+                // About 32 bits per distinct window (three set: ~9% of the bits, well under 1% false hits), 32 KiB to 256 KiB.
+                // Each false hit costs a dictionary lookup that misses the cache at 10,000 rules; in the rules benchmark a
+                // 64 KiB bitmap at 16 bits per window cost more than this 128 KiB one, and a 32 KiB one (fits L1) more still.
+                var wordBits = Math.Clamp((int)Math.Ceiling(Math.Log2(Math.Max(entries.Count, 1))), MinWordBits, MaxWordBits);
+                WordShift = 32 - wordBits;
+                Anchors = new uint[1 << wordBits];
+                foreach (var window in entries.Keys)
+                {
+                    var hash = Hash(window);
+                    Anchors[hash >> WordShift] |= Bits(hash);
                 }
 
                 AnchorEntries = entries.ToDictionary(e => e.Key, e => e.Value.ToArray());
@@ -464,24 +556,34 @@ public sealed class RuleMatcher
 
         public int[][] ByFirstByte { get; }
 
-        /// <summary>The bitmap of hashed 4-byte windows (ASCII letters folded by OR-ing 0x20 into every byte), 32 KiB so it stays in the L1 cache, two bits per window in one word; null below the limit.</summary>
-        public ulong[]? Anchors { get; }
+        /// <summary>The bitmap of hashed 4-byte windows (ASCII letters folded by OR-ing 0x20 into every byte): a blocked Bloom
+        /// filter, three bits per window in one 32-bit word, about 32 bits per window (32–256 KiB); null below the limit.</summary>
+        public uint[]? Anchors { get; }
+
+        /// <summary>The shift that leaves a hash's top bits, as many as index the bitmap's words.</summary>
+        public int WordShift { get; }
 
         public Dictionary<uint, (int Pattern, int Offset)[]>? AnchorEntries { get; }
 
         /// <summary>The distance between sampled windows: (shortest long pattern, at most 13) − 3.</summary>
         public int Step { get; } = 1;
 
-        /// <summary>A 64-bit multiplicative hash of a folded window: its top bits choose the bitmap word, two other 6-bit fields two bits in it.</summary>
+        /// <summary>A content window as the bitmap knows it: four bytes little-endian, 0x20 OR-ed into each (ASCII letters folded).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Mix(uint window) => unchecked(window * 0x9E3779B97F4A7C15UL);
+        public static uint Window(uint raw) => (BitConverter.IsLittleEndian ? raw : BinaryPrimitives.ReverseEndianness(raw)) | FoldMask;
 
-        /// <summary>The bitmap word of a window: one 64-bit word, so both of its bits cost one memory read.</summary>
+        /// <summary>A 32-bit hash of a window (multiply, xor-shift, multiply), the same in the scalar and the AVX2 pass: its top
+        /// bits choose the bitmap word, its low fifteen bits three bits in it.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Word(ulong mix) => (int)(mix >> (64 - (HashBits - 6)));
+        public static uint Hash(uint window)
+        {
+            var hash = unchecked(window * Multiplier);
+            return unchecked((hash ^ (hash >> 15)) * Mixer);
+        }
 
-        /// <summary>The window's two bits in its word (a blocked Bloom filter with two hashes: fewer false hits than one bit, one read).</summary>
+        /// <summary>The window's three bits in its word (a blocked Bloom filter with three hashes: fewer false hits than one or
+        /// two bits, still one read). The word index takes at most the top 16 bits, these the low 15.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ulong Bits(ulong mix) => (1UL << (int)((mix >> 20) & 63)) | (1UL << (int)((mix >> 26) & 63));
+        public static uint Bits(uint hash) => (1u << (int)(hash & 31)) | (1u << (int)((hash >> 5) & 31)) | (1u << (int)((hash >> 10) & 31));
     }
 }

@@ -451,11 +451,11 @@ internal static class ConsentCommands
 
         public ConsentService Service => _lease.Data.ConsentService;
 
-        public DetectionStore Detections => _lease.Data.Detections;
+        public IDetectionStore Detections => _lease.Data.Detections;
 
-        public OperationHistoryStore History => _lease.Data.History;
+        public IOperationHistoryStore History => _lease.Data.History;
 
-        public RegistryStore Registry => _lease.Data.Registry;
+        public IRegistryStore Registry => _lease.Data.Registry;
 
         public static Session Open(CliContext context, string? data) => new(DataAccess.Open(context, data, requireKek: true));
 

@@ -20,8 +20,9 @@ internal static class DemoCommand
         var noServe = new Option<bool>("--no-serve") { Description = "Exit after the summary instead of serving the portal" };
         var people = new Option<string?>("--people") { Description = "Where the simulated operators and staff keep their own keys: participants/<id>/, staff/<name>/ (default: beside the data directory)" };
         var config = ServeCommand.ConfigOption();
-        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, config, people };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), parse.GetValue(config), cancellationToken));
+        var storage = new Option<string?>("--storage") { Description = "faster (default: the data directory) or postgresql (a 3-node cluster: Socs:Storage:ConnectionString, else one started with scripts/cluster.sh and stopped at the end)" };
+        var command = new Command("demo", "Runs the whole service on the embedded default, on a simulated clock, and prints what it did") { set, data, noServe, config, people, storage };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(set) ?? [], parse.GetValue(data), parse.GetValue(people), parse.GetValue(noServe), parse.GetValue(config), parse.GetValue(storage), cancellationToken));
         return command.Uses(DataUse.Owner);
     }
 
@@ -33,10 +34,18 @@ internal static class DemoCommand
         return builder.Build();
     }
 
-    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, string? people, bool noServe, string? configFile, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string[] overrides, string? dataDirectory, string? people, bool noServe, string? configFile, string? storageName, CancellationToken cancellationToken)
     {
+        var onCluster = storageName?.Trim().ToLowerInvariant() switch
+        {
+            null or "faster" => false,
+            "postgresql" => true,
+            _ => throw new CliUsageException($"--storage must be faster or postgresql; got '{storageName}'."),
+        };
         using var host = BuildHost(overrides, configFile);
-        if (Configuration.SocsConfiguration.Failures(host.Services) is { Count: > 0 } invalid)
+
+        // The demo's stores follow --storage, not Socs:Storage:Provider: only the connection string is read from it.
+        if (Configuration.SocsConfiguration.Failures(host.Services).Where(f => !f.StartsWith(StorageOptions.SectionName, StringComparison.Ordinal)).ToList() is { Count: > 0 } invalid)
         {
             foreach (var failure in invalid)
             {
@@ -70,8 +79,12 @@ internal static class DemoCommand
         var kekPath = host.Services.GetRequiredService<IConfiguration>()[Pipeline.HostSecrets.KekPathSetting];
         Pipeline.HostSecrets.KekFile(directory, kekPath);   // refuses a KEK inside the data directory before anything is touched
         using var owner = DemoRun.TakeOwnership(directory);
+        await using var cluster = onCluster
+            ? await DemoCluster.OpenAsync(host.Services.GetRequiredService<IConfiguration>()[$"{StorageOptions.SectionName}:ConnectionString"], TimeProvider.System, context.Out, cancellationToken)
+            : null;
+        var storage = cluster?.Options;
         var samples = Path.Combine(AppContext.BaseDirectory, "samples");
-        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value, people, kekPath);
+        var run = new DemoRun(context, directory, samples, host.Services.GetRequiredService<IOptions<Capture.Governor.LoadGovernorOptions>>().Value, people, kekPath, storage);
         var summary = await run.RunAsync(cancellationToken);
         DemoRun.Print(context.Out, summary);
         if (!noServe)
@@ -79,7 +92,7 @@ internal static class DemoCommand
             // The portal runs on the real clock against what the demo stored; Ctrl+C stops it.
             var portalOptions = host.Services.GetRequiredService<IOptions<PortalOptions>>().Value;
             portalOptions.Staff[summary.Staff!.Thumbprint] = "yamada";
-            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, kekPath, cancellationToken);
+            await using var portal = await PortalHost.StartAsync(directory, portalOptions, TimeProvider.System, kekPath, storage, cancellationToken);
             context.Out.WriteLine($"  portal                {portal.Server.BaseAddress} (mTLS: import a client certificate above, or the staff one {summary.Staff.Pkcs12Path}; CA {Path.Combine(summary.DataDirectory, "pki", "ca.crt.pem")})");
             await using var admin = AdminChannel.Start(new ServedData(portal.Data, null), TimeProvider.System);
             context.Out.WriteLine("  press Ctrl+C to stop");

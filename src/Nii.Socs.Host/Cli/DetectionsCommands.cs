@@ -52,7 +52,8 @@ internal static class DetectionsCommands
                 throw new CliUsageException($"--to must be after --from; got {CliParse.Iso(s0)} to {CliParse.Iso(e0)}.");
             }
 
-            using var store = DetectionStore.Open(dir, null, context.Time);
+            using var view = StoreView.Open(dir, context.Time);
+            var store = view.Detections();
             var partitions = store.Partitions();
             if (only is { } o && partitions.All(x => x.Participant != o))
             {

@@ -60,8 +60,21 @@ internal static class InspectCommands
             }
 
             var settings = new InspectionSettings(y) { DestructionGrace = TimeSpan.FromMinutes(minutes), DeletionGrace = TimeSpan.FromHours(hours), Calendar = ProcedureCommands.ConfiguredCalendar(), DefaultRetention = ProcedureCommands.ConfiguredRetention() };
-            var witness = Configuration.AuditOptions.FromConfiguration().WitnessFor(dir);
-            var report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow(), witnessDirectory: witness is not null && Directory.Exists(witness) ? witness : null);
+            var storage = Configuration.StorageOptions.FromConfiguration();
+            storage.ThrowIfInvalid();
+            Core.Inspection.InspectionReport report;
+            if (storage.Provider == Configuration.StorageProvider.PostgreSql)
+            {
+                // The consent log, history, registry and detections are the cluster's (docs/scale-out.md).
+                using var cluster = Pipeline.ClusterStores.Open(storage, context.Time);
+                report = Inspection.ClusterInspection.RunAsync(cluster, dir, settings, context.Time.GetUtcNow()).GetAwaiter().GetResult();
+            }
+            else
+            {
+                var witness = Configuration.AuditOptions.FromConfiguration().WitnessFor(dir);
+                report = StoredInspection.Run(dir, settings, context.Time.GetUtcNow(), witnessDirectory: witness is not null && Directory.Exists(witness) ? witness : null);
+            }
+
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
             var text = InspectionJson.Serialize(report);
             File.WriteAllText(jsonPath, text + "\n", new UTF8Encoding(false));

@@ -39,8 +39,8 @@ internal static class MailCommands
                 throw new CliUsageException($"--data must be an existing data directory; got '{dir}'.");
             }
 
-            using var outbox = MailOutbox.Open(dir);
-            var state = outbox.State;
+            using var view = StoreView.Open(dir, context.Time);
+            var state = view.Outbox.State;
             var o = context.Out;
             var digests = state.Digests.OrderBy(d => d.Key.Value, StringComparer.Ordinal).ToList();
             if (parse.GetValue(json))
@@ -176,6 +176,12 @@ internal static class MailCommands
         builder.Services.AddSocsOptions();
         builder.Services.AddSingleton<Core.Audit.IOperationHistory>(lease.Data.History);
         builder.Services.AddSingleton(lease.Data.Registry);
+        if (lease.Data.Cluster is { } cluster)
+        {
+            // The mail state is on the cluster with the other stores (not disposed by this host).
+            builder.Services.AddSingleton<Core.Storage.IMailOutbox>(cluster.Outbox);
+        }
+
         builder.Services.AddSocsMail();
         var host = builder.Build();
         try

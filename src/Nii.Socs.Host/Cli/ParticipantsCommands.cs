@@ -106,11 +106,11 @@ internal static class ParticipantsCommands
             }
 
             IReadOnlyDictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>> others = new Dictionary<ParticipantId, IReadOnlyList<Core.Scope.IPPrefix>>();
-            if (parse.GetValue(data) is { } dir && Directory.Exists(Path.Combine(CliParse.ExistingDataDirectory(dir), Core.Storage.RegistryStore.DirectoryName)))
+            using var view = parse.GetValue(data) is { } dir ? StoreView.Open(CliParse.ExistingDataDirectory(dir), context.Time) : null;
+            if (view is { HasRegistry: true })
             {
-                using var registry = Core.Storage.RegistryStore.Open(CliParse.ExistingDataDirectory(dir));
                 var self = ParticipantId.IsValid(application.Participant) ? new ParticipantId(application.Participant!) : (ParticipantId?)null;
-                others = Core.Participants.Procedures.ParticipantProcedures.PrefixesHeldBy(registry.State, self, context.Time.GetUtcNow());
+                others = Core.Participants.Procedures.ParticipantProcedures.PrefixesHeldBy(view.Registry.State, self, context.Time.GetUtcNow());
             }
 
             var result = ApplicationValidator.Validate(application, others);

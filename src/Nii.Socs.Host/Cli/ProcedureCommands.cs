@@ -368,8 +368,8 @@ internal static class ProcedureCommands
     {
         var dir = CliParse.ExistingDataDirectory(data);
         var instant = at is { } text ? CliParse.Instant("--at", text) : context.Time.GetUtcNow();
-        using var registry = RegistryStore.Open(dir);
-        var events = registry.Events().Where(e => e.At <= instant).ToList();
+        using var view = StoreView.Open(dir, context.Time);
+        var events = view.Registry.Events().Where(e => e.At <= instant).ToList();
         return (RegistryState.Fold(events), instant, events);
     }
 
@@ -411,7 +411,7 @@ internal static class ProcedureCommands
     }
 
     /// <summary>Appends the events, records the history entry and queues (and tries to send) the mail of an accepted procedure.</summary>
-    internal static async Task<(Core.Notifications.OutboundMail? Mail, int Sent)> Record(RegistryStore registry, IOperationHistory history, Notifier notifier, ProcedureOutcome outcome, string staff)
+    internal static async Task<(Core.Notifications.OutboundMail? Mail, int Sent)> Record(IRegistryStore registry, IOperationHistory history, Notifier notifier, ProcedureOutcome outcome, string staff)
     {
         await registry.AppendAsync(outcome.Events);
         await history.AppendAsync($"org:{staff}", outcome.Action, outcome.Subject, outcome.Details);
@@ -434,6 +434,12 @@ internal static class ProcedureCommands
         builder.Services.AddSocsOptions();
         builder.Services.AddSingleton<IOperationHistory>(lease.Data.History);
         builder.Services.AddSingleton(lease.Data.Registry);
+        if (lease.Data.Cluster is { } cluster)
+        {
+            // The mail state is on the cluster with the other stores (not disposed by this host).
+            builder.Services.AddSingleton<IMailOutbox>(cluster.Outbox);
+        }
+
         builder.Services.AddSocsMail();
         var host = builder.Build();
         try

@@ -29,7 +29,7 @@ internal static class StoreCommands
     /// to the PostgreSQL cluster named by <c>Socs:Storage</c> (R7.1, docs/scale-out.md).</summary>
     /// <remarks>Idempotent by record id; a closed month's partition leaves the spool only after the cluster committed
     /// every record of it. Refused (exit 2, nothing changed) unless <c>Socs:Storage:Provider</c> is PostgreSql with a
-    /// connection string. The pass is recorded in the local history.</remarks>
+    /// connection string. The pass is recorded in the host's history (on this provider, the cluster's).</remarks>
     private static Command Ship(CliContext context)
     {
         var data = CliParse.DataOption();
@@ -39,25 +39,16 @@ internal static class StoreCommands
         {
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
             var options = StorageOptions.FromConfiguration();
-            var invalid = new StorageOptionsValidator().Validate(null, options);
-            if (invalid.Failed)
-            {
-                throw new CliUsageException(string.Join("; ", invalid.Failures!));
-            }
-
+            options.ThrowIfInvalid();
             if (options.Provider != StorageProvider.PostgreSql)
             {
                 throw new CliUsageException($"store ship needs {StorageOptions.SectionName}:Provider=PostgreSql and {StorageOptions.SectionName}:ConnectionString; the provider is {options.Provider}.");
             }
 
-            Storage.PostgreSql.PostgreSqlStorage storage;
+            DataLease lease;
             try
             {
-                storage = Storage.PostgreSql.PostgreSqlStorage.OpenAsync(options.ConnectionString!, options.Schema).GetAwaiter().GetResult();
-            }
-            catch (ArgumentException e)
-            {
-                throw new CliUsageException($"{StorageOptions.SectionName}:ConnectionString is not a connection string: {e.Message}");
+                lease = DataAccess.Open(context, dir);
             }
             catch (Npgsql.NpgsqlException e)
             {
@@ -65,15 +56,18 @@ internal static class StoreCommands
                 return CliApp.Problem;
             }
 
-            using (storage)
+            using (lease)
             {
-                using var lease = DataAccess.Open(context, dir);
-                using var target = storage.Detections(lease.Data.Detections.Schedule, context.Time);
-                context.Error.WriteLine($"socs: shipping {lease.Data.Detections.Partitions().Count} partition(s) to the cluster (schema {storage.Schema})");
+                if (lease.Data.Cluster is not { } cluster)
+                {
+                    throw new CliUsageException($"the service that owns {lease.Data.Directory} runs on the Faster provider; it has no cluster to ship to.");
+                }
+
+                context.Error.WriteLine($"socs: shipping {lease.Data.Spool.Partitions().Count} partition(s) to the cluster (schema {cluster.Storage.Schema})");
                 Storage.PostgreSql.ShipReport report;
                 try
                 {
-                    report = new Storage.PostgreSql.DetectionShipper(lease.Data.Detections, target, context.Time).ShipAsync().GetAwaiter().GetResult();
+                    report = Pipeline.DetectionShipperService.ShipOnceAsync(lease.Data, cluster, context.Time, CancellationToken.None, recordEveryPass: true).GetAwaiter().GetResult();
                 }
                 catch (Npgsql.NpgsqlException e)
                 {
@@ -82,12 +76,6 @@ internal static class StoreCommands
                     return CliApp.Problem;
                 }
 
-                var trimmed = string.Join(", ", report.Trimmed.Select(t => $"{t.Participant}/{t.Month}"));
-                lease.Data.History.AppendAsync(
-                    "system:shipper",
-                    "detections.shipped",
-                    "detections",
-                    string.Create(CultureInfo.InvariantCulture, $"{report.Read} read, {report.Stored} newly stored on the cluster (schema {storage.Schema}); trimmed after commit: {(trimmed.Length == 0 ? "none" : trimmed)}")).GetAwaiter().GetResult();
                 if (parse.GetValue(json))
                 {
                     CliOutput.WriteJson(context.Out, new JsonObject
@@ -128,14 +116,21 @@ internal static class StoreCommands
 
             // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions. Inside the
             // service its open outbox is used; otherwise this verb holds the directory and opens it itself.
-            using var own = lease.Services is null && !dry && Directory.Exists(Path.Combine(dir, MailOutbox.DirectoryName)) ? MailOutbox.Open(dir) : null;
-            var sweeper = new RetentionSweeper(lease.Data.Detections, new WrappedKeyDirectory(lease.Data.Directory), lease.Data.History, context.Time)
+            // On PostgreSql this sweeps the local spool; the cluster's partitions are swept by the cluster's sweeper below.
+            using var own = lease.Services is null && !dry && lease.Data.Cluster is null && Directory.Exists(Path.Combine(dir, MailOutbox.DirectoryName)) ? MailOutbox.Open(dir) : null;
+            var sweeper = new RetentionSweeper(lease.Data.Spool, Pipeline.RetentionService.WrappedKeysToSweep(lease.Data), lease.Data.History, context.Time)
             {
                 DerivedCopies = own is null
                     ? Pipeline.RetentionService.DerivedCopiesOf(lease.Data, lease.Services)
                     : [new MailCopies(own, Path.Combine(lease.Data.Directory, EmlMailTransport.DirectoryName))],
             };
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
+            if (lease.Data.Cluster is { } cluster)
+            {
+                var swept = new Storage.PostgreSql.PostgreSqlRetentionSweeper(cluster.Detections, lease.Data.History, context.Time).SweepAsync(at, dry).GetAwaiter().GetResult();
+                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Resumed = [.. report.Resumed, .. swept.Resumed] };
+            }
+
             if (parse.GetValue(json))
             {
                 CliOutput.WriteJson(context.Out, new JsonObject
@@ -199,6 +194,36 @@ internal static class StoreCommands
         command.SetAction(parse =>
         {
             var dir = CliParse.ExistingDataDirectory(parse.GetValue(data));
+            var storage = StorageOptions.FromConfiguration();
+            storage.ThrowIfInvalid();
+            if (storage.Provider == StorageProvider.PostgreSql)
+            {
+                if (parse.GetValue(witness) is not null || parse.GetValue(publicKey) is not null)
+                {
+                    throw new CliUsageException("--witness and --public-key check the signed checkpoints of the data directory's history; on the PostgreSql provider the history is the cluster's, which has none.");
+                }
+
+                // The cluster's history: its hash chain, and every consent event paired with its entry (R6.4).
+                using var cluster = Pipeline.ClusterStores.Open(storage, context.Time);
+                var broken = cluster.History.FindFirstBrokenLinkAsync().GetAwaiter().GetResult();
+                var entries = cluster.History.Entries();
+                HistoryVerification onCluster = broken is { } at
+                    ? new HistoryVerification.Broken(at, "the entry does not extend the hash chain of the cluster's history")
+                    : new HistoryVerification.Intact(entries.Count, null);
+                var check = new ConsentHistoryCrossCheck();
+                foreach (var e in cluster.Consent.Events())
+                {
+                    check.Add(e);
+                }
+
+                foreach (var entry in entries)
+                {
+                    check.Add(entry);
+                }
+
+                return Report(context, parse.GetValue(json), onCluster, onCluster is HistoryVerification.Intact ? check.Unpaired() : []);
+            }
+
             string? witnessDir;
             if (parse.GetValue(witness) is { } given)
             {
@@ -232,36 +257,42 @@ internal static class StoreCommands
 
             // R6.4: every consent event has its history entry and the other way round.
             var unpaired = result is HistoryVerification.Intact ? OperationHistoryStore.CrossCheckConsent(dir) : [];
-            if (parse.GetValue(json))
-            {
-                var o = result switch
-                {
-                    HistoryVerification.Intact i => new JsonObject { ["intact"] = true, ["entries"] = i.Entries, ["last_checkpoint"] = i.LastCheckpoint },
-                    HistoryVerification.Broken b => new JsonObject { ["intact"] = false, ["broken_at"] = b.Sequence, ["reason"] = b.Reason },
-                    _ => throw new InvalidOperationException($"Unknown verification {result}."),
-                };
-                o["unpaired"] = new JsonArray([.. unpaired.Select(u => (JsonNode?)JsonValue.Create(u.Description))]);
-                CliOutput.WriteJson(context.Out, o);
-                return result is HistoryVerification.Intact && unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
-            }
-
-            context.Out.WriteLine(result.ToString());
-            if (result is not HistoryVerification.Intact)
-            {
-                return CliApp.Problem;
-            }
-
-            foreach (var record in unpaired)
-            {
-                context.Out.WriteLine("unpaired: " + record.Description);
-            }
-
-            context.Out.WriteLine(unpaired.Count == 0
-                ? "consent log and history agree"
-                : string.Create(CultureInfo.InvariantCulture, $"{unpaired.Count} consent record(s) without a partner"));
-            return unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
+            return Report(context, parse.GetValue(json), result, unpaired);
         });
         return command;
+    }
+
+    /// <summary>Prints a history verification and the consent cross-check; exit 0 only when both are clean.</summary>
+    private static int Report(CliContext context, bool asJson, HistoryVerification result, IReadOnlyList<UnpairedRecord> unpaired)
+    {
+        if (asJson)
+        {
+            var o = result switch
+            {
+                HistoryVerification.Intact i => new JsonObject { ["intact"] = true, ["entries"] = i.Entries, ["last_checkpoint"] = i.LastCheckpoint },
+                HistoryVerification.Broken b => new JsonObject { ["intact"] = false, ["broken_at"] = b.Sequence, ["reason"] = b.Reason },
+                _ => throw new InvalidOperationException($"Unknown verification {result}."),
+            };
+            o["unpaired"] = new JsonArray([.. unpaired.Select(u => (JsonNode?)JsonValue.Create(u.Description))]);
+            CliOutput.WriteJson(context.Out, o);
+            return result is HistoryVerification.Intact && unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
+        }
+
+        context.Out.WriteLine(result.ToString());
+        if (result is not HistoryVerification.Intact)
+        {
+            return CliApp.Problem;
+        }
+
+        foreach (var record in unpaired)
+        {
+            context.Out.WriteLine("unpaired: " + record.Description);
+        }
+
+        context.Out.WriteLine(unpaired.Count == 0
+            ? "consent log and history agree"
+            : string.Create(CultureInfo.InvariantCulture, $"{unpaired.Count} consent record(s) without a partner"));
+        return unpaired.Count == 0 ? CliApp.Ok : CliApp.Problem;
     }
 
     private static Command Stats(CliContext context)
@@ -276,9 +307,9 @@ internal static class StoreCommands
             // Beside a running service this runs inside it (admin channel) on its open store: opening a partition
             // rewrites its index sidecar, which only the owner may do.
             using var lease = context.Served is null ? null : DataAccess.Open(context, dir);
-            var schedule = lease is null ? ScheduleOf(dir) : lease.Data.RetentionSchedule();
-            using var own = lease is null ? DetectionStore.Open(dir, schedule, context.Time) : null;
-            var store = lease?.Data.Detections ?? own!;
+            using var view = lease is null ? StoreView.Open(dir, context.Time) : null;
+            var schedule = lease is null ? ScheduleOf(view!) : lease.Data.RetentionSchedule();
+            var store = lease?.Data.Detections ?? view!.Detections(schedule);
             var partitions = store.Partitions();
             var rows = partitions.Select(p => (Stats: store.Stats(p.Participant, p.Month)!, Expiry: schedule.ExpiryOf(p.Participant, p.Month))).ToList();
             long records = rows.Sum(r => r.Stats.Records), bytes = rows.Sum(r => r.Stats.Bytes);
@@ -316,15 +347,9 @@ internal static class StoreCommands
 
     /// <summary>The configured policy plus the agreements recorded in the registry, when there is one (R7.3): the one
     /// schedule <c>serve</c>, <c>retention sweep</c> and <c>inspect</c> use too.</summary>
-    private static RetentionSchedule ScheduleOf(string dir)
+    private static RetentionSchedule ScheduleOf(StoreView view)
     {
         var policy = ProcedureCommands.ConfiguredRetention();
-        if (!Directory.Exists(Path.Combine(dir, RegistryStore.DirectoryName)))
-        {
-            return new RetentionSchedule(policy, []);
-        }
-
-        using var registry = RegistryStore.Open(dir);
-        return registry.State.RetentionSchedule(policy);
+        return view.HasRegistry ? view.Registry.State.RetentionSchedule(policy) : new RetentionSchedule(policy, []);
     }
 }

@@ -22,6 +22,18 @@ internal static class SocsConfiguration
         Add<LoadGovernorOptions, LoadGovernorOptionsValidator>(services, LoadGovernorOptions.SectionName);
         Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
         Add<HealthOptions, HealthOptionsValidator>(services, HealthOptions.SectionName);
+
+        // The provider is bound by name so that an unknown one is refused by the validator in one line, not by the binder.
+        // Checked by SocsConfiguration.Failures before serve starts (not on start: the demo follows --storage instead).
+        services.AddOptions<StorageOptions>();
+        services.AddSingleton<IConfigureOptions<StorageOptions>>(sp => new ConfigureOptions<StorageOptions>(options =>
+        {
+            if (sp.GetService<IConfiguration>() is { } configuration)
+            {
+                StorageOptions.Bind(configuration.GetSection(StorageOptions.SectionName), options);
+            }
+        }));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         return services;
     }
 
@@ -82,6 +94,7 @@ internal static class SocsConfiguration
         Check<CaptureOptions>(services, failures);
         Check<MailOptions>(services, failures);
         Check<HealthOptions>(services, failures);
+        Check<StorageOptions>(services, failures);
         return failures;
     }
 

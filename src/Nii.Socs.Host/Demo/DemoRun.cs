@@ -27,7 +27,7 @@ namespace Nii.Socs.Host.Demo;
 /// <remarks>The simulated operators and the staff member make their own key pairs under <c>&lt;people&gt;/participants/&lt;id&gt;/</c>
 /// and <c>&lt;people&gt;/staff/&lt;name&gt;/</c>, outside the data directory, and are enrolled by CSR: the organization's data
 /// holds no private key of theirs (R6.3, R8.1).</remarks>
-internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor, string? peopleDirectory = null, string? kekPath = null)
+internal sealed class DemoRun(CliContext context, string dataDirectory, string samplesDirectory, LoadGovernorOptions governor, string? peopleDirectory = null, string? kekPath = null, StorageOptions? storage = null)
 {
     /// <summary>The demo starts just after the bundled capture: Tuesday 2026-12-01 09:00 JST.</summary>
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
@@ -55,7 +55,10 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
         var summary = new DemoSummary { DataDirectory = Path.GetFullPath(dataDirectory) };
         var audit = new AuditOptions { WitnessDirectory = WitnessOf(dataDirectory) };
         summary.WitnessDirectory = audit.WitnessDirectory;
-        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath, audit: audit))
+        // Without --storage the demo is FASTER in the data directory, whatever Socs:Storage says.
+        var stores = storage ?? new StorageOptions();
+        summary.Storage = stores.Provider == StorageProvider.PostgreSql ? $"PostgreSql cluster, schema {stores.Schema}" : "Faster (the data directory)";
+        await using (var data = SocsData.Open(dataDirectory, clock, kekPath: kekPath, audit: audit, storage: stores))
         {
             // 1. Participants apply (R3), are validated and approved; operators get client certificates (R3.3).
             // Certificates are issued on the real clock, so the portal accepts them today.
@@ -66,11 +69,11 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 throw new InvalidOperationException($"samples/prefixes.txt: {string.Join("; ", scopeErrors)}");
             }
 
-            using var outbox = MailOutbox.Open(dataDirectory);
+            using var outbox = data.Cluster is null ? MailOutbox.Open(dataDirectory) : null;
             var mailDirectory = Path.Combine(data.Directory, EmlMailTransport.DirectoryName);
             using var notifier = MailServiceCollectionExtensions.Create(
                 new MailOptions(),
-                outbox,
+                (IMailOutbox?)outbox ?? data.Cluster!.Outbox,
                 new EmlMailTransport(mailDirectory),
                 data.History,
                 p => data.Registry.State.Participants.TryGetValue(p, out var entry) ? entry.Contacts : [],
@@ -123,6 +126,13 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
             // 3b. The important detections are mailed at once (R4.5), the rest wait for the digest.
             await notifier.SendDueAsync(cancellationToken).ConfigureAwait(false);
+            if (data.Cluster is { } onCluster)
+            {
+                // The sensor's spool goes to the cluster, which the consent steps and the portal read.
+                var shipped = await DetectionShipperService.ShipOnceAsync(data, onCluster, clock, cancellationToken).ConfigureAwait(false);
+                summary.Shipped = shipped.Stored;
+            }
+
             summary.Capture = ingest.Summary;
             summary.Stored = ingest.Stored.Count;
             summary.StoredBySid = ingest.Stored.GroupBy(r => r.Rule.Sid).OrderBy(g => g.Key).Select(g => (g.Key, g.First().Rule.Message, g.Count())).ToList();
@@ -185,17 +195,36 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             var (_, staffCsr) = OperatorKeys.Generate(staffDirectory, "staff-yamada", ClientKeyType.EcP256);
             summary.Staff = OperatorKeys.Bundle(staffDirectory, "staff-yamada", CertificateEnrolment.SignStaff(ca, "yamada", File.ReadAllBytes(staffCsr)));
             await data.History.AppendAsync("org:registrar", "portal.staff.certificate.issued", "staff/yamada", $"sha256={summary.Staff.Thumbprint}", cancellationToken).ConfigureAwait(false);
-            await data.History.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+            if (data.LocalHistory is { } local)
+            {
+                await local.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (data.Cluster is { } chain)
+            {
+                summary.ClusterHistory = (chain.History.Count, await chain.History.FindFirstBrokenLinkAsync(cancellationToken).ConfigureAwait(false));
+            }
         }
 
-        summary.History = OperationHistoryStore.Verify(dataDirectory, audit.WitnessDirectory, null);
+        if (summary.ClusterHistory is null)
+        {
+            summary.History = OperationHistoryStore.Verify(dataDirectory, audit.WitnessDirectory, null);
+        }
+
         return summary;
     }
 
     public static void Print(TextWriter o, DemoSummary s)
     {
-        o.WriteLine("Nii.Socs demo — the NII-SOCS service on one machine, on a simulated clock");
+        o.WriteLine(s.ClusterHistory is null
+            ? "Nii.Socs demo — the NII-SOCS service on one machine, on a simulated clock"
+            : "Nii.Socs demo — the NII-SOCS service on a replicated PostgreSQL cluster, on a simulated clock");
         o.WriteLine($"  data directory        {s.DataDirectory}");
+        if (s.ClusterHistory is not null)
+        {
+            o.WriteLine($"  storage               {s.Storage}");
+        }
+
         o.WriteLine($"  started at            {CliParse.Iso(Jst.ToJst(Start))}");
         foreach (var (participant, name, issued) in s.Operators)
         {
@@ -210,6 +239,11 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    sid {sid,-8} {count,3}  {message}"));
         }
 
+        if (s.Shipped is { } shipped)
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  shipped to cluster    {shipped} record(s) from the local spool, committed on the synchronous standby too"));
+        }
+
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  mail (R4.5, R4.6)     {s.Mails} message(s) written as .eml to {s.MailDirectory} (headers only, never content)"));
         foreach (var (from, to, destroyed) in s.Rotations)
         {
@@ -222,6 +256,12 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             var firstLine = text.Split('\n')[0].TrimEnd('\r');
             o.WriteLine($"  consent               request {consent.Request} → grant {consent.Grant}");
             o.WriteLine($"  viewed under grant    record {consent.Record.Id} (epoch {consent.Record.Epoch.Index}, key destroyed, presented by the participant): \"{(firstLine.Length > 60 ? firstLine[..60] + "…" : firstLine)}\"");
+        }
+
+        if (s.ClusterHistory is { } chain)
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  operation history     {chain.Entries} entries on the cluster, hash chain {(chain.BrokenAt is { } at ? $"broken at {at}" : "intact")} (append-only table, R6.4)"));
+            return;
         }
 
         o.WriteLine($"  operation history     {s.History}");
@@ -352,4 +392,10 @@ internal sealed class DemoSummary
     public (RequestId Request, GrantId Grant, Core.Detections.DetectionRecord Record, byte[] Content)? Consent { get; set; }
 
     public Core.Audit.HistoryVerification? History { get; set; }
+
+    public string Storage { get; set; } = string.Empty;
+
+    public long? Shipped { get; set; }
+
+    public (long Entries, long? BrokenAt)? ClusterHistory { get; set; }
 }

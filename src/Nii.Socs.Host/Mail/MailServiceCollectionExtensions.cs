@@ -21,9 +21,9 @@ internal static class MailServiceCollectionExtensions
     public static IServiceCollection AddSocsMail(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => MailOutbox.Open(DataDirectory(sp)));
+        services.TryAddSingleton<IMailOutbox>(sp => MailOutbox.Open(DataDirectory(sp)));
         services.TryAddSingleton<IOperationHistory>(sp => OperationHistoryStore.Open(DataDirectory(sp), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => RegistryStore.Open(DataDirectory(sp)));
+        services.TryAddSingleton<IRegistryStore>(sp => RegistryStore.Open(DataDirectory(sp)));
         services.TryAddSingleton<IMailTransport>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<MailOptions>>().Value;
@@ -33,10 +33,10 @@ internal static class MailServiceCollectionExtensions
         });
         services.TryAddSingleton(sp =>
         {
-            var registry = sp.GetRequiredService<RegistryStore>();
+            var registry = sp.GetRequiredService<IRegistryStore>();
             return Create(
                 sp.GetRequiredService<IOptions<MailOptions>>().Value,
-                sp.GetRequiredService<MailOutbox>(),
+                sp.GetRequiredService<IMailOutbox>(),
                 sp.GetRequiredService<IMailTransport>(),
                 sp.GetRequiredService<IOperationHistory>(),
                 // R12.1: detection mails stop from the day a termination (or revocation, or expiry) is in effect, not when it is filed.
@@ -50,7 +50,7 @@ internal static class MailServiceCollectionExtensions
     }
 
     /// <summary>Builds a notifier from options (also used by tests and the demo without DI).</summary>
-    public static Notifier Create(MailOptions options, MailOutbox outbox, IMailTransport transport, IOperationHistory history, Func<ParticipantId, ImmutableArray<string>> contacts, TimeProvider time, ILoggerFactory loggers)
+    public static Notifier Create(MailOptions options, IMailOutbox outbox, IMailTransport transport, IOperationHistory history, Func<ParticipantId, ImmutableArray<string>> contacts, TimeProvider time, ILoggerFactory loggers)
     {
         var planner = new NotificationPlanner(options.ToPolicy(), options.ToSettings());
         var renderer = new MimeMailRenderer(new MailComposer(options.PortalUrl, options.MaxRowsPerMail), options.FromAddress);

@@ -6,7 +6,7 @@ using Nii.Socs.Core.Audit;
 using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Participants;
-using Nii.Socs.Core.Storage.Outbox;
+using Nii.Socs.Core.Storage;
 
 namespace Nii.Socs.Host.Mail;
 
@@ -28,7 +28,7 @@ internal sealed partial class Notifier : IDisposable
 {
     public const string Actor = "system:mailer";
 
-    private readonly MailOutbox _outbox;
+    private readonly IMailOutbox _outbox;
     private readonly IMailTransport _transport;
     private readonly IOperationHistory _history;
     private readonly Func<ParticipantId, ImmutableArray<string>> _contacts;
@@ -42,7 +42,7 @@ internal sealed partial class Notifier : IDisposable
     // offered again, because its file was ingested again after a crash, is not mailed twice. Guarded by _plan.
     private readonly HashSet<DetectionId> _planned;
 
-    public Notifier(MailOutbox outbox, NotificationPlanner planner, MimeMailRenderer renderer, IMailTransport transport, IOperationHistory history, Func<ParticipantId, ImmutableArray<string>> contacts, TimeProvider time, ILogger<Notifier> logger)
+    public Notifier(IMailOutbox outbox, NotificationPlanner planner, MimeMailRenderer renderer, IMailTransport transport, IOperationHistory history, Func<ParticipantId, ImmutableArray<string>> contacts, TimeProvider time, ILogger<Notifier> logger)
     {
         _outbox = outbox;
         Planner = planner;

@@ -11,7 +11,7 @@ namespace Nii.Socs.Host.Pipeline;
 /// and which of them are active according to the registry (R8.1, R6.2, R6.3).</summary>
 /// <remarks>The registry records each certificate's SHA-256 thumbprint and status; the certificate itself is
 /// kept here so that every new epoch key can be wrapped to it. Past certificates stay (R6.3).</remarks>
-internal sealed class CertificateDirectory(string dataDirectory, RegistryStore registry) : IActiveCertificates
+internal sealed class CertificateDirectory(string dataDirectory, IRegistryStore registry) : IActiveCertificates
 {
     public string Root { get; } = Path.Combine(Path.GetFullPath(dataDirectory), "pki", "certs");
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nii.Socs.Core.Keys;
-using Nii.Socs.Core.Storage.Outbox;
+using Nii.Socs.Core.Storage;
 using Nii.Socs.Host.Configuration;
 using OpenTelemetry.Metrics;
 
@@ -35,7 +35,7 @@ internal sealed partial class HealthService(SocsData data, IOptions<HealthOption
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        if (services.GetService<MailOutbox>() is { } outbox)
+        if (services.GetService<IMailOutbox>() is { } outbox)
         {
             SocsMetrics.ObserveOutbox(() => outbox.State.LastMailId, () => outbox.State.Pending.Count);
         }
@@ -87,7 +87,7 @@ internal sealed partial class HealthService(SocsData data, IOptions<HealthOption
         var active = data.Registry.State.Participants.Values.Where(p => p.TerminatedFrom is null).Select(p => p.Id).ToList();
         var keyed = active.Count(p => data.Keys.TryLoadSealedKey(EpochSchedule.WeeklyFromMondayJst.EpochOf(p, now), out _));
         var last = SocsMetrics.LastIngest;
-        var outbox = services.GetService<MailOutbox>();
+        var outbox = services.GetService<IMailOutbox>();
         http.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         http.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(http.Response.Body, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -98,6 +98,7 @@ internal sealed partial class HealthService(SocsData data, IOptions<HealthOption
         json.WriteString("directory", data.Directory);
         json.WriteNumber("historyEntries", data.History.Count);
         json.WriteNumber("detectionPartitions", data.Detections.Partitions().Count);
+        json.WriteString("provider", data.Provider.ToString());
         json.WriteEndObject();
         json.WriteStartObject("keyRing");
         json.WriteNumber("participants", active.Count);

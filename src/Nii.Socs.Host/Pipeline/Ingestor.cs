@@ -138,7 +138,8 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
         var records = batch.ToArray();
         batch.Clear();
-        return (data.Detections.AppendAsync(records, cancellationToken), records);
+        // Captures land in the local store: on PostgreSql the spool the shipper copies to the cluster.
+        return (data.Spool.AppendAsync(records, cancellationToken), records);
     }
 
     /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>

@@ -21,7 +21,8 @@ internal static partial class PipelineServices
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IOptions<RetentionOptions>>().Value.ToPolicy(),
                 kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting],
-                audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value);
+                audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value,
+                storage: sp.GetRequiredService<IOptions<StorageOptions>>().Value);
             // R8.1: the contacts and staff are told when a participant has no active certificate; the notifier is
             // resolved at that moment (it needs this instance's history, so not while this factory runs).
             data.OnNoCertificate = async (participant, epoch, ct) =>
@@ -36,6 +37,9 @@ internal static partial class PipelineServices
         // One copy of each log: mail and the portal reuse the pipeline's stores.
         services.AddSingleton<Core.Audit.IOperationHistory>(sp => sp.GetRequiredService<SocsData>().History);
         services.AddSingleton(sp => sp.GetRequiredService<SocsData>().Registry);
+        services.AddSingleton(sp => sp.GetRequiredService<SocsData>().History);
+        // On the cluster the mail state is there too: the outbox is the cluster's, opened with the other stores.
+        services.AddSingleton<IMailOutbox>(sp => sp.GetRequiredService<SocsData>().Cluster?.Outbox ?? (IMailOutbox)Core.Storage.Outbox.MailOutbox.Open(sp.GetRequiredService<SocsData>().Directory));
         // First, before any capture is read: destroy the keys of epochs that ended while the service was down (R8.4).
         services.AddHostedService<KeyCatchUpService>();
         services.AddHostedService<KeyRotationService>();
@@ -43,6 +47,7 @@ internal static partial class PipelineServices
         services.AddHostedService<CaptureDirectoryService>();
         services.AddHostedService<LiveCaptureService>();
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<DetectionShipperService>();
         return services;
     }
 
@@ -54,6 +59,9 @@ internal static partial class PipelineServices
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Could not ingest {File}; it is set aside in incoming/failed with its reason")]
     internal static partial void LogIngestFailed(ILogger logger, Exception exception, string file);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Could not ingest {File} now: the cluster is unavailable ({Reason}); it stays in incoming and is tried again")]
+    internal static partial void LogIngestDeferred(ILogger logger, string file, string reason);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Retention sweep deleted {Partitions} partition(s) and {Keys} wrapped key set(s)")]
     internal static partial void LogSwept(ILogger logger, int partitions, int keys);
@@ -86,13 +94,23 @@ internal sealed class GrantExpiryService(SocsData data, TimeProvider time, ILogg
             {
                 data.ConsentService.ReleaseEnded();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || ClusterStores.IsUnavailable(ex))
             {
                 PipelineServices.LogServiceFailed(logger, ex, nameof(GrantExpiryService));
             }
 
-            var now = time.GetUtcNow();
-            var wait = data.ConsentService.NextGrantEnd is { } end && end - now < MaxWait ? end - now : MaxWait;
+            TimeSpan wait;
+            try
+            {
+                var now = time.GetUtcNow();
+                wait = data.ConsentService.NextGrantEnd is { } end && end - now < MaxWait ? end - now : MaxWait;
+            }
+            catch (Exception ex) when (ClusterStores.IsUnavailable(ex))
+            {
+                // On the PostgreSql provider the ledger is read from the cluster: during a failover, look again in a second.
+                wait = TimeSpan.FromSeconds(1);
+            }
+
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), time, stoppingToken);
         }
     }
@@ -163,7 +181,18 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
         {
             foreach (var file in Stable(incoming))
             {
-                var ruleSet = await rules.CurrentAsync(o.RulesFile, stoppingToken);
+                Capture.Detection.RuleSet? ruleSet;
+                try
+                {
+                    ruleSet = await rules.CurrentAsync(o.RulesFile, stoppingToken);
+                }
+                catch (Exception ex) when (ClusterStores.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+                {
+                    // The rules' scope comes from the cluster's registry: wait for the failover to end.
+                    PipelineServices.LogIngestDeferred(logger, file, ex.Message.Split('\n')[0]);
+                    break;
+                }
+
                 if (ruleSet is null)
                 {
                     // No rule file has ever loaded: leave the captures where they are until one does.
@@ -180,6 +209,13 @@ internal sealed class CaptureDirectoryService(SocsData data, IOptions<CaptureOpt
                     File.Move(file, Path.Combine(processed, Path.GetFileName(file)), overwrite: true);
                     SocsMetrics.Ingested(Path.Combine(processed, Path.GetFileName(file)), result.Summary, result.NewlyStored, time.GetUtcNow());
                     PipelineServices.LogIngested(logger, file, result.Summary.FramesRead, result.NewlyStored);
+                }
+                catch (Exception ex) when (ClusterStores.IsUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+                {
+                    // On the PostgreSql provider the registry, history and outbox are on the cluster: while it fails
+                    // over the file stays in incoming/ and is ingested again from the start at the next poll, which
+                    // stores and mails nothing twice (ids derive from the file).
+                    PipelineServices.LogIngestDeferred(logger, file, ex.Message.Split('\n')[0]);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -242,7 +278,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     internal static IReadOnlyList<IDerivedCopies> DerivedCopiesOf(SocsData data, IServiceProvider? services)
     {
         var copies = new List<IDerivedCopies>();
-        if (services?.GetService(typeof(Core.Storage.Outbox.MailOutbox)) is Core.Storage.Outbox.MailOutbox outbox)
+        if (services?.GetService(typeof(IMailOutbox)) is Core.Storage.Outbox.MailOutbox outbox)
         {
             copies.Add(new Mail.MailCopies(outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName)));
         }
@@ -255,18 +291,46 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         return copies;
     }
 
+    /// <summary>The wrapped keys the FASTER sweeper may delete: the data directory's on FASTER. On PostgreSql none: the
+    /// sweeper would judge them by the spool's partitions, which are trimmed once shipped, while the cluster's records
+    /// still need their epochs' keys; the wrapped keys are kept until a sweep that sees the cluster's partitions
+    /// decides (docs/scale-out.md, "Status").</summary>
+    internal static IWrappedKeyStore WrappedKeysToSweep(SocsData data) =>
+        data.Cluster is null ? new WrappedKeyDirectory(data.Directory) : new KeptWrappedKeys();
+
+    /// <summary>No wrapped keys are offered for deletion (the sweeper lists none, so it deletes and records none).</summary>
+    private sealed class KeptWrappedKeys : IWrappedKeyStore
+    {
+        public IReadOnlyList<Core.Participants.ParticipantId> Participants() => [];
+
+        public IReadOnlyList<long> Epochs(Core.Participants.ParticipantId participant) => [];
+
+        public void Delete(Core.Participants.ParticipantId participant, long epoch) =>
+            throw new InvalidOperationException("The wrapped keys are not swept by the spool's sweeper on the PostgreSql provider.");
+
+        public IReadOnlyList<(Core.Participants.ParticipantId Participant, long Epoch)> FinishPendingDeletions() => [];
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions.
-        var sweeper = new RetentionSweeper(data.Detections, new WrappedKeyDirectory(data.Directory), data.History, time)
+        // On PostgreSql the local spool is swept here and the cluster's partitions by the cluster's sweeper.
+        var sweeper = new RetentionSweeper(data.Spool, WrappedKeysToSweep(data), data.History, time)
         {
             DerivedCopies = DerivedCopiesOf(data, services),
         };
+        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) : null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var report = await sweeper.SweepAsync(null, false, stoppingToken);
+                if (cluster is not null)
+                {
+                    var swept = await cluster.SweepAsync(null, false, stoppingToken);
+                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions] };
+                }
+
                 SocsMetrics.Swept();
                 if (report.Partitions.Count + report.EpochKeys.Count > 0)
                 {

@@ -9,31 +9,60 @@ namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>Every store of one data directory, opened together and closed together (commit and checkpoint on close).</summary>
 /// <remarks>Opening takes the directory's lock (<see cref="DataDirectoryLock"/>): a second process that opens it gets
-/// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.</remarks>
+/// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.
+/// <para><c>Socs:Storage:Provider</c> chooses where the registry, the consent log, the history and the detections the
+/// portal reads live: the data directory (FASTER, the default) or the PostgreSQL cluster (docs/scale-out.md). The key
+/// store, the host key-encryption key, the certificates and the capture spool stay in the data directory.</para></remarks>
 internal sealed class SocsData : IAsyncDisposable, IDisposable
 {
     private readonly DataDirectoryLock _lock;
     private int _disposed;
     private CachedSchedule? _schedule;
 
-    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile, AuditOptions audit)
+    private SocsData(string directory, TimeProvider time, RetentionPolicy retention, EpochSchedule schedule, GrantKeyCustody custody, DataDirectoryLock held, string kekFile, AuditOptions audit, ClusterStores? cluster)
     {
         _lock = held;
         Directory = Path.GetFullPath(directory);
         Time = time;
-        Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
-        Registry = RegistryStore.Open(Directory);
         Retention = retention;
-        Detections = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
-        Detections.ScheduleSource = RetentionSchedule;
-        History = audit.OpenHistory(Directory, time);
-        Consent = ConsentStore.Open(Directory);
+        Cluster = cluster;
+        Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
+        if (cluster is null)
+        {
+            Registry = RegistryStore.Open(Directory);
+            Spool = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
+            Detections = Spool;
+            History = audit.OpenHistory(Directory, time);
+            Consent = ConsentStore.Open(Directory);
+        }
+        else
+        {
+            // The cluster holds the registry, the consent log, the history and the detections the portal and the
+            // consent steps read; captures land in the local FASTER store, the spool the shipper copies from.
+            Registry = cluster.Registry;
+            Consent = cluster.Consent;
+            History = cluster.History;
+            Detections = cluster.Detections;
+            Spool = DetectionStore.Open(Directory, Registry.State.RetentionSchedule(retention), time);
+            cluster.Detections.Schedule = RetentionSchedule();
+        }
+
+        Spool.ScheduleSource = RetentionSchedule;
         Keys = new FileKeyStore(Directory);
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
         ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody, schedule);
         Schedule = schedule;
     }
+
+    /// <summary>Serialises shipping passes of the spool (the service's shipper and <c>socs store ship</c> run inside it).</summary>
+    public SemaphoreSlim ShipGate { get; } = new(1, 1);
+
+    /// <summary>Which provider holds the stores: FASTER in the data directory, or the PostgreSQL cluster.</summary>
+    public StorageProvider Provider => Cluster is null ? StorageProvider.Faster : StorageProvider.PostgreSql;
+
+    /// <summary>The cluster's stores when the provider is PostgreSql; null on FASTER.</summary>
+    public ClusterStores? Cluster { get; }
 
     public string Directory { get; }
 
@@ -54,6 +83,11 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
 
         var schedule = state.RetentionSchedule(Retention);
         Volatile.Write(ref _schedule, new CachedSchedule(state, schedule));
+        if (Cluster is { } cluster)
+        {
+            cluster.Detections.Schedule = schedule;
+        }
+
         return schedule;
     }
 
@@ -78,13 +112,24 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
 
     public FileKeyEncryptionKey Kek { get; }
 
-    public RegistryStore Registry { get; }
+    /// <summary>The participant registry (the data directory's, or the cluster's).</summary>
+    public IRegistryStore Registry { get; }
 
-    public DetectionStore Detections { get; }
+    /// <summary>The detections the portal, the consent steps, the sweeps and the verbs read: the FASTER store, or the cluster's.</summary>
+    public IDetectionStore Detections { get; }
 
-    public OperationHistoryStore History { get; }
+    /// <summary>The local FASTER store captures are ingested into: on FASTER the same store as <see cref="Detections"/>;
+    /// on PostgreSql the sensor's spool, which <see cref="DetectionShipperService"/> copies to the cluster.</summary>
+    public DetectionStore Spool { get; }
 
-    public ConsentStore Consent { get; }
+    /// <summary>The operation history (the data directory's signed and witnessed one, or the cluster's table).</summary>
+    public IOperationHistoryStore History { get; }
+
+    /// <summary>The FASTER history with its signed checkpoints; null on the cluster.</summary>
+    public OperationHistoryStore? LocalHistory => History as OperationHistoryStore;
+
+    /// <summary>The consent log (the data directory's, or the cluster's).</summary>
+    public IConsentLog Consent { get; }
 
     public FileKeyStore Keys { get; }
 
@@ -99,17 +144,22 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
     /// variables) when null.</summary>
     /// <exception cref="DataDirectoryBusyException">Another process owns the directory.</exception>
     /// <exception cref="Cli.CliUsageException">The key-encryption key would be inside the data directory (checked first).</exception>
-    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, string? kekPath = null, AuditOptions? audit = null)
+    public static SocsData Open(string directory, TimeProvider time, RetentionPolicy? retention = null, EpochSchedule? schedule = null, GrantKeyCustody custody = GrantKeyCustody.Memory, string? kekPath = null, AuditOptions? audit = null, StorageOptions? storage = null)
     {
         var kekFile = HostSecrets.KekFile(directory, kekPath);
+        storage ??= StorageOptions.FromConfiguration();
+        storage.ThrowIfInvalid();
         PrivateFiles.CreateDirectory(directory);
         var held = DataDirectoryLock.Acquire(directory);
+        ClusterStores? cluster = null;
         try
         {
-            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile, audit ?? AuditOptions.FromConfiguration());
+            cluster = storage.Provider == StorageProvider.PostgreSql ? ClusterStores.Open(storage, time) : null;
+            return new(directory, time, retention ?? RetentionPolicy.Default, schedule ?? EpochSchedule.WeeklyFromMondayJst, custody, held, kekFile, audit ?? AuditOptions.FromConfiguration(), cluster);
         }
         catch
         {
+            cluster?.Dispose();
             held.Dispose();
             throw;
         }
@@ -128,10 +178,19 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
 
         ConsentService.Dispose();
         Ring.Dispose();
-        Consent.Dispose();
-        await History.DisposeAsync();
-        Detections.Dispose();
-        Registry.Dispose();
+        if (Cluster is { } cluster)
+        {
+            Spool.Dispose();
+            cluster.Dispose();
+        }
+        else
+        {
+            Consent.Dispose();
+            await ((OperationHistoryStore)History).DisposeAsync();
+            Spool.Dispose();
+            Registry.Dispose();
+        }
+
         Kek.Dispose();
         _lock.Dispose();
     }

@@ -21,6 +21,8 @@ internal static class SocsMetrics
     private static readonly Counter<long> MailsFailed = Meter.CreateCounter<long>("socs.mail.failed", "{attempt}", "Mail attempts that failed (retried with backoff)");
     private static readonly Counter<long> Rotations = Meter.CreateCounter<long>("socs.keys.rotations", "{rotation}", "Epoch keys created by rotation (R8.4)");
     private static readonly Counter<long> Sweeps = Meter.CreateCounter<long>("socs.retention.sweeps", "{sweep}", "Retention sweeps run (R7.3)");
+    private static readonly Counter<long> Shipped = Meter.CreateCounter<long>("socs.ship.records", "{detection}", "Spooled detections newly stored on the cluster by the shipper");
+    private static readonly Counter<long> ShipFailures = Meter.CreateCounter<long>("socs.ship.failures", "{pass}", "Shipping passes the cluster failed (retried with backoff; nothing uncommitted is trimmed)");
     private static readonly Counter<long> PortalRequests = Meter.CreateCounter<long>("socs.portal.requests", "{request}", "Requests served by the portal");
     private static Func<long>? s_queued;
     private static Func<long>? s_backlog;
@@ -34,6 +36,12 @@ internal static class SocsMetrics
 
     /// <summary>When the last capture or EVE file was ingested, and which (file name only); null before the first.</summary>
     public static (DateTimeOffset At, string File)? LastIngest => s_lastIngest;
+
+    /// <summary>Counts one shipping pass that the cluster committed.</summary>
+    public static void ShipPassed(long stored) => Shipped.Add(stored);
+
+    /// <summary>Counts one shipping pass that failed.</summary>
+    public static void ShipFailed() => ShipFailures.Add(1);
 
     /// <summary>Counts one ingested file.</summary>
     public static void Ingested(string file, CaptureSummary summary, int stored, DateTimeOffset now)

@@ -19,12 +19,12 @@ namespace Nii.Socs.Host.Portal;
 internal sealed class ConsentServicePortalConsent : IPortalConsent
 {
     private readonly ConsentService _service;
-    private readonly DetectionStore _detections;
+    private readonly IDetectionStore _detections;
 
     /// <summary>Wraps a consent service.</summary>
     /// <param name="service">The service.</param>
     /// <param name="detections">The store the service reads (for the fault-access participant check).</param>
-    public ConsentServicePortalConsent(ConsentService service, DetectionStore detections)
+    public ConsentServicePortalConsent(ConsentService service, IDetectionStore detections)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(detections);

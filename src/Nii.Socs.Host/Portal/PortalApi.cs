@@ -205,8 +205,8 @@ internal static class PortalApi
     /// <summary>The latest signed checkpoint and the key that signs them: a participant keeps its own copy, the witness
     /// the organization does not control, and later checks that the history still extends it (R6.4).</summary>
     private static Results<Ok<CheckpointDto>, ProblemHttpResult> Checkpoint(PortalServices services) =>
-        services.History.LastCheckpoint is { } c
-            ? TypedResults.Ok(CheckpointDto.From(c, services.History.SigningPublicKey))
+        services.SignedHistory?.LastCheckpoint is { } c
+            ? TypedResults.Ok(CheckpointDto.From(c, services.SignedHistory.SigningPublicKey))
             : Problem(StatusCodes.Status404NotFound, "no checkpoint has been signed yet");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Compromise(HttpContext http, PortalServices services, CompromiseDto? report)

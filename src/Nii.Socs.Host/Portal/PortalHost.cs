@@ -37,10 +37,10 @@ internal sealed class PortalHost : IAsyncDisposable
     /// <param name="kekPath">The key-encryption key file (<see cref="HostSecrets"/>); null for the default.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running host.</returns>
-    public static async Task<PortalHost> StartAsync(string dataDirectory, PortalOptions options, TimeProvider time, string? kekPath = null, CancellationToken cancellationToken = default)
+    public static async Task<PortalHost> StartAsync(string dataDirectory, PortalOptions options, TimeProvider time, string? kekPath = null, StorageOptions? storage = null, CancellationToken cancellationToken = default)
     {
         // The stores first: their lock refuses a directory another process owns before anything is touched.
-        var data = SocsData.Open(dataDirectory, time, kekPath: kekPath);
+        var data = SocsData.Open(dataDirectory, time, kekPath: kekPath, storage: storage);
         DevelopmentCa? ca = null;
         try
         {

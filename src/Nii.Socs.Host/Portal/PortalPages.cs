@@ -533,11 +533,11 @@ internal static class PortalPages
             defaultDescending: true,
             "No requests.",
             paged: false));
-        if (services.History.LastCheckpoint is { } checkpoint)
+        if (services.SignedHistory?.LastCheckpoint is { } checkpoint)
         {
             // R6.4: the participant's own copy of the latest checkpoint is a witness the organization does not control.
             b.Append("<p class=\"note\" id=\"checkpoint\">").Append(E(T("Latest signed checkpoint (keep a copy; socs audit verify checks the history still extends it; also at /api/history/checkpoint):"))).Append(" <code>")
-                .Append(E(checkpoint.ToLine())).Append("</code> <code>").Append(E(Convert.ToHexStringLower(services.History.SigningPublicKey.Span))).Append("</code></p>");
+                .Append(E(checkpoint.ToLine())).Append("</code> <code>").Append(E(Convert.ToHexStringLower(services.SignedHistory.SigningPublicKey.Span))).Append("</code></p>");
         }
 
         if (entries.Count == 100)

@@ -19,9 +19,9 @@ namespace Nii.Socs.Host.Portal;
 /// <param name="Options">The portal's settings.</param>
 internal sealed record PortalServices(
     string DataDirectory,
-    RegistryStore Registry,
-    DetectionStore Detections,
-    OperationHistoryStore History,
+    IRegistryStore Registry,
+    IDetectionStore Detections,
+    IOperationHistoryStore History,
     IKeyStore Keys,
     IPortalConsent Consent,
     TimeProvider Time,
@@ -36,6 +36,9 @@ internal sealed record PortalServices(
 
     /// <summary>The notifier that mails procedures to the participant's contacts (R3.2); null when the host has none.</summary>
     public Mail.Notifier? Mailer { get; init; }
+
+    /// <summary>The FASTER history's signed checkpoints (R6.4); null when the history is the cluster's table.</summary>
+    public OperationHistoryStore? SignedHistory => History as OperationHistoryStore;
 
     /// <summary>The history as the append-only interface every action writes to.</summary>
     public IOperationHistory Audit => History;

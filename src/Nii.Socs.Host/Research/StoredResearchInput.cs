@@ -5,21 +5,22 @@ using Nii.Socs.Core.Storage;
 
 namespace Nii.Socs.Host.Research;
 
-/// <summary>A research export's input from a data directory: the FASTER detection store and the registry's identities (R9.1).</summary>
+/// <summary>A research export's input from a data directory: the detections and the registry's identities of the
+/// configured provider (the data directory's FASTER stores, or the cluster's) (R9.1).</summary>
 internal static class StoredResearchInput
 {
     /// <summary>Opens the input of a data directory, or null when it holds no detection store.</summary>
     public static ResearchInput? Open(string dataDirectory)
     {
         var full = Path.GetFullPath(dataDirectory);
-        if (!Directory.Exists(Path.Combine(full, DetectionStore.DirectoryName)))
+        using var view = Cli.StoreView.Open(full, TimeProvider.System);
+        if (!view.HasDetections)
         {
             return null;
         }
 
         // Every identifying field of every participant, so the export can scrub them all.
-        using var registry = RegistryStore.Open(full);
-        var participants = registry.State.Participants.Values
+        var participants = view.Registry.State.Participants.Values
             .Select(p => new ParticipantIdentity(
                 p.Id,
                 p.Name,
@@ -34,7 +35,8 @@ internal static class StoredResearchInput
     {
         public async IAsyncEnumerable<DetectionRecord> ReadRangeAsync(DateTimeOffset start, DateTimeOffset until, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            using var store = DetectionStore.Open(dataDirectory);
+            using var view = Cli.StoreView.Open(dataDirectory, TimeProvider.System);
+            var store = view.Detections();
             foreach (var participant in store.Partitions().Select(p => p.Participant).Distinct().OrderBy(p => p.Value, StringComparer.Ordinal))
             {
                 DetectionCursor? cursor = null;

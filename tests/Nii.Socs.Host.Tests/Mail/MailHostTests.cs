@@ -30,7 +30,7 @@ public class MailHostTests
         builder.Services.AddSocsMail();
         using var host = builder.Build();
 
-        var registry = host.Services.GetRequiredService<RegistryStore>();
+        var registry = host.Services.GetRequiredService<Nii.Socs.Core.Storage.IRegistryStore>();
         var at = DateTimeOffset.UnixEpoch.AddYears(56);
         await registry.AppendAsync(
         [

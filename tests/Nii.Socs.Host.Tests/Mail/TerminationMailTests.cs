@@ -26,7 +26,7 @@ public sealed class TerminationMailTests
         builder.Services.AddSocsOptions();
         builder.Services.AddSocsMail();
         using var host = builder.Build();
-        var registry = host.Services.GetRequiredService<RegistryStore>();
+        var registry = host.Services.GetRequiredService<Nii.Socs.Core.Storage.IRegistryStore>();
         var notifier = host.Services.GetRequiredService<Notifier>();
         var at = time.GetUtcNow();
         await registry.AppendAsync(

@@ -127,7 +127,7 @@ public sealed class NoCertificateNoticeTests : IDisposable
         await KeyEpochs.RotateAllAsync(data);
         await KeyEpochs.RotateAllAsync(data);
 
-        var pending = host.Services.GetRequiredService<MailOutbox>().State.Pending.Values.Select(m => m.Mail).ToList();
+        var pending = host.Services.GetRequiredService<Nii.Socs.Core.Storage.IMailOutbox>().State.Pending.Values.Select(m => m.Mail).ToList();
         Assert.Equal(2, pending.Count);
         Assert.All(pending, m => Assert.Equal(Core.Notifications.MailKind.Procedure, m.Kind));
         Assert.Single(pending, m => m.To.SequenceEqual([Contact]));

@@ -31,8 +31,8 @@ public sealed class ConsentService : IDisposable
 {
     private const string GrantsDirectory = "grants";
 
-    private readonly ConsentStore _store;
-    private readonly DetectionStore _detections;
+    private readonly IConsentLog _store;
+    private readonly IDetectionStore _detections;
     private readonly IKeyStore _keys;
     private readonly IKeyEncryptionKey _kek;
     private readonly IOperationHistory _history;
@@ -45,8 +45,8 @@ public sealed class ConsentService : IDisposable
 
     /// <summary>Creates the service over the stores of one data directory.</summary>
     /// <param name="dataDirectory">The data directory (for sealed grant keys).</param>
-    /// <param name="store">The consent log.</param>
-    /// <param name="detections">The detection store.</param>
+    /// <param name="store">The consent log (FASTER <see cref="ConsentStore"/> or the cluster's).</param>
+    /// <param name="detections">The detection store (FASTER <see cref="DetectionStore"/> or the cluster's).</param>
     /// <param name="keys">The key store (wrapped sets with commitments; the current sealed key).</param>
     /// <param name="kek">The host key-encryption key.</param>
     /// <param name="history">The operation history.</param>
@@ -55,7 +55,7 @@ public sealed class ConsentService : IDisposable
     /// <param name="schedule">The epoch schedule (R8.3) that decides which epoch is current for the fault exception;
     /// default weekly from Monday JST.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    internal ConsentService(string dataDirectory, ConsentStore store, DetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory, EpochSchedule? schedule = null)
+    internal ConsentService(string dataDirectory, IConsentLog store, IDetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory, EpochSchedule? schedule = null)
     {
         _schedule = schedule ?? EpochSchedule.WeeklyFromMondayJst;
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
