@@ -34,6 +34,13 @@ if [ "$files" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
   # The runner failed without reporting a failed test (a crashed test host): count it.
   failed=$((failed + 1))
 fi
+# The package consumer (samples/Embedding): packs Nii.Socs.Core, builds the sample from the package, runs it. One test.
+if scripts/sample-embedding.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "test.sh: samples/Embedding failed (scripts/sample-embedding.sh)" >&2
+fi
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"

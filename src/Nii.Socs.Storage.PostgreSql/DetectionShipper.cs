@@ -9,7 +9,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// <param name="Read">Records read from the spool.</param>
 /// <param name="Stored">Records the target stored (the others it already held, or they were expired).</param>
 /// <param name="Trimmed">Spool partitions removed after the target committed them.</param>
-public sealed record ShipReport(long Read, long Stored, IReadOnlyList<(ParticipantId Participant, JstMonth Month)> Trimmed);
+internal sealed record ShipReport(long Read, long Stored, IReadOnlyList<(ParticipantId Participant, JstMonth Month)> Trimmed);
 
 /// <summary>Copies a sensor's local FASTER detection store (its spool) to the cluster in batches, and trims a spool
 /// partition only after the cluster committed every record of it.</summary>
@@ -23,7 +23,7 @@ public sealed record ShipReport(long Read, long Stored, IReadOnlyList<(Participa
 /// <para>The open month is shipped in full on every pass (no watermark yet): cheap at a sensor's rate, and the
 /// target skips what it holds.</para>
 /// </remarks>
-public sealed class DetectionShipper
+internal sealed class DetectionShipper
 {
     /// <summary>The directory under the spool's data directory that holds partitions being trimmed.</summary>
     public const string WorkDirectoryName = "shipping";

@@ -16,7 +16,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// which refuses duplicates and unknown ids; a command that depends on the ledger's current state (a view of a grant
 /// another node may have revoked) goes through <see cref="AppendDecidedAsync"/>, which decides it under the lock.</para>
 /// </remarks>
-public sealed class PostgreSqlConsentLog : IConsentLog
+internal sealed class PostgreSqlConsentLog : IConsentLog
 {
     private readonly PostgreSqlEventLog<ConsentEvent, ConsentLedger> _log;
 

@@ -22,7 +22,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// schema's portal role with row-level security bound to the queried participant.
 /// <para>Edge case: a record acquired 2026-11-30T20:00Z goes to partition <c>2026-12</c> (JST).</para>
 /// </remarks>
-public sealed class PostgreSqlDetectionStore : IDetectionStore
+internal sealed class PostgreSqlDetectionStore : IDetectionStore
 {
     private readonly PostgreSqlStorage _storage;
     private readonly TimeProvider _time;

@@ -10,7 +10,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// a byte in any WAL segment or data file of any node, and which is still pending.</summary>
 /// <remarks>R7.3, R8.4. A node that could not be reached keeps its subjects pending; the next run finishes them once it
 /// is back (it replays the drop when it rejoins, and the run removes the WAL segments it still holds).</remarks>
-public sealed class ErasureReport
+internal sealed class ErasureReport
 {
     internal ErasureReport(IReadOnlyList<string> erased, IReadOnlyList<string> pending, int rounds, long replayedPast, IReadOnlyList<string> nodes, IReadOnlyList<string> unreachable)
     {

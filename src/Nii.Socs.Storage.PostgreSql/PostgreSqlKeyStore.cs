@@ -24,7 +24,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// that was down is finished by <see cref="FinishPendingDeletions"/> or the next erasure once it is back.
 /// <para>The members are synchronous (the <see cref="IKeyStore"/> contract); a destruction blocks for its rounds (about a second each).</para>
 /// </remarks>
-public sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
+internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
 {
     private const short SealedKind = 0;
     private const short WrappedKind = 1;

@@ -16,7 +16,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// header data that must go with their partitions (R7.3). The physical purge of its rows on the cluster is not
 /// implemented yet (docs/scale-out.md, "Status"); the FASTER outbox's purge is.</para>
 /// </remarks>
-public sealed class PostgreSqlMailOutbox : IMailOutbox
+internal sealed class PostgreSqlMailOutbox : IMailOutbox
 {
     private readonly PostgreSqlEventLog<OutboxEvent, NotificationState> _log;
 

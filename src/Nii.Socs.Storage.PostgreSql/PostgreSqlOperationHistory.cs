@@ -23,7 +23,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// <see cref="OperationHistoryVerifier"/> over the table, its checkpoints and a witness: a tail deleted by a superuser
 /// who disabled the trigger (entries and checkpoint rows alike) is found from the witness's copy.</para>
 /// </remarks>
-public sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyncDisposable, IDisposable
+internal sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyncDisposable, IDisposable
 {
     private const string Columns = "seq, at_ticks, actor, action, subject, details, previous_hash, hash";
     private readonly PostgreSqlStorage _storage;

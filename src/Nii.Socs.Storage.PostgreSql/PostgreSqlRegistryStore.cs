@@ -11,7 +11,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// and inserts the new events after them, all or none, and returns once the commit is acknowledged (on the cluster:
 /// by a synchronous standby). A trigger refuses UPDATE, DELETE and TRUNCATE on the table, for the owning role too.
 /// </remarks>
-public sealed class PostgreSqlRegistryStore : IRegistryStore
+internal sealed class PostgreSqlRegistryStore : IRegistryStore
 {
     private readonly PostgreSqlEventLog<RegistryEvent, RegistryState> _log;
 

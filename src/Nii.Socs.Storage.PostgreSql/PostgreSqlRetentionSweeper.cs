@@ -21,7 +21,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// <c>retention.partition.erased</c> (or <c>…erase-pending</c> naming the node that was down; the next sweep finishes it).
 /// <para>Never early: a real sweep decides with the earlier of the caller's instant and the clock.</para>
 /// </remarks>
-public sealed class PostgreSqlRetentionSweeper
+internal sealed class PostgreSqlRetentionSweeper
 {
     private readonly PostgreSqlDetectionStore _store;
     private readonly IOperationHistory _history;

@@ -16,7 +16,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// The role the service connects as owns the schema but is no superuser: the history's trigger refuses it UPDATE and
 /// DELETE, and the portal's reads run under the schema's portal role, bound by row-level security to one participant.
 /// </remarks>
-public sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
+internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
 {
     /// <summary>The schema used when none is given.</summary>
     public const string DefaultSchema = "socs";

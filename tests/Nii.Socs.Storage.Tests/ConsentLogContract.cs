@@ -17,15 +17,15 @@ public abstract class ConsentLogContract : IAsyncLifetime
     private readonly List<IConsentLog> _open = [];
 
     /// <summary>Opens the log (again): a new instance on the same store.</summary>
-    protected abstract Task<IConsentLog> OpenAsync();
+    private protected abstract Task<IConsentLog> OpenAsync();
 
     /// <summary>A second writer beside <paramref name="first"/>: on PostgreSQL its own instance and connections; FASTER
     /// has one owner per directory, so there it is the same instance.</summary>
-    protected abstract Task<IConsentLog> SecondWriterAsync(IConsentLog first);
+    private protected abstract Task<IConsentLog> SecondWriterAsync(IConsentLog first);
 
     protected abstract Task CleanupAsync();
 
-    protected async Task<IConsentLog> Track(Task<IConsentLog> opening)
+    private protected async Task<IConsentLog> Track(Task<IConsentLog> opening)
     {
         var log = await opening;
         _open.Add(log);
@@ -159,7 +159,7 @@ public abstract class ConsentLogContract : IAsyncLifetime
         }
 
         ConsentEvent Decide(ConsentLedger ledger, DateTimeOffset now) =>
-            ledger.TryView(revoke.Grant, staff, record, now, out var viewed, out var error) ? viewed : throw new InvalidOperationException(error);
+            ledger.TryView(revoke.Grant, staff, record, now, out var viewed, out var error) ? viewed : throw new InvalidOperationException(error.Message);
 
         // Decided under the lock while the grant is live: recorded.
         var (first, _) = await a.AppendDecidedAsync(ledger => Decide(ledger, T0.AddHours(4)));
@@ -201,9 +201,9 @@ public sealed class FasterConsentLogContract : ConsentLogContract
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("socs-contract-").FullName;
 
-    protected override Task<IConsentLog> OpenAsync() => Task.FromResult<IConsentLog>(ConsentStore.Open(_dir));
+    private protected override Task<IConsentLog> OpenAsync() => Task.FromResult<IConsentLog>(ConsentStore.Open(_dir));
 
-    protected override Task<IConsentLog> SecondWriterAsync(IConsentLog first) => Task.FromResult(first);
+    private protected override Task<IConsentLog> SecondWriterAsync(IConsentLog first) => Task.FromResult(first);
 
     protected override Task CleanupAsync()
     {
@@ -218,14 +218,14 @@ public sealed class PostgreSqlConsentLogContract(ClusterFixture cluster) : Conse
     private readonly string _schema = ClusterFixture.NewSchema();
     private readonly List<PostgreSqlStorage> _storages = [];
 
-    protected override async Task<IConsentLog> OpenAsync()
+    private protected override async Task<IConsentLog> OpenAsync()
     {
         var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
         _storages.Add(storage);
         return await storage.ConsentLogAsync();
     }
 
-    protected override Task<IConsentLog> SecondWriterAsync(IConsentLog first) => OpenAsync();
+    private protected override Task<IConsentLog> SecondWriterAsync(IConsentLog first) => OpenAsync();
 
     protected override async Task CleanupAsync()
     {

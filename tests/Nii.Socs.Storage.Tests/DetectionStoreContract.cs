@@ -15,9 +15,9 @@ public abstract class DetectionStoreContract : IAsyncLifetime
 
     protected FakeTimeProvider Clock { get; } = new(T0.AddDays(20));
 
-    protected IDetectionStore Store { get; private set; } = null!;
+    private protected IDetectionStore Store { get; private set; } = null!;
 
-    protected abstract Task<IDetectionStore> OpenAsync(FakeTimeProvider clock);
+    private protected abstract Task<IDetectionStore> OpenAsync(FakeTimeProvider clock);
 
     protected abstract Task CleanupAsync();
 
@@ -160,7 +160,7 @@ public sealed class FasterDetectionStoreContract : DetectionStoreContract
 {
     private string? _dir;
 
-    protected override Task<IDetectionStore> OpenAsync(FakeTimeProvider clock)
+    private protected override Task<IDetectionStore> OpenAsync(FakeTimeProvider clock)
     {
         _dir = Directory.CreateTempSubdirectory("socs-contract-").FullName;
         return Task.FromResult<IDetectionStore>(DetectionStore.Open(_dir, RetentionSchedule.Default, clock));
@@ -179,7 +179,7 @@ public sealed class PostgreSqlDetectionStoreContract(ClusterFixture cluster) : D
     private readonly string _schema = ClusterFixture.NewSchema();
     private PostgreSqlStorage? _storage;
 
-    protected override async Task<IDetectionStore> OpenAsync(FakeTimeProvider clock)
+    private protected override async Task<IDetectionStore> OpenAsync(FakeTimeProvider clock)
     {
         _storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
         return _storage.Detections(RetentionSchedule.Default, clock);

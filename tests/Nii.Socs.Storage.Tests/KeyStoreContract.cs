@@ -20,7 +20,7 @@ public abstract class KeyStoreContract : IAsyncLifetime
         return X509CertificateLoader.LoadCertificate(made.RawData);
     });
 
-    protected abstract Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync();
+    private protected abstract Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync();
 
     protected abstract Task CleanupAsync();
 
@@ -96,7 +96,7 @@ public sealed class FileKeyStoreContract : KeyStoreContract
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("socs-contract-").FullName;
 
-    protected override Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync() =>
+    private protected override Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync() =>
         Task.FromResult<(IKeyStore, IWrappedKeyStore)>((new FileKeyStore(_dir), new WrappedKeyDirectory(_dir)));
 
     protected override Task CleanupAsync()
@@ -112,7 +112,7 @@ public sealed class PostgreSqlKeyStoreContract(ClusterFixture cluster) : KeyStor
     private readonly string _schema = ClusterFixture.NewSchema();
     private PostgreSqlStorage? _storage;
 
-    protected override async Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync()
+    private protected override async Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync()
     {
         Assert.True(await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(60)), "the cluster is not healthy before the test");
         _storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);

@@ -12,9 +12,9 @@ public abstract class OperationHistoryContract : IAsyncLifetime
 
     protected FakeTimeProvider Clock { get; } = new(T0);
 
-    protected IOperationHistoryStore History { get; private set; } = null!;
+    private protected IOperationHistoryStore History { get; private set; } = null!;
 
-    protected abstract Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock);
+    private protected abstract Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock);
 
     protected abstract Task CleanupAsync();
 
@@ -59,7 +59,7 @@ public sealed class FasterOperationHistoryContract : OperationHistoryContract
 {
     private string? _dir;
 
-    protected override Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock)
+    private protected override Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock)
     {
         _dir = Directory.CreateTempSubdirectory("socs-contract-").FullName;
         return Task.FromResult<IOperationHistoryStore>(OperationHistoryStore.Open(_dir, clock));
@@ -78,7 +78,7 @@ public sealed class PostgreSqlOperationHistoryContract(ClusterFixture cluster) :
     private readonly string _schema = ClusterFixture.NewSchema();
     private PostgreSqlStorage? _storage;
 
-    protected override async Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock)
+    private protected override async Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock)
     {
         _storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
         return _storage.History(clock);

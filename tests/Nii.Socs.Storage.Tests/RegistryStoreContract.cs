@@ -16,15 +16,15 @@ public abstract class RegistryStoreContract : IAsyncLifetime
     private readonly List<IRegistryStore> _open = [];
 
     /// <summary>Opens the registry (again): a new instance on the same store.</summary>
-    protected abstract Task<IRegistryStore> OpenAsync();
+    private protected abstract Task<IRegistryStore> OpenAsync();
 
     /// <summary>A second writer beside <paramref name="first"/>: on PostgreSQL its own instance and connections; FASTER
     /// has one owner per directory, so there it is the same instance.</summary>
-    protected abstract Task<IRegistryStore> SecondWriterAsync(IRegistryStore first);
+    private protected abstract Task<IRegistryStore> SecondWriterAsync(IRegistryStore first);
 
     protected abstract Task CleanupAsync();
 
-    protected async Task<IRegistryStore> Track(Task<IRegistryStore> opening)
+    private protected async Task<IRegistryStore> Track(Task<IRegistryStore> opening)
     {
         var store = await opening;
         _open.Add(store);
@@ -135,9 +135,9 @@ public sealed class FasterRegistryStoreContract : RegistryStoreContract
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("socs-contract-").FullName;
 
-    protected override Task<IRegistryStore> OpenAsync() => Task.FromResult<IRegistryStore>(RegistryStore.Open(_dir));
+    private protected override Task<IRegistryStore> OpenAsync() => Task.FromResult<IRegistryStore>(RegistryStore.Open(_dir));
 
-    protected override Task<IRegistryStore> SecondWriterAsync(IRegistryStore first) => Task.FromResult(first);
+    private protected override Task<IRegistryStore> SecondWriterAsync(IRegistryStore first) => Task.FromResult(first);
 
     protected override Task CleanupAsync()
     {
@@ -152,14 +152,14 @@ public sealed class PostgreSqlRegistryStoreContract(ClusterFixture cluster) : Re
     private readonly string _schema = ClusterFixture.NewSchema();
     private readonly List<PostgreSqlStorage> _storages = [];
 
-    protected override async Task<IRegistryStore> OpenAsync()
+    private protected override async Task<IRegistryStore> OpenAsync()
     {
         var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
         _storages.Add(storage);
         return await storage.RegistryAsync();
     }
 
-    protected override Task<IRegistryStore> SecondWriterAsync(IRegistryStore first) => OpenAsync();
+    private protected override Task<IRegistryStore> SecondWriterAsync(IRegistryStore first) => OpenAsync();
 
     protected override async Task CleanupAsync()
     {

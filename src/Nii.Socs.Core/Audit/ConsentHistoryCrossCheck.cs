@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Audit;
 /// <para>Edge case: history entries of other actions (including <c>consent.fault-access.notice</c>, which tells the
 /// participant and has no consent event of its own) are ignored.</para>
 /// </remarks>
-public sealed class ConsentHistoryCrossCheck
+internal sealed class ConsentHistoryCrossCheck
 {
     private readonly Dictionary<string, List<(DateTimeOffset At, long Number, string What)>> _events = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(DateTimeOffset At, long Sequence, string What)>> _entries = new(StringComparer.Ordinal);
@@ -133,7 +133,7 @@ public sealed class ConsentHistoryCrossCheck
 /// <summary>A consent event without its history entry, or a history entry without its consent event (R6.4).</summary>
 /// <param name="HistoryEntry">The history entry's sequence number; null for a consent event.</param>
 /// <param name="Description">What lacks its partner, for an operator.</param>
-public sealed record UnpairedRecord(long? HistoryEntry, string Description)
+internal sealed record UnpairedRecord(long? HistoryEntry, string Description)
 {
     /// <summary>The description.</summary>
     /// <returns><see cref="Description"/>.</returns>

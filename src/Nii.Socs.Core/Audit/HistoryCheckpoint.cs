@@ -19,7 +19,7 @@ namespace Nii.Socs.Core.Audit;
 /// <para>Edge case: entries appended after the last checkpoint are chained but not yet signed; a truncation among
 /// them cannot be told from a crash before they were written unless the log's own commit record still covers them.</para>
 /// </remarks>
-public sealed record HistoryCheckpoint
+internal sealed record HistoryCheckpoint
 {
     /// <summary>The length of <see cref="KeyId"/> in bytes.</summary>
     public const int KeyIdLength = 8;

@@ -4,7 +4,7 @@ namespace Nii.Socs.Core.Audit;
 
 /// <summary>The outcome of verifying the operation history (R6.4): intact, or the first problem.</summary>
 /// <remarks>R6.4. A closed family: <see cref="Intact"/> or <see cref="Broken"/>.</remarks>
-public abstract record HistoryVerification
+internal abstract record HistoryVerification
 {
     private protected HistoryVerification()
     {

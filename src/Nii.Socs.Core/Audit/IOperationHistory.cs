@@ -7,7 +7,7 @@ namespace Nii.Socs.Core.Audit;
 /// <para>Edge case: an append returns only after the entry is durable (committed); a crash before that loses
 /// only entries whose append had not returned.</para>
 /// </remarks>
-public interface IOperationHistory
+internal interface IOperationHistory
 {
     /// <summary>Appends one operation and returns the stored entry once it is durable.</summary>
     /// <param name="actor">Who acted, such as <c>org:yamada</c> or <c>participant:u-tokyo:sato</c>.</param>

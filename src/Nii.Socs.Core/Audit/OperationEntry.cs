@@ -13,7 +13,7 @@ namespace Nii.Socs.Core.Audit;
 /// seen at that entry, and removing or reordering entries breaks the chain at the next one.
 /// <para>Edge case: the first entry (sequence 1) chains to 32 zero bytes (<see cref="GenesisHash"/>).</para>
 /// </remarks>
-public sealed record OperationEntry
+internal sealed record OperationEntry
 {
     /// <summary>The length of a hash in bytes (SHA-256).</summary>
     public const int HashLength = 32;

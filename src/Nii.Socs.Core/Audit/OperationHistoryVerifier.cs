@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Audit;
 /// witnessed) names an entry beyond the end, which names the first missing entry.
 /// <para>Edge case: a history of 0 entries with no checkpoint is intact ("ok 0 entries").</para>
 /// </remarks>
-public sealed class OperationHistoryVerifier
+internal sealed class OperationHistoryVerifier
 {
     private readonly Dictionary<long, HistoryCheckpoint> _bySequence = [];
     private readonly HashSet<long> _witnessedNumbers = [];

@@ -5,7 +5,7 @@ using Nii.Socs.Core.Participants;
 namespace Nii.Socs.Core.Consent;
 
 /// <summary>One fact of the consent workflow (R7.2, R8.5, R8.6); the ledger is a fold of these.</summary>
-public abstract record ConsentEvent
+internal abstract record ConsentEvent
 {
     private protected ConsentEvent(DateTimeOffset at) => At = at;
 

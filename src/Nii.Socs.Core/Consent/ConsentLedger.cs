@@ -17,7 +17,7 @@ namespace Nii.Socs.Core.Consent;
 /// <para>Edge case: a request whose deadline is 10:00 can still be approved at 09:59:59.999,
 /// and from 10:00 its status is <see cref="RequestStatus.Expired"/>; deciding it then fails.</para>
 /// </remarks>
-public sealed class ConsentLedger
+internal sealed class ConsentLedger
 {
     /// <summary>The empty ledger.</summary>
     public static readonly ConsentLedger Empty = new(
@@ -100,29 +100,31 @@ public sealed class ConsentLedger
     /// <param name="requested">The event to store.</param>
     /// <param name="error">Why it cannot be filed.</param>
     /// <returns>Whether it can be filed.</returns>
-    public bool TryRequest(DecryptionRequest request, DateTimeOffset now, out ConsentEvent.Requested requested, out string error)
+    public bool TryRequest(DecryptionRequest request, DateTimeOffset now, out ConsentEvent.Requested requested, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         ArgumentNullException.ThrowIfNull(request);
         requested = null!;
-        error = request switch
+        ConsentRefusal? refusal = request switch
         {
-            _ when _requests.ContainsKey(request.Id) => $"request {request.Id} exists already",
+            _ when _requests.ContainsKey(request.Id) => new(ConsentRefusalCode.AlreadyExists, "R8.5", $"request {request.Id} exists already"),
             { Requester.Kind: ActorKind.Operator } when request.Requester.Participant != request.Participant =>
-                $"{request.Requester} cannot request decryption of {request.Participant}'s records",
-            _ when string.IsNullOrWhiteSpace(request.PurposeText) => "the purpose must be stated",
-            _ when ConsentLimits.TextTooLong("the purpose", request.PurposeText) is { } tooLong => tooLong,
+                new(ConsentRefusalCode.NotPermitted, "R8.5", $"{request.Requester} cannot request decryption of {request.Participant}'s records"),
+            _ when string.IsNullOrWhiteSpace(request.PurposeText) => new(ConsentRefusalCode.MissingText, "R8.5", "the purpose must be stated"),
+            _ when ConsentRefusal.TooLong("the purpose", request.PurposeText, "R6.4") is { } tooLong => tooLong,
             { Scope: ConsentScope.RecordList { Ids.Count: > ConsentLimits.MaxRecordIds } list } =>
-                $"the scope lists {((ConsentScope.RecordList)request.Scope).Ids.Count} records; at most {ConsentLimits.MaxRecordIds} are accepted",
-            _ when request.Deadline <= now => $"the deadline {request.Deadline:O} is not after the request ({now:O})",
-            { Scope: ConsentScope.RecordList { Ids.Count: 0 } } => "the scope names no record",
-            { Scope: ConsentScope.TimeRange r } when r.To <= r.From => $"the time range {r} is empty",
-            _ => string.Empty,
+                new(ConsentRefusalCode.TooLarge, "R6.4", $"the scope lists {((ConsentScope.RecordList)request.Scope).Ids.Count} records; at most {ConsentLimits.MaxRecordIds} are accepted"),
+            _ when request.Deadline <= now => new(ConsentRefusalCode.InvalidTime, "R8.5", $"the deadline {request.Deadline:O} is not after the request ({now:O})"),
+            { Scope: ConsentScope.RecordList { Ids.Count: 0 } } => new(ConsentRefusalCode.InvalidScope, "R8.5", "the scope names no record"),
+            { Scope: ConsentScope.TimeRange r } when r.To <= r.From => new(ConsentRefusalCode.InvalidScope, "R8.5", $"the time range {r} is empty"),
+            _ => null,
         };
-        if (error.Length > 0)
+        if (refusal is not null)
         {
+            error = refusal;
             return false;
         }
 
+        error = null;
         requested = new ConsentEvent.Requested(request with { RequestedAt = now });
         return true;
     }
@@ -147,7 +149,7 @@ public sealed class ConsentLedger
         DateTimeOffset grantExpiresAt,
         DateTimeOffset now,
         out ConsentEvent.Approved approved,
-        out string error)
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         ArgumentNullException.ThrowIfNull(requiredEpochs);
         ArgumentNullException.ThrowIfNull(verifiedEpochs);
@@ -160,19 +162,19 @@ public sealed class ConsentLedger
         var missing = requiredEpochs.Where(e => !verifiedEpochs.Contains(e)).ToList();
         if (missing.Count > 0)
         {
-            error = $"the keys of epoch(s) {string.Join(", ", missing)} were not presented";
+            error = new ConsentRefusal(ConsentRefusalCode.KeysMissing, "R8.6", $"the keys of epoch(s) {string.Join(", ", missing)} were not presented");
             return false;
         }
 
         if (grantExpiresAt <= now)
         {
-            error = $"the grant's expiry {grantExpiresAt:O} is not after the decision ({now:O})";
+            error = new ConsentRefusal(ConsentRefusalCode.InvalidTime, "R8.6", $"the grant's expiry {grantExpiresAt:O} is not after the decision ({now:O})");
             return false;
         }
 
         if (_grants.ContainsKey(grant))
         {
-            error = $"grant {grant} exists already";
+            error = new ConsentRefusal(ConsentRefusalCode.AlreadyExists, "R8.6", $"grant {grant} exists already");
             return false;
         }
 
@@ -188,7 +190,7 @@ public sealed class ConsentLedger
     /// <param name="denied">The event to store.</param>
     /// <param name="error">Why it cannot be denied.</param>
     /// <returns>Whether it can be denied.</returns>
-    public bool TryDeny(RequestId id, Actor decider, string reason, DateTimeOffset now, out ConsentEvent.Denied denied, out string error)
+    public bool TryDeny(RequestId id, Actor decider, string reason, DateTimeOffset now, out ConsentEvent.Denied denied, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         denied = null!;
         if (!CanDecide(id, decider, now, out error))
@@ -198,11 +200,11 @@ public sealed class ConsentLedger
 
         if (string.IsNullOrWhiteSpace(reason))
         {
-            error = "a denial must state its reason";
+            error = new ConsentRefusal(ConsentRefusalCode.MissingText, "R8.6", "a denial must state its reason");
             return false;
         }
 
-        if (ConsentLimits.TextTooLong("the reason", reason) is { } tooLong)
+        if (ConsentRefusal.TooLong("the reason", reason, "R6.4") is { } tooLong)
         {
             error = tooLong;
             return false;
@@ -220,7 +222,7 @@ public sealed class ConsentLedger
     /// <param name="refused">The event to store.</param>
     /// <param name="error">Why it is not a presentation for this request.</param>
     /// <returns>Whether the refusal is to be recorded.</returns>
-    public bool TryRefuseKey(RequestId id, Actor presenter, EpochId epoch, DateTimeOffset now, out ConsentEvent.KeyRefused refused, out string error)
+    public bool TryRefuseKey(RequestId id, Actor presenter, EpochId epoch, DateTimeOffset now, out ConsentEvent.KeyRefused refused, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         refused = null!;
         if (!CanDecide(id, presenter, now, out error))
@@ -239,30 +241,30 @@ public sealed class ConsentLedger
     /// <param name="revoked">The event to store.</param>
     /// <param name="error">Why it cannot be revoked.</param>
     /// <returns>Whether it can be revoked.</returns>
-    public bool TryRevoke(GrantId id, Actor revoker, DateTimeOffset now, out ConsentEvent.Revoked revoked, out string error)
+    public bool TryRevoke(GrantId id, Actor revoker, DateTimeOffset now, out ConsentEvent.Revoked revoked, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         ArgumentNullException.ThrowIfNull(revoker);
         revoked = null!;
         if (!_grants.TryGetValue(id, out var grant))
         {
-            error = $"no grant {id}";
+            error = new ConsentRefusal(ConsentRefusalCode.UnknownGrant, "R8.6", $"no grant {id}");
             return false;
         }
 
         if (revoker.Kind != ActorKind.Operator || revoker.Participant != grant.Participant)
         {
-            error = $"{revoker} cannot revoke a grant of {grant.Participant}";
+            error = new ConsentRefusal(ConsentRefusalCode.NotPermitted, "R8.6", $"{revoker} cannot revoke a grant of {grant.Participant}");
             return false;
         }
 
         if (!grant.IsLive(now))
         {
-            error = $"grant {id} is no longer live";
+            error = new ConsentRefusal(ConsentRefusalCode.GrantNotLive, "R8.6", $"grant {id} is no longer live");
             return false;
         }
 
         revoked = new ConsentEvent.Revoked(id, revoker, now);
-        error = string.Empty;
+        error = null;
         return true;
     }
 
@@ -274,34 +276,34 @@ public sealed class ConsentLedger
     /// <param name="viewed">The view to record before the content is shown.</param>
     /// <param name="error">Why not.</param>
     /// <returns>Whether viewing is allowed.</returns>
-    public bool TryView(GrantId id, Actor viewer, DetectionRecord record, DateTimeOffset now, out ConsentEvent.Viewed viewed, out string error)
+    public bool TryView(GrantId id, Actor viewer, DetectionRecord record, DateTimeOffset now, out ConsentEvent.Viewed viewed, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         ArgumentNullException.ThrowIfNull(viewer);
         ArgumentNullException.ThrowIfNull(record);
         viewed = null!;
-        error = string.Empty;
+        error = null;
         if (!_grants.TryGetValue(id, out var grant))
         {
-            error = $"no grant {id}";
+            error = new ConsentRefusal(ConsentRefusalCode.UnknownGrant, "R8.6", $"no grant {id}");
         }
         else if (!grant.IsLive(now))
         {
-            error = $"grant {id} is {(grant.RevokedAt is not null && now >= grant.RevokedAt ? "revoked" : "expired")}";
+            error = new ConsentRefusal(ConsentRefusalCode.GrantNotLive, "R8.6", $"grant {id} is {(grant.RevokedAt is not null && now >= grant.RevokedAt ? "revoked" : "expired")}");
         }
         else if (viewer != grant.Grantee)
         {
-            error = $"grant {id} is for {grant.Grantee}, not {viewer}";
+            error = new ConsentRefusal(ConsentRefusalCode.NotPermitted, "R8.6", $"grant {id} is for {grant.Grantee}, not {viewer}");
         }
         else if (record.Participant != grant.Participant || !grant.Scope.Covers(record))
         {
-            error = $"record {record.Id} is outside grant {id}";
+            error = new ConsentRefusal(ConsentRefusalCode.OutsideGrant, "R8.6", $"record {record.Id} is outside grant {id}");
         }
         else if (!grant.Epochs.Contains(record.Epoch))
         {
-            error = $"the key of epoch {record.Epoch} was not presented for grant {id}";
+            error = new ConsentRefusal(ConsentRefusalCode.OutsideGrant, "R8.6", $"the key of epoch {record.Epoch} was not presented for grant {id}");
         }
 
-        if (error.Length > 0)
+        if (error is not null)
         {
             return false;
         }
@@ -319,16 +321,16 @@ public sealed class ConsentLedger
     /// <param name="access">The access to record; the participant is told of it.</param>
     /// <param name="error">Why not.</param>
     /// <returns>Whether the access is allowed.</returns>
-    public static bool TryFaultAccess(DetectionRecord record, Actor staff, string reason, string incident, DateTimeOffset now, out ConsentEvent.FaultAccessed access, out string error)
+    public static bool TryFaultAccess(DetectionRecord record, Actor staff, string reason, string incident, DateTimeOffset now, out ConsentEvent.FaultAccessed access, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(staff);
         access = null!;
-        error = staff.Kind != ActorKind.Staff ? $"{staff} is not staff: fault access is the organization's exception only"
-            : string.IsNullOrWhiteSpace(reason) ? "a fault access must state its reason"
-            : string.IsNullOrWhiteSpace(incident) ? "a fault access must name its incident"
-            : ConsentLimits.TextTooLong("the reason", reason) ?? ConsentLimits.TextTooLong("the incident", incident) ?? string.Empty;
-        if (error.Length > 0)
+        error = (staff.Kind != ActorKind.Staff ? new ConsentRefusal(ConsentRefusalCode.NotPermitted, "R7.2", $"{staff} is not staff: fault access is the organization's exception only")
+            : string.IsNullOrWhiteSpace(reason) ? new ConsentRefusal(ConsentRefusalCode.MissingText, "R7.2", "a fault access must state its reason")
+            : string.IsNullOrWhiteSpace(incident) ? new ConsentRefusal(ConsentRefusalCode.MissingText, "R7.2", "a fault access must name its incident")
+            : ConsentRefusal.TooLong("the reason", reason, "R6.4") ?? ConsentRefusal.TooLong("the incident", incident, "R6.4"));
+        if (error is not null)
         {
             return false;
         }
@@ -368,29 +370,29 @@ public sealed class ConsentLedger
         return events.Aggregate(Empty, (ledger, e) => ledger.Apply(e));
     }
 
-    private bool CanDecide(RequestId id, Actor decider, DateTimeOffset now, out string error)
+    private bool CanDecide(RequestId id, Actor decider, DateTimeOffset now, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ConsentRefusal? error)
     {
         ArgumentNullException.ThrowIfNull(decider);
         if (!_requests.TryGetValue(id, out var request))
         {
-            error = $"no request {id}";
+            error = new ConsentRefusal(ConsentRefusalCode.UnknownRequest, "R8.6", $"no request {id}");
             return false;
         }
 
         if (decider.Kind != ActorKind.Operator || decider.Participant != request.Participant)
         {
-            error = $"{decider} cannot decide a request for {request.Participant}: only its own operators can (R8.6)";
+            error = new ConsentRefusal(ConsentRefusalCode.NotPermitted, "R8.6", $"{decider} cannot decide a request for {request.Participant}: only its own operators can (R8.6)");
             return false;
         }
 
         var status = StatusOf(id, now);
         if (status != RequestStatus.Pending)
         {
-            error = $"request {id} is {status.ToString().ToLowerInvariant()} and cannot be decided";
+            error = new ConsentRefusal(ConsentRefusalCode.NotPending, "R8.6", $"request {id} is {status.ToString().ToLowerInvariant()} and cannot be decided");
             return false;
         }
 
-        error = string.Empty;
+        error = null;
         return true;
     }
 

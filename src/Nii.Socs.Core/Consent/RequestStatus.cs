@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Consent;
 
 /// <summary>Where a decryption request stands.</summary>
-public enum RequestStatus
+internal enum RequestStatus
 {
     /// <summary>Filed, awaiting the participant's decision.</summary>
     Pending = 0,

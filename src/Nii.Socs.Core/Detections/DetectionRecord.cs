@@ -58,7 +58,7 @@ public sealed record DetectionRecord
 /// retention window: had it been acquired when observed, it would be deleted already).
 /// <para>Edge case: observed exactly 24 h after acquisition is not flagged; one tick more is.</para>
 /// </remarks>
-public static class ObservationSkew
+internal static class ObservationSkew
 {
     /// <summary>How far past the acquisition an observation may claim to be: 24 hours (time zones, clock drift).</summary>
     public static readonly TimeSpan Future = TimeSpan.FromHours(24);

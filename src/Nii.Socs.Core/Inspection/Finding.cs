@@ -7,4 +7,4 @@ namespace Nii.Socs.Core.Inspection;
 /// <param name="HistoryEntries">Sequence numbers of the operation-history entries that show it; empty when the evidence is elsewhere.</param>
 /// <param name="OtherEvidence">Other references: a consent event number (<c>consent#12</c>), a partition (<c>detections/u-tokyo/2026-01</c>).</param>
 /// <remarks>R13.1. Edge case: a removed history entry has no entry of its own; the evidence is the two entries around the gap.</remarks>
-public sealed record Finding(string Code, string Requirement, string Message, IReadOnlyList<long> HistoryEntries, IReadOnlyList<string> OtherEvidence);
+internal sealed record Finding(string Code, string Requirement, string Message, IReadOnlyList<long> HistoryEntries, IReadOnlyList<string> OtherEvidence);

@@ -4,7 +4,7 @@ namespace Nii.Socs.Core.Inspection;
 /// <remarks>R13.1. The codes are part of the report's schema: they never change meaning.
 /// Edge case: one removed entry gives <see cref="HistoryEntriesRemoved"/> and, when the store's verifier also ran,
 /// <see cref="HistoryChainBroken"/>.</remarks>
-public static class FindingCodes
+internal static class FindingCodes
 {
     /// <summary>A detection partition is still stored after its expiry (R7.3).</summary>
     public const string PartitionPastExpiry = "retention.partition-past-expiry";

@@ -6,7 +6,7 @@ using Nii.Socs.Core.Time;
 namespace Nii.Socs.Core.Inspection;
 
 /// <content>Consent: requests, decisions, views and fault accesses.</content>
-public sealed partial class InspectionBuilder
+internal sealed partial class InspectionBuilder
 {
     private readonly Dictionary<RequestId, DecryptionRequest> _requests = [];
     private readonly HashSet<RequestId> _decided = [];

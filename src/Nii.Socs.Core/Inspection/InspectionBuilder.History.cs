@@ -8,7 +8,7 @@ using Nii.Socs.Core.Time;
 namespace Nii.Socs.Core.Inspection;
 
 /// <content>The operation history: integrity, retention deletions, key destruction, mail.</content>
-public sealed partial class InspectionBuilder
+internal sealed partial class InspectionBuilder
 {
     private const string PartitionDeleted = "retention.partition.deleted";
     private const string WrappedDeleted = "keys.wrapped.deleted";

@@ -9,7 +9,7 @@ using Nii.Socs.Core.Time;
 namespace Nii.Socs.Core.Inspection;
 
 /// <content>The stored state: registry, partitions, detections, wrapped keys; and the sections built from it.</content>
-public sealed partial class InspectionBuilder
+internal sealed partial class InspectionBuilder
 {
     private readonly Dictionary<string, long> _refusalsByReason = new(StringComparer.Ordinal);
     private readonly List<InspectionReport.TerminationRow> _terminations = [];

@@ -12,7 +12,7 @@ namespace Nii.Socs.Core.Inspection;
 /// requests, grants, open epochs and findings, never with the number of history entries or detections.
 /// <para>Edge case: an empty data directory gives a report with empty sections and no finding.</para>
 /// </remarks>
-public sealed partial class InspectionBuilder
+internal sealed partial class InspectionBuilder
 {
     private readonly InspectionSettings _settings;
     private readonly DateTimeOffset _asOf;

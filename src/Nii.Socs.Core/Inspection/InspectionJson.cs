@@ -11,7 +11,7 @@ namespace Nii.Socs.Core.Inspection;
 /// changes with <see cref="InspectionReport.CurrentSchema"/>.
 /// <para>Edge case: a report without findings has <c>"findings": []</c> and <c>"clean": true</c>.</para>
 /// </remarks>
-public static class InspectionJson
+internal static class InspectionJson
 {
     private static readonly JsonSerializerOptions s_options = new()
     {

@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Inspection;
 
 /// <content>The sections of the report and their rows.</content>
-public sealed partial record InspectionReport
+internal sealed partial record InspectionReport
 {
     /// <summary>A count under a key: an action, a purpose, a reason.</summary>
     /// <param name="Key">The key.</param>

@@ -20,7 +20,7 @@ namespace Nii.Socs.Core.Inspection;
 /// <para>Edge case: a key whose epoch ended on 2026-12-28 and whose destruction is recorded on 2027-01-02 is a
 /// late destruction of the 2027 report, because that is when the deviation became visible.</para>
 /// </remarks>
-public sealed partial record InspectionReport(
+internal sealed partial record InspectionReport(
     int Schema,
     int Year,
     DateTimeOffset From,

@@ -12,7 +12,7 @@ namespace Nii.Socs.Core.Inspection;
 /// <para>Edge case: with the default one-hour destruction grace, a weekly key destroyed at Monday 00:59 JST
 /// complies; at 01:01 it is a late destruction.</para>
 /// </remarks>
-public sealed record InspectionSettings
+internal sealed record InspectionSettings
 {
     /// <summary>The default time allowed from an epoch's end to its key's destruction: one hour (R8.4, interp.).</summary>
     public static readonly TimeSpan DefaultDestructionGrace = TimeSpan.FromHours(1);

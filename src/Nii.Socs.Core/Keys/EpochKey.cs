@@ -79,6 +79,20 @@ public sealed class EpochKey : IDisposable
         _bytes.CopyTo(destination);
     }
 
+    /// <summary>A copy of this key that the caller owns and disposes on its own.</summary>
+    /// <returns>The copy.</returns>
+    /// <exception cref="ObjectDisposedException">The key has been destroyed.</exception>
+    internal EpochKey Clone()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var copy = new EpochKey(Epoch);
+            _bytes.CopyTo(copy._bytes);
+            return copy;
+        }
+    }
+
     /// <summary>Destroys the key: zeroes its bytes and frees the libsodium copies (R8.4).</summary>
     /// <remarks>R8.4. Idempotent.</remarks>
     public void Dispose()

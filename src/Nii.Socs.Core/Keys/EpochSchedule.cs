@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Keys;
 /// stored keep their own start and end (see <see cref="StartOf"/>) only while the period they were made
 /// under is kept; change a period only at a boundary that both schedules share.</para>
 /// </remarks>
-public sealed class EpochSchedule
+internal sealed class EpochSchedule
 {
     /// <summary>The largest period, in days (a little over ten years).</summary>
     public const int MaxPeriodDays = 3660;

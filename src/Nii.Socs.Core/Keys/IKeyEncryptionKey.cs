@@ -8,7 +8,7 @@ namespace Nii.Socs.Core.Keys;
 /// epoch's key, never a past one (their sealed copies are destroyed at rotation).</para>
 /// Edge case: opening with the wrong associated data (another epoch) returns false.
 /// </remarks>
-public interface IKeyEncryptionKey
+internal interface IKeyEncryptionKey
 {
     /// <summary>Seals key bytes.</summary>
     /// <param name="key">The key bytes.</param>

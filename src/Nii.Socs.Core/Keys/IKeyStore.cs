@@ -8,7 +8,7 @@ namespace Nii.Socs.Core.Keys;
 /// the host key-encryption key. Implemented on files by <c>Nii.Socs.Core.Storage.Keys.FileKeyStore</c>.
 /// Edge case: <see cref="DestroySealedKey"/> of an epoch that has no sealed key does nothing.
 /// </remarks>
-public interface IKeyStore
+internal interface IKeyStore
 {
     /// <summary>Stores an epoch's wrapped set durably, replacing an earlier one.</summary>
     /// <param name="wrappedSet">The set.</param>

@@ -65,7 +65,7 @@ public sealed class KeyCommitment
     /// <param name="presentedKey">The bytes a participant presented.</param>
     /// <returns>True only for the committed key.</returns>
     /// <remarks>R8.6. Edge case: any length other than <see cref="EpochKey.Size"/> gives false.</remarks>
-    public bool Matches(ReadOnlySpan<byte> presentedKey)
+    internal bool Matches(ReadOnlySpan<byte> presentedKey)
     {
         if (presentedKey.Length != EpochKey.Size)
         {

@@ -18,7 +18,7 @@ namespace Nii.Socs.Core.Keys;
 /// its previous key is destroyed on schedule all the same. A clock that steps back keeps the later epoch current
 /// (<see cref="KeyRotation.ClockBehind"/>): no key is ever destroyed because the clock went backwards.</para>
 /// </remarks>
-public sealed class KeyRing : IDisposable
+internal sealed class KeyRing : IDisposable
 {
     private readonly EpochSchedule _schedule;
     private readonly IKeyStore _store;

@@ -6,7 +6,7 @@ namespace Nii.Socs.Core.Keys;
 /// <param name="Current">The epoch now current.</param>
 /// <param name="Created">Whether a new key was made (false when it was already held or restored).</param>
 /// <param name="Destroyed">The epochs whose keys were destroyed, oldest first; empty when none.</param>
-public sealed record KeyRotation(EpochId Current, bool Created, IReadOnlyList<EpochId> Destroyed)
+internal sealed record KeyRotation(EpochId Current, bool Created, IReadOnlyList<EpochId> Destroyed)
 {
     /// <summary>The participant has no active certificate, so it has no key for <see cref="Current"/>: nothing is sealed
     /// for it, and its content is not stored, until a certificate is enrolled (R8.1, R8.4).</summary>

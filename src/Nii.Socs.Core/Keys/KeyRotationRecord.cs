@@ -13,7 +13,7 @@ namespace Nii.Socs.Core.Keys;
 /// <para>Edge case: a host that was down from Sunday to Tuesday records the destruction of last week's key on
 /// Tuesday; the yearly inspection then reports it as late (its epoch ended Monday 00:00 JST).</para>
 /// </remarks>
-public static class KeyRotationRecord
+internal static class KeyRotationRecord
 {
     /// <summary>The action of an epoch key's creation (the name the host's key rotation writes too).</summary>
     public const string CreatedAction = "keys.epoch.started";

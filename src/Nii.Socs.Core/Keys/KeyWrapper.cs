@@ -69,7 +69,7 @@ public static class KeyWrapper
     /// <exception cref="ArgumentNullException"><paramref name="certificate"/> is null.</exception>
     /// <exception cref="ArgumentException">The certificate's key is unsupported, or <paramref name="key"/> is empty.</exception>
     /// <remarks>R8.1. This is what <c>socs keys wrap</c> and the re-wrap ceremony use.</remarks>
-    public static WrappedKey Wrap(ReadOnlySpan<byte> key, X509Certificate2 certificate, ReadOnlySpan<byte> info, ReadOnlySpan<byte> aad)
+    internal static WrappedKey Wrap(ReadOnlySpan<byte> key, X509Certificate2 certificate, ReadOnlySpan<byte> info, ReadOnlySpan<byte> aad)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         if (key.IsEmpty)

@@ -8,7 +8,8 @@ namespace Nii.Socs.Core.Keys;
 
 /// <summary>A participant's client-certificate private key, used on its own machine to unwrap epoch keys (R8.1, R8.6).</summary>
 /// <remarks>
-/// <para>Accepted forms: PEM (<c>PRIVATE KEY</c>, <c>ENCRYPTED PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c>,
+/// <para>From a file: <see cref="Hosting.ParticipantKeyFile.Load"/> (the file read stays out of this pure type).
+/// Accepted forms: PEM (<c>PRIVATE KEY</c>, <c>ENCRYPTED PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c>,
 /// <c>EC PRIVATE KEY</c>), DER PKCS#8 (plain or encrypted), and PKCS#12 (<c>.p12</c>/<c>.pfx</c>) with a
 /// password. Key types: RSA, EC P-256 and X25519 (RFC 8410).</para>
 /// <para><b>Security:</b> this type belongs to the participant side (<c>socs keys unwrap</c>); the
@@ -50,12 +51,12 @@ public sealed class ParticipantPrivateKey : IDisposable
         {
             if (text is not null)
             {
-                return FromPem(text, password);
+                return FromPemText(text, password);
             }
 
             if (LooksLikePkcs12(data))
             {
-                return FromPkcs12(data, password ?? string.Empty);
+                return FromPkcs12Bytes(data, password ?? string.Empty);
             }
 
             return FromPkcs8(data, password);
@@ -74,6 +75,79 @@ public sealed class ParticipantPrivateKey : IDisposable
         }
     }
 
+    /// <summary>Loads a private key from PEM text (<c>PRIVATE KEY</c>, <c>ENCRYPTED PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c> or <c>EC PRIVATE KEY</c>).</summary>
+    /// <param name="pem">The PEM text; the first private-key block is read.</param>
+    /// <param name="password">The password of an <c>ENCRYPTED PRIVATE KEY</c>; null when none.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ArgumentException">The text holds no supported private key, or the password is missing or wrong.</exception>
+    /// <remarks>R8.1.</remarks>
+    public static ParticipantPrivateKey FromPem(string pem, string? password = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pem);
+        return Load(Encoding.ASCII.GetBytes(pem), password);
+    }
+
+    /// <summary>Loads the private key of a PKCS#12 (<c>.p12</c>/<c>.pfx</c>) file's bytes.</summary>
+    /// <param name="pkcs12">The PKCS#12 bytes.</param>
+    /// <param name="password">Its password; the empty string when it has none.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ArgumentException">The data is no PKCS#12 with a supported private key, or the password is wrong.</exception>
+    /// <remarks>R8.1. X25519 keys are read through their PKCS#8 bag.</remarks>
+    public static ParticipantPrivateKey FromPkcs12(ReadOnlySpan<byte> pkcs12, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        try
+        {
+            return FromPkcs12Bytes(pkcs12, password);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new ArgumentException($"The PKCS#12 could not be read (wrong password, or not a supported key): {ex.Message}", nameof(pkcs12), ex);
+        }
+        catch (AsnContentException ex)
+        {
+            throw new ArgumentException($"The PKCS#12 is malformed: {ex.Message}", nameof(pkcs12), ex);
+        }
+    }
+
+    /// <summary>Takes the private key of a certificate that carries one (from a certificate store or <c>X509CertificateLoader</c>).</summary>
+    /// <param name="certificate">The client certificate with its RSA or EC P-256 private key.</param>
+    /// <returns>The key; the certificate stays the caller's to dispose.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="certificate"/> is null.</exception>
+    /// <exception cref="ArgumentException">The certificate has no private key, or its key is not RSA or EC P-256 (an X25519
+    /// key cannot be read through <c>X509Certificate2</c>: load its PKCS#12 or PEM instead).</exception>
+    /// <remarks>R8.1.</remarks>
+    public static ParticipantPrivateKey FromCertificate(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (!certificate.HasPrivateKey)
+        {
+            throw new ArgumentException("The certificate carries no private key.", nameof(certificate));
+        }
+
+        switch (certificate.GetKeyAlgorithm())
+        {
+            case CertificateKeys.RsaOid:
+                return new ParticipantPrivateKey(System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(certificate)
+                    ?? throw new ArgumentException("The certificate's RSA private key cannot be read.", nameof(certificate)));
+            case CertificateKeys.EcOid:
+                var ec = certificate.GetECDiffieHellmanPrivateKey()
+                    ?? throw new ArgumentException("The certificate's EC private key cannot be read.", nameof(certificate));
+                try
+                {
+                    return new ParticipantPrivateKey(P256KemKey.Adopt(ec));
+                }
+                catch (CryptographicException ex)
+                {
+                    ec.Dispose();
+                    throw new ArgumentException(ex.Message, nameof(certificate), ex);
+                }
+
+            default:
+                throw new ArgumentException($"The certificate's key type {certificate.GetKeyAlgorithm()} cannot be read through X509Certificate2; load its PKCS#12 or PEM instead.", nameof(certificate));
+        }
+    }
+
     /// <summary>Unwraps one wrapped key into <paramref name="key"/>.</summary>
     /// <param name="wrapped">The wrapped form.</param>
     /// <param name="key">Receives the 32 key bytes.</param>
@@ -83,7 +157,7 @@ public sealed class ParticipantPrivateKey : IDisposable
     /// <exception cref="ArgumentException"><paramref name="key"/> is shorter than 32 bytes.</exception>
     /// <exception cref="ObjectDisposedException">This key has been disposed.</exception>
     /// <remarks>R8.1, R8.6. Edge case: a wrong private key of the right type gives <see cref="UnwrapFailure.NotAuthentic"/>.</remarks>
-    public bool TryUnwrap(WrappedKey wrapped, Span<byte> key, out UnwrapFailure failure)
+    internal bool TryUnwrap(WrappedKey wrapped, Span<byte> key, out UnwrapFailure failure)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
         if (key.Length < EpochKey.Size)
@@ -228,7 +302,7 @@ public sealed class ParticipantPrivateKey : IDisposable
     /// <returns>For example <c>ParticipantPrivateKey(RSA-OAEP-256)</c>.</returns>
     public override string ToString() => $"ParticipantPrivateKey({Suite})";
 
-    private static ParticipantPrivateKey FromPem(string text, string? password)
+    private static ParticipantPrivateKey FromPemText(string text, string? password)
     {
         var fields = PemEncoding.Find(text);
         var label = text[fields.Label];
@@ -299,7 +373,7 @@ public sealed class ParticipantPrivateKey : IDisposable
         }
     }
 
-    private static ParticipantPrivateKey FromPkcs12(ReadOnlySpan<byte> data, string password)
+    private static ParticipantPrivateKey FromPkcs12Bytes(ReadOnlySpan<byte> data, string password)
     {
         var pfx = Pkcs12Info.Decode(data.ToArray(), out _, skipCopy: false);
         if (pfx.IntegrityMode == Pkcs12IntegrityMode.Password && !pfx.VerifyMac(password))

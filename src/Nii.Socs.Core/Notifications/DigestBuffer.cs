@@ -6,4 +6,4 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="OpenedAt">When the first waiting detection was deferred.</param>
 /// <param name="To">The contact addresses the digest goes to.</param>
 /// <param name="Rows">The waiting detections, in the order deferred.</param>
-public sealed record DigestBuffer(DateTimeOffset OpenedAt, ImmutableArray<string> To, ImmutableArray<NotificationRow> Rows);
+internal sealed record DigestBuffer(DateTimeOffset OpenedAt, ImmutableArray<string> To, ImmutableArray<NotificationRow> Rows);

@@ -5,4 +5,4 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="Countermeasures">General countermeasures.</param>
 /// <param name="Staff">The staff member who wrote it, recorded in the operation history as <c>org:&lt;staff&gt;</c>.</param>
 /// <remarks>R4.6. Staff may write either language or both; the mail's frame is bilingual.</remarks>
-public sealed record FollowUpText(string Knowledge, string Countermeasures, string Staff);
+internal sealed record FollowUpText(string Knowledge, string Countermeasures, string Staff);

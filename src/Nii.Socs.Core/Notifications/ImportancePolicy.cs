@@ -11,7 +11,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <para>Edge case: a participant overridden with <c>MaxPriority = 3</c> and empty lists gets priority-3 detections
 /// mailed, but no longer the default's important classtypes at priority 4 or lower.</para>
 /// </remarks>
-public sealed record ImportancePolicy
+internal sealed record ImportancePolicy
 {
     /// <summary>The default policy: <see cref="ImportanceThresholds.Default"/> for every participant.</summary>
     public static readonly ImportancePolicy Default = new(ImportanceThresholds.Default, ImmutableDictionary<ParticipantId, ImportanceThresholds>.Empty);

@@ -12,7 +12,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <para>Edge case: a priority-1 rule of classtype <c>not-suspicious</c> is not mailed under <see cref="Default"/>:
 /// an ignored classtype wins over the priority.</para>
 /// </remarks>
-public sealed record ImportanceThresholds
+internal sealed record ImportanceThresholds
 {
     /// <summary>The lowest priority number accepted (the highest priority is 1).</summary>
     public const int HighestPriority = 1;

@@ -15,7 +15,7 @@ namespace Nii.Socs.Core.Notifications;
 /// staff text) are replaced by spaces, so no text can forge a header line.
 /// <para>Edge case: a detection observed at 2026-11-30T20:00:00Z is listed as <c>2026-12-01 05:00:00</c> (JST).</para>
 /// </remarks>
-public sealed class MailComposer
+internal sealed class MailComposer
 {
     private const string Tag = "[NII-SOCS]";
 

@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Notifications;
 
 /// <summary>What a mail is.</summary>
-public enum MailKind
+internal enum MailKind
 {
     /// <summary>The first detection of a kind, mailed at once (R4.5).</summary>
     Notification = 0,

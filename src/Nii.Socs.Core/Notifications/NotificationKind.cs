@@ -6,7 +6,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="Participant">The participant.</param>
 /// <param name="Sid">The rule's signature id.</param>
 /// <remarks>R4.5, R4.6: the first detection of a kind is mailed at once, and follow-ups thread to that kind's first mail.</remarks>
-public readonly record struct NotificationKind(ParticipantId Participant, long Sid)
+internal readonly record struct NotificationKind(ParticipantId Participant, long Sid)
 {
     /// <summary>The kind as <c>participant/sid</c>.</summary>
     /// <returns>The text form.</returns>

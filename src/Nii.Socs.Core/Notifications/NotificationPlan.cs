@@ -8,7 +8,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="Deferred">Detections set aside for a digest.</param>
 /// <param name="NotImportant">Detections below the importance policy (R4.5), not mailed.</param>
 /// <param name="Unreachable">Important detections of participants without contact addresses, not mailed.</param>
-public sealed record NotificationPlan(ImmutableArray<OutboxEvent> Events, int Immediate, int Deferred, int NotImportant, int Unreachable)
+internal sealed record NotificationPlan(ImmutableArray<OutboxEvent> Events, int Immediate, int Deferred, int NotImportant, int Unreachable)
 {
     /// <summary>A plan that does nothing.</summary>
     public static NotificationPlan None { get; } = new([], 0, 0, 0, 0);

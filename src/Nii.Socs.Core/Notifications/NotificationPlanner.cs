@@ -20,7 +20,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <para>Edge case: 50 new kinds in one batch under a cap of 10 give 10 immediate mails; the other 40 first detections
 /// are in the digest, and a follow-up about one of them answers the digest.</para>
 /// </remarks>
-public sealed class NotificationPlanner
+internal sealed class NotificationPlanner
 {
     /// <summary>Creates a planner.</summary>
     /// <param name="policy">The organization's importance policy.</param>

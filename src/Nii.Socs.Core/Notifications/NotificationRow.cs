@@ -22,7 +22,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="Message">The rule's <c>msg</c>.</param>
 /// <param name="ClassType">The rule's classtype; null when none.</param>
 /// <param name="Priority">The rule's priority.</param>
-public sealed record NotificationRow(
+internal sealed record NotificationRow(
     DetectionId Id,
     ParticipantId Participant,
     DateTimeOffset ObservedAt,

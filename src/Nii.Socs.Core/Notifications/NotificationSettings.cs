@@ -9,7 +9,7 @@ namespace Nii.Socs.Core.Notifications;
 /// second detection goes into the digest; seen again at 12:00 (quiet since 10:59 for over an hour) it is mailed at
 /// once again.</para>
 /// </remarks>
-public sealed record NotificationSettings
+internal sealed record NotificationSettings
 {
     /// <summary>The largest <see cref="MaxImmediatePerWindow"/>.</summary>
     public const int MaxImmediateLimit = 64;

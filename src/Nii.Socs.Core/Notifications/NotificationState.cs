@@ -11,7 +11,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <para>Edge case: a kind mailed at once again after a quiet window starts a new thread; follow-ups from then on
 /// answer the new first mail.</para>
 /// </remarks>
-public sealed record NotificationState
+internal sealed record NotificationState
 {
     /// <summary>How many immediate-mail instants are kept per participant; at least <see cref="NotificationSettings.MaxImmediateLimit"/>.</summary>
     internal const int ImmediateHistory = NotificationSettings.MaxImmediateLimit;

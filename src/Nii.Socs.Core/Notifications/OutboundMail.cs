@@ -21,7 +21,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="Sid">The rule of a notification or follow-up; null for a digest.</param>
 /// <param name="RuleMessage">The rule's <c>msg</c> for a notification or follow-up; null for a digest.</param>
 /// <param name="FollowUp">The staff text of a follow-up; null otherwise.</param>
-public sealed record OutboundMail(
+internal sealed record OutboundMail(
     long Id,
     MailKind Kind,
     ParticipantId Participant,

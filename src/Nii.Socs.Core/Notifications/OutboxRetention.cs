@@ -8,7 +8,7 @@ namespace Nii.Socs.Core.Notifications;
 /// (an <c>.eml</c> file) carry that row's header data and go too.</param>
 /// <param name="RowsRemoved">How many rows were removed (from mails and from digest buffers).</param>
 /// <param name="Withdrawn">Mails not yet sent that had no row left and were withdrawn.</param>
-public sealed record OutboxReduction(ImmutableArray<OutboxEvent> Events, ImmutableArray<OutboundMail> AffectedMails, int RowsRemoved, int Withdrawn)
+internal sealed record OutboxReduction(ImmutableArray<OutboxEvent> Events, ImmutableArray<OutboundMail> AffectedMails, int RowsRemoved, int Withdrawn)
 {
     /// <summary>Whether the outbox changes.</summary>
     public bool Changed => RowsRemoved > 0;
@@ -31,7 +31,7 @@ public sealed record OutboxReduction(ImmutableArray<OutboxEvent> Events, Immutab
 /// <para>Edge case: a digest with rows of two months loses only the expired month's rows; the remaining rows stay
 /// until their own partition expires.</para>
 /// </remarks>
-public static class OutboxRetention
+internal static class OutboxRetention
 {
     /// <summary>Reduces an outbox's events.</summary>
     /// <param name="events">Every event, in log order.</param>

@@ -5,4 +5,4 @@ namespace Nii.Socs.Core.Notifications;
 /// <param name="FailedAttempts">Failures so far.</param>
 /// <param name="NextAttemptAt">When it is due: its queue time, or the retry instant after a failure.</param>
 /// <param name="LastError">The last failure's reason; null before any failure.</param>
-public sealed record PendingMail(OutboundMail Mail, int FailedAttempts, DateTimeOffset NextAttemptAt, string? LastError);
+internal sealed record PendingMail(OutboundMail Mail, int FailedAttempts, DateTimeOffset NextAttemptAt, string? LastError);

@@ -4,7 +4,7 @@ namespace Nii.Socs.Core.Notifications;
 /// <remarks>Used to line up the columns of plain-text tables in mails and on the command line, where Japanese rule
 /// messages stand beside addresses. Combining marks and zero-width characters count zero.
 /// <para>Edge case: <c>"検知 abc"</c> is 8 columns wide: two wide characters, a space and three narrow ones.</para></remarks>
-public static class TextWidth
+internal static class TextWidth
 {
     /// <summary>The display width of a text in columns.</summary>
     /// <param name="text">The text; null counts as empty.</param>

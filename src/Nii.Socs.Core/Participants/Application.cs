@@ -2,7 +2,7 @@ namespace Nii.Socs.Core.Participants;
 
 /// <summary>An application to use the service, as the participant filed it (R3.1–R3.3): not yet validated.</summary>
 /// <remarks>Validate with <see cref="ApplicationValidator.Validate"/>, which reports every error with its field.</remarks>
-public sealed record Application
+internal sealed record Application
 {
     /// <summary>The participant id asked for, such as <c>u-tokyo</c>; required when the application is filed (<c>socs participants apply</c>), optional for a plain validation.</summary>
     public string? Participant { get; init; }

@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Participants;
 
 /// <summary>The outcome of validating an application: the validated form, or every error.</summary>
-public sealed class ApplicationValidation
+internal sealed class ApplicationValidation
 {
     internal ApplicationValidation(ValidatedApplication? application, IReadOnlyList<ValidationError> errors)
     {

@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Participants;
 /// <para>Edge case: <c>192.0.2.77/24</c> is accepted and normalised to <c>192.0.2.0/24</c>;
 /// <c>2001:db8::/32</c> and <c>2001:db8:1::/48</c> in one application are refused as overlapping.</para>
 /// </remarks>
-public static partial class ApplicationValidator
+internal static partial class ApplicationValidator
 {
     /// <summary>The shortest IPv4 prefix a participant may register: a /8, the largest block ever assigned to one institution.</summary>
     public const int MinimumIPv4PrefixLength = 8;

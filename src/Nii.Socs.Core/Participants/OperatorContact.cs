@@ -5,4 +5,4 @@ namespace Nii.Socs.Core.Participants;
 /// <param name="Mail">The person's mail address.</param>
 /// <param name="Phone">A telephone number; null when not given.</param>
 /// <param name="IssueCertificate">Whether a client certificate is to be issued to the person (R3.3).</param>
-public sealed record OperatorContact(string Name, string Mail, string? Phone, bool IssueCertificate);
+internal sealed record OperatorContact(string Name, string Mail, string? Phone, bool IssueCertificate);

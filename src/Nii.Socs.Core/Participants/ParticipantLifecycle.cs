@@ -11,7 +11,7 @@ namespace Nii.Socs.Core.Participants;
 /// (R11.2 extends it automatically); after <see cref="EndAtFiscalYear"/> for FY2026 it is
 /// <see cref="ParticipantStatus.Expired"/> from 2027-04-01.</para>
 /// </remarks>
-public sealed record ParticipantLifecycle
+internal sealed record ParticipantLifecycle
 {
     /// <summary>A participant that has applied and awaits a decision.</summary>
     public static readonly ParticipantLifecycle Applied = new();

@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Participants;
 
 /// <summary>A participant's status on a date.</summary>
-public enum ParticipantStatus
+internal enum ParticipantStatus
 {
     /// <summary>Applied, not yet decided.</summary>
     Applied = 0,

@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Participants;
 
 /// <summary>The reasons of R12.2 for refusing an application or revoking an approval; the value is the item number.</summary>
-public enum RefusalReason
+internal enum RefusalReason
 {
     /// <summary>(1) Not a SINET member or connected institution.</summary>
     NotSinetMember = 1,

@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Participants;
 
 /// <summary>Ending use of the service by a termination notice (R12.1).</summary>
-public static class Termination
+internal static class Termination
 {
     /// <summary>The first day on which the termination is in effect: the day after the date written on the notice.</summary>
     /// <param name="noticeDate">The date written on the notice.</param>

@@ -12,7 +12,7 @@ namespace Nii.Socs.Core.Participants;
 /// finds continuation appropriate; each such extension is one renewal.
 /// <para>Edge case: approved 2027-03-31 → 2027-03-31..2027-03-31, one day, then renewed to 2028-03-31.</para>
 /// </remarks>
-public readonly record struct UsagePeriod(DateOnly First, DateOnly Last)
+internal readonly record struct UsagePeriod(DateOnly First, DateOnly Last)
 {
     /// <summary>The period after approval on a date and a number of automatic renewals.</summary>
     /// <param name="approvedOn">The approval date.</param>

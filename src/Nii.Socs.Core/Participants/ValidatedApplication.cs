@@ -7,7 +7,7 @@ namespace Nii.Socs.Core.Participants;
 /// <param name="Prefixes">The monitored prefixes, normalised, in the order filed (R3.1).</param>
 /// <param name="ContactMails">The contact mail addresses, trimmed (R3.2).</param>
 /// <param name="Operators">The portal operators (R3.3).</param>
-public sealed record ValidatedApplication(
+internal sealed record ValidatedApplication(
     string InstitutionName,
     IReadOnlyList<IPPrefix> Prefixes,
     IReadOnlyList<string> ContactMails,

@@ -3,7 +3,7 @@ namespace Nii.Socs.Core.Participants;
 /// <summary>One thing wrong with user data, with the path of the field it concerns.</summary>
 /// <param name="Field">The field path, such as <c>prefixes[2]</c> or <c>operators[0].mail</c>.</param>
 /// <param name="Message">What is wrong and what was expected.</param>
-public sealed record ValidationError(string Field, string Message)
+internal sealed record ValidationError(string Field, string Message)
 {
     /// <summary>The error as <c>field: message</c>.</summary>
     /// <returns>The text.</returns>

@@ -7,7 +7,7 @@ namespace Nii.Socs.Core.Research;
 /// The detection store (DESIGN §5) implements it. Records are returned in any order; the range is
 /// half-open on <see cref="DetectionRecord.AcquiredAt"/>: <c>[start, until)</c>.
 /// </remarks>
-public interface IDetectionRangeReader
+internal interface IDetectionRangeReader
 {
     /// <summary>Streams the detections acquired in <c>[start, until)</c>.</summary>
     /// <param name="start">The inclusive start.</param>

@@ -14,7 +14,7 @@ namespace Nii.Socs.Core.Research;
 /// <param name="Name">The institution's name, e.g. "The University of Tokyo".</param>
 /// <param name="Contacts">Contact mail addresses, operator names and other contact data (R3.2, R3.3).</param>
 /// <param name="CertificateData">Client certificate subjects, serial numbers and thumbprints (R3.3, R6.3).</param>
-public sealed record ParticipantIdentity(ParticipantId Id, string Name, IReadOnlyList<string> Contacts, IReadOnlyList<string> CertificateData)
+internal sealed record ParticipantIdentity(ParticipantId Id, string Name, IReadOnlyList<string> Contacts, IReadOnlyList<string> CertificateData)
 {
     /// <summary>Every identifying string of this participant, the id first.</summary>
     /// <returns>The non-empty strings.</returns>

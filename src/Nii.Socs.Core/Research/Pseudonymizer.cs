@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Research;
 /// whoever holds the key; the key therefore never leaves the organization. Dispose to zero it. Not
 /// thread-safe: one instance per export.</para>
 /// </remarks>
-public sealed class Pseudonymizer : IDisposable
+internal sealed class Pseudonymizer : IDisposable
 {
     private readonly byte[] _key;
     private readonly IncrementalHash _hmac;

@@ -19,7 +19,7 @@ namespace Nii.Socs.Core.Research;
 /// "mail.u-tokyo.ac.jp" registered becomes "LOCAL brute force on [participant]".</para>
 /// <para>Not thread-safe (the address anonymiser keeps caches); use one instance per export.</para>
 /// </remarks>
-public sealed class ResearchAnonymizer : IDisposable
+internal sealed class ResearchAnonymizer : IDisposable
 {
     /// <summary>The shortest identifying string that is scrubbed from free text.</summary>
     public const int MinimumScrubLength = 4;

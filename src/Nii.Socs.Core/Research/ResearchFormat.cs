@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Research;
 
 /// <summary>The file format of a research data set.</summary>
-public enum ResearchFormat
+internal enum ResearchFormat
 {
     /// <summary>Apache Parquet, one row per detection.</summary>
     Parquet = 0,

@@ -14,7 +14,7 @@ namespace Nii.Socs.Core.Research;
 /// shift). Worked case: an export of 2026-11-01..2026-12-01 shifted by −37 days lists its observed range as
 /// 2026-09-25..2026-10-25, which is what the rows say too.</para>
 /// </remarks>
-public sealed record ResearchManifest
+internal sealed record ResearchManifest
 {
     /// <summary>The schema identifier written into the JSON.</summary>
     public const string Schema = "nii-socs/research-manifest/v1";

@@ -8,7 +8,7 @@ namespace Nii.Socs.Core.Research;
 /// short handle used on the command line (<c>--recipient kyoto-lab</c>): 1 to 63 lower-case letters,
 /// digits or hyphens, starting with a letter or digit.
 /// </remarks>
-public sealed partial record ResearchRecipient
+internal sealed partial record ResearchRecipient
 {
     /// <summary>Creates a recipient.</summary>
     /// <param name="name">The handle.</param>

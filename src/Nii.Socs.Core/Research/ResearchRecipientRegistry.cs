@@ -9,7 +9,7 @@ namespace Nii.Socs.Core.Research;
 /// returns a new registry for the caller to store. Worked case: exporting to <c>kyoto-lab</c> before it is
 /// registered fails with a message listing the registered names.
 /// </remarks>
-public sealed class ResearchRecipientRegistry
+internal sealed class ResearchRecipientRegistry
 {
     private readonly ImmutableSortedDictionary<string, ResearchRecipient> _recipients;
 

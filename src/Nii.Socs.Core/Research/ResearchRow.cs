@@ -9,7 +9,7 @@ namespace Nii.Socs.Core.Research;
 /// key epoch (its index reveals the participant's key schedule and the real time) and the detection id
 /// (a version-7 UUID embeds the real acquisition time; it is replaced by a pseudonym).
 /// </remarks>
-public sealed record ResearchRow
+internal sealed record ResearchRow
 {
     /// <summary>The record's pseudonym, stable within the data set.</summary>
     public required string Record { get; init; }

@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Research;
 /// be published: it identifies the secret without revealing it.</para>
 /// <para><b>Security:</b> dispose to zero the bytes; <see cref="ToString"/> never prints them.</para>
 /// </remarks>
-public sealed class ResearchSecret : IDisposable
+internal sealed class ResearchSecret : IDisposable
 {
     /// <summary>The secret's length in bytes.</summary>
     public const int Length = 32;

@@ -15,7 +15,7 @@ namespace Nii.Socs.Core.Research;
 /// <para>Worked example: shift −37 days 04:11:09, bucket 1 minute: 2026-11-30T20:00:07.25Z becomes
 /// 2026-10-24T15:48:00Z, and every record of that minute gets the same time.</para>
 /// </remarks>
-public sealed record TimeRandomization
+internal sealed record TimeRandomization
 {
     /// <summary>The default settings: shift within ±180 days in whole seconds, no bucket.</summary>
     public static TimeRandomization Default { get; } = new();

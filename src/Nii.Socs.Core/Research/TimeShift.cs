@@ -6,7 +6,7 @@ namespace Nii.Socs.Core.Research;
 /// are kept exactly; with a bucket, order is kept but ties appear. Results are UTC.
 /// Edge case: a shifted time before 0001-01-01 or after 9999-12-31 cannot be written and is refused.
 /// </remarks>
-public sealed class TimeShift
+internal sealed class TimeShift
 {
     /// <summary>Creates the transform.</summary>
     /// <param name="shift">The secret shift (from <see cref="ResearchSecret.DeriveTimeShift"/>).</param>

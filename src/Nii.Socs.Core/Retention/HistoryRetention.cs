@@ -8,7 +8,7 @@ namespace Nii.Socs.Core.Retention;
 /// <para>Edge case: an entry written 2026-11-30 must still exist on 2027-03-01 and also on any later
 /// date; only an explicit, recorded decision outside this library could ever remove it.</para>
 /// </remarks>
-public static class HistoryRetention
+internal static class HistoryRetention
 {
     /// <summary>The fewest months every entry is kept (R6.4).</summary>
     public const int MinimumMonths = 3;

@@ -14,7 +14,7 @@ namespace Nii.Socs.Core.Retention;
 /// <param name="Participant">The participant.</param>
 /// <param name="Policy">The agreed policy.</param>
 /// <param name="EffectiveFrom">The JST date from which acquired detections fall under it.</param>
-public sealed record RetentionAgreement(ParticipantId Participant, RetentionPolicy Policy, DateOnly EffectiveFrom)
+internal sealed record RetentionAgreement(ParticipantId Participant, RetentionPolicy Policy, DateOnly EffectiveFrom)
 {
     /// <summary>The instant from which the agreement applies: 00:00 JST of <see cref="EffectiveFrom"/>.</summary>
     public DateTimeOffset EffectiveAt => Time.Jst.At(EffectiveFrom);

@@ -10,7 +10,7 @@ namespace Nii.Socs.Core.Retention;
 /// <para>Edge case: with the default of 3 months and no agreement, partition 2026-12 (which holds 2026-11-30T20:00Z)
 /// expires at 2027-04-01T00:00+09:00.</para>
 /// </remarks>
-public sealed class RetentionSchedule
+internal sealed class RetentionSchedule
 {
     private readonly Dictionary<ParticipantId, List<RetentionAgreement>> _agreements = [];
 

@@ -7,23 +7,23 @@ namespace Nii.Socs.Core.Retention;
 /// <param name="Participant">The participant.</param>
 /// <param name="Month">The JST acquisition month.</param>
 /// <param name="Epochs">The key epochs whose keys sealed records in it.</param>
-public sealed record PartitionFacts(ParticipantId Participant, JstMonth Month, IReadOnlySet<long> Epochs);
+internal sealed record PartitionFacts(ParticipantId Participant, JstMonth Month, IReadOnlySet<long> Epochs);
 
 /// <summary>A partition to delete, with the instant it became due.</summary>
 /// <param name="Participant">The participant.</param>
 /// <param name="Month">The JST acquisition month.</param>
 /// <param name="Expiry">The instant from which it must be gone (R7.3).</param>
-public sealed record PartitionDeletion(ParticipantId Participant, JstMonth Month, DateTimeOffset Expiry);
+internal sealed record PartitionDeletion(ParticipantId Participant, JstMonth Month, DateTimeOffset Expiry);
 
 /// <summary>Wrapped keys of one epoch to delete.</summary>
 /// <param name="Participant">The participant.</param>
 /// <param name="Epoch">The epoch index.</param>
-public sealed record EpochKeyDeletion(ParticipantId Participant, long Epoch);
+internal sealed record EpochKeyDeletion(ParticipantId Participant, long Epoch);
 
 /// <summary>What one sweep deletes: expired partitions first, then wrapped keys no live partition needs (R7.3).</summary>
 /// <param name="Partitions">Partitions at or past their expiry.</param>
 /// <param name="EpochKeys">Epoch keys no remaining partition references.</param>
-public sealed record SweepPlan(IReadOnlyList<PartitionDeletion> Partitions, IReadOnlyList<EpochKeyDeletion> EpochKeys);
+internal sealed record SweepPlan(IReadOnlyList<PartitionDeletion> Partitions, IReadOnlyList<EpochKeyDeletion> EpochKeys);
 
 /// <summary>Plans a retention sweep as a pure function of the stored facts, the schedule and an instant (R7.3).</summary>
 /// <remarks>
@@ -36,7 +36,7 @@ public sealed record SweepPlan(IReadOnlyList<PartitionDeletion> Partitions, IRea
 /// <para>Edge case: epochs 10, 11, 12 in the key store, partitions referencing 11 (expired) and 12 (live) → 10 and 11
 /// are deleted, 12 stays.</para>
 /// </remarks>
-public static class SweepPlanner
+internal static class SweepPlanner
 {
     /// <summary>Plans a sweep.</summary>
     /// <param name="partitions">Every stored partition.</param>

@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Sealing;
 /// 24 bytes or more the chance of a repeat under one weekly key is negligible.</para>
 /// <para>Edge case: sealing an empty content gives a valid blob of header, nonce and tag only.</para>
 /// </remarks>
-public sealed class ContentSealer
+internal sealed class ContentSealer
 {
     /// <summary>The format version written by this library.</summary>
     public const byte FormatVersion = 1;

@@ -15,7 +15,7 @@ namespace Nii.Socs.Core.Sealing;
 /// <see cref="ContentSealer"/> per blob, never reused.</para>
 /// <para>Immutable after construction, so one instance may be shared by threads.</para>
 /// </remarks>
-public sealed class EpochSealer
+internal sealed class EpochSealer
 {
     [ThreadStatic]
     private static byte[]? t_aad;

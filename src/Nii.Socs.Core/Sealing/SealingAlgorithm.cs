@@ -6,7 +6,7 @@ namespace Nii.Socs.Core.Sealing;
 /// 12-byte nonce is not, so it is not offered. Edge case: id 0 is never written, so a zeroed blob is
 /// reported as <see cref="OpenFailure.UnknownAlgorithm"/>, not as a tampered one.
 /// </remarks>
-public enum SealingAlgorithm
+internal enum SealingAlgorithm
 {
     /// <summary>XChaCha20-Poly1305 (24-byte nonce, 16-byte tag).</summary>
     XChaCha20Poly1305 = 1,

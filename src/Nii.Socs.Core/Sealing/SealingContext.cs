@@ -13,7 +13,7 @@ namespace Nii.Socs.Core.Sealing;
 /// <para>Edge case: two records that differ only in one header byte (say the destination port) get
 /// different contexts, so a blob sealed for one does not open for the other.</para>
 /// </remarks>
-public sealed class SealingContext
+internal sealed class SealingContext
 {
     private static readonly byte[] s_label = "nii-socs/content/v1"u8.ToArray();
     private readonly byte[] _aad;

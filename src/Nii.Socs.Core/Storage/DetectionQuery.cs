@@ -12,7 +12,7 @@ namespace Nii.Socs.Core.Storage;
 /// <para>Edge case: two records observed at the same instant are ordered by id, so a page boundary between them
 /// neither repeats nor skips one.</para>
 /// </remarks>
-public sealed record DetectionQuery
+internal sealed record DetectionQuery
 {
     /// <summary>The most records one page may hold.</summary>
     public const int MaxLimit = 10_000;
@@ -43,7 +43,7 @@ public sealed record DetectionQuery
 /// <summary>A position in newest-first order: the (observed-at, id) of the last record returned.</summary>
 /// <param name="ObservedAtUtcTicks">The last record's observation instant in UTC ticks.</param>
 /// <param name="Id">The last record's id.</param>
-public readonly record struct DetectionCursor(long ObservedAtUtcTicks, DetectionId Id)
+internal readonly record struct DetectionCursor(long ObservedAtUtcTicks, DetectionId Id)
 {
     /// <summary>The cursor of a record.</summary>
     /// <param name="record">The record.</param>
@@ -82,11 +82,11 @@ public readonly record struct DetectionCursor(long ObservedAtUtcTicks, Detection
 /// <summary>One page of a <see cref="DetectionQuery"/>.</summary>
 /// <param name="Records">The records, newest first.</param>
 /// <param name="Next">The cursor for the next page; null when this is the last page.</param>
-public sealed record DetectionPage(IReadOnlyList<DetectionRecord> Records, DetectionCursor? Next);
+internal sealed record DetectionPage(IReadOnlyList<DetectionRecord> Records, DetectionCursor? Next);
 
 /// <summary>What the store holds for one partition.</summary>
 /// <param name="Participant">The participant.</param>
 /// <param name="Month">The JST acquisition month.</param>
 /// <param name="Records">The number of committed records.</param>
 /// <param name="Bytes">The bytes of all its files on disk.</param>
-public sealed record PartitionStats(ParticipantId Participant, Time.JstMonth Month, long Records, long Bytes);
+internal sealed record PartitionStats(ParticipantId Participant, Time.JstMonth Month, long Records, long Bytes);

@@ -20,7 +20,7 @@ namespace Nii.Socs.Core.Storage;
 /// <para>A record whose id any partition of its participant already holds is not stored again, so re-ingesting a file
 /// after a crash, or in a later month, duplicates nothing while the first copy is kept. Edge case: an append that waits for a commit the crash prevented is simply repeated.</para>
 /// </remarks>
-public sealed class DetectionStore : IDetectionStore
+internal sealed class DetectionStore : IDetectionStore
 {
     /// <summary>The directory under the data directory that holds the partitions.</summary>
     public const string DirectoryName = "detections";

@@ -7,7 +7,7 @@ namespace Nii.Socs.Core.Storage;
 /// <remarks>A <see cref="RetentionSweeper"/> calls every one after it has deleted the expired partitions. An
 /// implementation decides by the schedule, not by what the sweep just deleted, so a copy whose partition a crash
 /// left behind earlier is still removed by the next sweep.</remarks>
-public interface IDerivedCopies
+internal interface IDerivedCopies
 {
     /// <summary>Removes every copy of header data whose partition has expired at an instant.</summary>
     /// <param name="schedule">The retention schedule in force.</param>

@@ -98,7 +98,7 @@ internal sealed class StoredOperationEntry
 /// checkpoint on; what the witness (and each participant, who sees the latest checkpoint on the portal) holds
 /// cannot be rewritten without <see cref="Verify(string, string?, string?)"/> reporting it.</para>
 /// </remarks>
-public sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisposable, IDisposable
+internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The directory under the data directory.</summary>
     public const string DirectoryName = "audit";

@@ -10,7 +10,7 @@ namespace Nii.Socs.Core.Storage;
 /// <para>Edge case: after a crash the registry reopens to the last committed event; an append that had not returned
 /// may be missing, never half-present.</para>
 /// </remarks>
-public sealed class RegistryStore : IRegistryStore
+internal sealed class RegistryStore : IRegistryStore
 {
     /// <summary>The directory name under the data directory.</summary>
     public const string DirectoryName = "registry";

@@ -10,7 +10,7 @@ namespace Nii.Socs.Core.Storage;
 /// <param name="Partitions">Partitions deleted, with their expiry.</param>
 /// <param name="EpochKeys">Epoch keys deleted.</param>
 /// <param name="Resumed">Partition directories left by an interrupted sweep and finished now.</param>
-public sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<PartitionDeletion> Partitions, IReadOnlyList<EpochKeyDeletion> EpochKeys, IReadOnlyList<string> Resumed)
+internal sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<PartitionDeletion> Partitions, IReadOnlyList<EpochKeyDeletion> EpochKeys, IReadOnlyList<string> Resumed)
 {
     /// <summary>What each <see cref="RetentionSweeper.DerivedCopies"/> removed, one line each (counts only).</summary>
     public IReadOnlyList<string> Copies { get; init; } = [];
@@ -32,7 +32,7 @@ public sealed record SweepReport(DateTimeOffset At, bool DryRun, IReadOnlyList<P
 /// <para>Edge case: partition 2026-12 (holding 2026-11-30T20:00Z) survives a sweep at 2027-03-31T23:59:59+09:00 and
 /// is deleted by the first sweep at or after 2027-04-01T00:00+09:00.</para>
 /// </remarks>
-public sealed class RetentionSweeper
+internal sealed class RetentionSweeper
 {
     /// <summary>The actor the sweeper writes into the operation history.</summary>
     public const string Actor = "system:retention-sweeper";

@@ -16,7 +16,7 @@ namespace Nii.Socs.Core.Storage;
 /// JST acquisition month; both refuse an append whose partition is already past its expiry and store a record id
 /// only once. The same contract tests run against both.
 /// </remarks>
-public interface IDetectionStore : IDisposable
+internal interface IDetectionStore : IDisposable
 {
     /// <summary>The retention in force; appends to expired partitions are refused by it.</summary>
     RetentionSchedule Schedule { get; set; }
@@ -60,7 +60,7 @@ public interface IDetectionStore : IDisposable
 /// <summary>The operation history as its readers use it: append (see <see cref="IOperationHistory"/>) and read back in order.</summary>
 /// <remarks>R6.4. Implemented by <see cref="OperationHistoryStore"/> (FASTER) and by the PostgreSQL provider
 /// (an append-only table whose hash chain any node can extend).</remarks>
-public interface IOperationHistoryStore : IOperationHistory
+internal interface IOperationHistoryStore : IOperationHistory
 {
     /// <summary>The number of entries; the last entry's sequence number.</summary>
     long Count { get; }
@@ -78,7 +78,7 @@ public interface IOperationHistoryStore : IOperationHistory
 
 /// <summary>The consent log as its consumers use it: an append-only event log folded into a ledger.</summary>
 /// <remarks>R5. Implemented by <see cref="Consent.ConsentStore"/> (FASTER).</remarks>
-public interface IConsentLog : IDisposable
+internal interface IConsentLog : IDisposable
 {
     /// <summary>The ledger folded from every event.</summary>
     ConsentLedger Ledger { get; }
@@ -106,7 +106,7 @@ public interface IConsentLog : IDisposable
 
 /// <summary>The participant registry as its consumers use it: an append-only event log folded into a state.</summary>
 /// <remarks>Implemented by <see cref="RegistryStore"/> (FASTER).</remarks>
-public interface IRegistryStore : IDisposable
+internal interface IRegistryStore : IDisposable
 {
     /// <summary>The state folded from every event.</summary>
     RegistryState State { get; }
@@ -124,7 +124,7 @@ public interface IRegistryStore : IDisposable
 
 /// <summary>The mail outbox as its consumers use it: an append-only event log folded into a notification state.</summary>
 /// <remarks>R4.6. Implemented by <see cref="Outbox.MailOutbox"/> (FASTER).</remarks>
-public interface IMailOutbox : IDisposable
+internal interface IMailOutbox : IDisposable
 {
     /// <summary>The state folded from every event.</summary>
     NotificationState State { get; }

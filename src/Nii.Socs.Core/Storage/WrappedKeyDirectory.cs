@@ -5,7 +5,7 @@ namespace Nii.Socs.Core.Storage;
 
 /// <summary>What the retention sweeper needs of the wrapped-key store (R8.1, R8.4): list epochs, delete one.</summary>
 /// <remarks>DESIGN §5: wrapped keys are kept per participant and epoch until no live partition references the epoch.</remarks>
-public interface IWrappedKeyStore
+internal interface IWrappedKeyStore
 {
     /// <summary>Participants that have wrapped keys.</summary>
     /// <returns>The participants.</returns>
@@ -35,7 +35,7 @@ public interface IWrappedKeyStore
 /// interrupted deletion never leaves a half epoch that looks whole; <see cref="FinishPendingDeletions"/> finishes such leftovers.
 /// <para>Edge case: an epoch directory named <c>0042</c> is not an epoch (names are canonical decimal) and is left alone.</para>
 /// </remarks>
-public sealed class WrappedKeyDirectory : IWrappedKeyStore
+internal sealed class WrappedKeyDirectory : IWrappedKeyStore
 {
     /// <summary>The directory under the data directory.</summary>
     public const string DirectoryName = "keys";

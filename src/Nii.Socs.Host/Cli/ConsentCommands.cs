@@ -387,7 +387,7 @@ internal static class ConsentCommands
     }
 
     private static T Check<T>(ConsentResult<T> result) =>
-        result.Succeeded ? result.Value : throw new CliUsageException(result.Refusal);
+        result.Succeeded ? result.Value : throw new CliUsageException(result.Refusal.Message);
 
     private static ParticipantId Participant(string? text) =>
         ParticipantId.IsValid(text) ? new ParticipantId(text!) : throw new CliUsageException($"--participant must be a participant id such as u-tokyo; got '{text}'.");

@@ -229,7 +229,7 @@ internal static class ResearchCommands
                 var opened = session.Service.ViewAsync(grantId, g.Grantee, id).GetAwaiter().GetResult();
                 if (!opened.Succeeded)
                 {
-                    throw new CliUsageException(opened.Refusal);
+                    throw new CliUsageException(opened.Refusal.Message);
                 }
 
                 var stored = session.Detections.FindAsync(g.Participant, id).GetAwaiter().GetResult()!;

@@ -166,7 +166,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 var staff = Actor.Staff("yamada");
                 var request = await data.ConsentService.RequestAsync(staff, target.Participant, new ConsentScope.RecordList([target.Id]), Purpose.Investigation, $"follow-up of sid {target.Rule.Sid}", clock.GetUtcNow().AddDays(3), cancellationToken).ConfigureAwait(false);
                 var op = summary.Operators.First(x => x.Participant == "u-tokyo");
-                Check(request.Succeeded, request.Refusal);
+                Check(request.Succeeded, request.Refusal?.Message);
                 Check(data.Keys.TryLoadWrappedSet(target.Epoch, out var wrapped), $"no wrapped key set for {target.Epoch}");
 
                 // The participant's side: unwrap with its own private key, sign the approval with its certificate's key.
@@ -183,10 +183,10 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
                 Check(statement is not null, unreadable);
                 var signer = statement!.CheckSigner(data.Registry.State, request.Value, clock.GetUtcNow());
                 var grant = await data.ConsentService.ApproveAsync(request.Value.Id, Actor.Operator(target.Participant, signer.OperatorEmail), statement.Keys.ToDictionary(kv => new EpochId(target.Participant, kv.Key), kv => kv.Value), statement.GrantExpires, cancellationToken).ConfigureAwait(false);
-                Check(grant.Succeeded, grant.Refusal);
+                Check(grant.Succeeded, grant.Refusal?.Message);
                 await data.History.AppendAsync($"operator:{target.Participant}/{signer.OperatorEmail}", "consent.approval.signed", $"consent/{request.Value.Id}", $"grant={grant.Value!.Id} signed by certificate sha256={signer.Thumbprint} of {signer.OperatorEmail} (CMS, verified against the registry)", cancellationToken).ConfigureAwait(false);
                 var view = await data.ConsentService.ViewAsync(grant.Value!.Id, staff, target.Id, cancellationToken).ConfigureAwait(false);
-                Check(view.Succeeded, view.Refusal);
+                Check(view.Succeeded, view.Refusal?.Message);
                 summary.Consent = (request.Value.Id, grant.Value.Id, target, view.Value!);
             }
 

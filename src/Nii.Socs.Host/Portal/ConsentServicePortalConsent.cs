@@ -42,7 +42,7 @@ internal sealed class ConsentServicePortalConsent : IPortalConsent
     public async Task<ConsentOutcome<RequestId>> RequestAsync(Actor requester, ParticipantId participant, ConsentScope scope, Purpose purpose, string purposeText, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var result = await _service.RequestAsync(requester, participant, scope, purpose, purposeText, deadline, cancellationToken);
-        return result.Succeeded ? ConsentOutcome<RequestId>.Ok(result.Value.Id) : ConsentOutcome<RequestId>.Refused(result.Refusal);
+        return result.Succeeded ? ConsentOutcome<RequestId>.Ok(result.Value.Id) : ConsentOutcome<RequestId>.Refused(result.Refusal.Message);
     }
 
     /// <inheritdoc />
@@ -53,22 +53,22 @@ internal sealed class ConsentServicePortalConsent : IPortalConsent
     public async Task<ConsentOutcome<GrantId>> ApproveAsync(RequestId request, Actor decider, IReadOnlyDictionary<EpochId, byte[]> keys, DateTimeOffset grantExpiresAt, CancellationToken cancellationToken)
     {
         var result = await _service.ApproveAsync(request, decider, keys, grantExpiresAt, cancellationToken);
-        return result.Succeeded ? ConsentOutcome<GrantId>.Ok(result.Value.Id) : ConsentOutcome<GrantId>.Refused(result.Refusal);
+        return result.Succeeded ? ConsentOutcome<GrantId>.Ok(result.Value.Id) : ConsentOutcome<GrantId>.Refused(result.Refusal.Message);
     }
 
     /// <inheritdoc />
     public async Task<string?> DenyAsync(RequestId request, Actor decider, string reason, CancellationToken cancellationToken) =>
-        (await _service.DenyAsync(request, decider, reason, cancellationToken)).Refusal;
+        (await _service.DenyAsync(request, decider, reason, cancellationToken)).Refusal?.Message;
 
     /// <inheritdoc />
     public async Task<string?> RevokeAsync(GrantId grant, Actor revoker, CancellationToken cancellationToken) =>
-        (await _service.RevokeAsync(grant, revoker, cancellationToken)).Refusal;
+        (await _service.RevokeAsync(grant, revoker, cancellationToken)).Refusal?.Message;
 
     /// <inheritdoc />
     public async Task<ConsentOutcome<byte[]>> ViewAsync(GrantId grant, Actor viewer, DetectionId record, CancellationToken cancellationToken)
     {
         var result = await _service.ViewAsync(grant, viewer, record, cancellationToken);
-        return result.Succeeded ? ConsentOutcome<byte[]>.Ok(result.Value) : ConsentOutcome<byte[]>.Refused(result.Refusal);
+        return result.Succeeded ? ConsentOutcome<byte[]>.Ok(result.Value) : ConsentOutcome<byte[]>.Refused(result.Refusal.Message);
     }
 
     /// <inheritdoc />
@@ -80,6 +80,6 @@ internal sealed class ConsentServicePortalConsent : IPortalConsent
         }
 
         var result = await _service.FaultAccessAsync(record, staff, reason, incident, cancellationToken);
-        return result.Succeeded ? ConsentOutcome<byte[]>.Ok(result.Value) : ConsentOutcome<byte[]>.Refused(result.Refusal);
+        return result.Succeeded ? ConsentOutcome<byte[]>.Ok(result.Value) : ConsentOutcome<byte[]>.Refused(result.Refusal.Message);
     }
 }

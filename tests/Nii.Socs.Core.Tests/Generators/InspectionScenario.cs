@@ -29,7 +29,7 @@ public sealed record Deviations(bool LateDestruction, bool ViewWithoutGrant, boo
 /// every fault access followed by a mail that names its incident.</remarks>
 public sealed class InspectionScenario
 {
-    public static readonly InspectionSettings Settings = new(2026);
+    internal static readonly InspectionSettings Settings = new(2026);
 
     private readonly List<(DateTimeOffset At, string Actor, string Action, string Subject, string Details)> _raw = [];
 
@@ -172,17 +172,17 @@ public sealed class InspectionScenario
 
     public DateTimeOffset AsOf { get; }
 
-    public List<OperationEntry> History { get; } = [];
+    internal List<OperationEntry> History { get; } = [];
 
-    public List<ConsentEvent> Consent { get; } = [];
+    internal List<ConsentEvent> Consent { get; } = [];
 
-    public List<RegistryEvent> Registry { get; } = [];
+    internal List<RegistryEvent> Registry { get; } = [];
 
     public List<(ParticipantId Participant, JstMonth Month, long Records)> Partitions { get; } = [];
 
     public static InspectionScenario Create(int seed, Deviations deviations) => new(seed, deviations);
 
-    public InspectionReport Inspect()
+    internal InspectionReport Inspect()
     {
         var builder = new InspectionBuilder(Settings, AsOf);
         Consent.ForEach(builder.AddConsentEvent);

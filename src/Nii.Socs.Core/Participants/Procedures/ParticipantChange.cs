@@ -1,7 +1,7 @@
 namespace Nii.Socs.Core.Participants.Procedures;
 
 /// <summary>A change of a participant's registered details (R3.1–R3.3), as filed: each list replaces the registered one; null leaves it as it is.</summary>
-public sealed record ParticipantChange
+internal sealed record ParticipantChange
 {
     /// <summary>The new monitored prefixes (R3.1); null to keep them.</summary>
     public IReadOnlyList<string>? Prefixes { get; init; }

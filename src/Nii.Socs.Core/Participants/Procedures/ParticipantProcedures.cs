@@ -20,7 +20,7 @@ namespace Nii.Socs.Core.Participants.Procedures;
 /// <para>Edge case: an application approved without a date on Saturday 2026-11-28 has its usage period start on
 /// Monday 2026-11-30, the next service day; with <c>--on 2026-11-28</c> it starts on the Saturday.</para>
 /// </remarks>
-public sealed class ParticipantProcedures
+internal sealed class ParticipantProcedures
 {
     /// <summary>Creates the procedures over a service calendar.</summary>
     /// <param name="calendar">The one service calendar (R10), with the configured extra closure days.</param>

@@ -7,11 +7,11 @@ namespace Nii.Socs.Core.Participants.Procedures;
 /// <summary>One step of a participant's procedure history, as the participant and staff see it.</summary>
 /// <param name="At">When it was recorded (UTC).</param>
 /// <param name="What">What happened, one line.</param>
-public sealed record ProcedureStep(DateTimeOffset At, string What);
+internal sealed record ProcedureStep(DateTimeOffset At, string What);
 
 /// <summary>A participant's procedure history read from the registry's events (R3, R5.2, R7.3, R11, R12): what the portal and <c>participants show</c> list.</summary>
 /// <remarks>Exclusions are attributed to a participant when they overlap any prefix it has ever registered.</remarks>
-public static class ProcedureHistory
+internal static class ProcedureHistory
 {
     /// <summary>The steps concerning one participant, in log order.</summary>
     /// <param name="events">The registry's events in log order.</param>

@@ -5,4 +5,4 @@ namespace Nii.Socs.Core.Participants.Procedures;
 /// <param name="Japanese">The Japanese body paragraph.</param>
 /// <param name="English">The English body paragraph.</param>
 /// <remarks>It names the procedure, the participant, the dates that follow from it and the receipt and processing instants; it never carries detection data.</remarks>
-public sealed record ProcedureNotice(string Title, string Japanese, string English);
+internal sealed record ProcedureNotice(string Title, string Japanese, string English);

@@ -6,7 +6,7 @@ namespace Nii.Socs.Core.Participants.Procedures;
 /// <summary>The outcome of one procedure: the registry events to append and what to record and mail, or every error with its field.</summary>
 /// <remarks>A refused procedure has no events: nothing changes. An accepted one carries the receipt instant and the
 /// instant from which the organization processes it (the next service window when received outside service hours, R10.2).</remarks>
-public sealed class ProcedureOutcome
+internal sealed class ProcedureOutcome
 {
     internal ProcedureOutcome(IReadOnlyList<ValidationError> errors)
     {

@@ -5,7 +5,7 @@ using Nii.Socs.Core.Scope;
 namespace Nii.Socs.Core.Participants.Registry;
 
 /// <summary>Where an application stands.</summary>
-public enum ApplicationStatus
+internal enum ApplicationStatus
 {
     /// <summary>Submitted, not decided.</summary>
     Pending = 0,
@@ -18,7 +18,7 @@ public enum ApplicationStatus
 }
 
 /// <summary>Whether a client certificate may be used.</summary>
-public enum CertificateStatus
+internal enum CertificateStatus
 {
     /// <summary>Issued and not revoked.</summary>
     Active = 0,
@@ -36,7 +36,7 @@ public enum CertificateStatus
 /// <param name="Operators">Portal operators.</param>
 /// <param name="Status">Where it stands.</param>
 /// <param name="Reason">The refusal reason; null unless refused.</param>
-public sealed record ApplicationEntry(string Id, ParticipantId Participant, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ApplicationStatus Status, string? Reason)
+internal sealed record ApplicationEntry(string Id, ParticipantId Participant, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ApplicationStatus Status, string? Reason)
 {
     /// <summary>When the application was recorded (UTC).</summary>
     public DateTimeOffset SubmittedAt { get; init; }
@@ -52,7 +52,7 @@ public sealed record ApplicationEntry(string Id, ParticipantId Participant, stri
 /// <param name="Thumbprint">The SHA-256 thumbprint, hex.</param>
 /// <param name="OperatorEmail">The operator it was issued to.</param>
 /// <param name="Status">Active or revoked.</param>
-public sealed record CertificateEntry(string Thumbprint, string OperatorEmail, CertificateStatus Status);
+internal sealed record CertificateEntry(string Thumbprint, string OperatorEmail, CertificateStatus Status);
 
 /// <summary>A participant as folded from the registry.</summary>
 /// <param name="Id">The participant id.</param>
@@ -63,7 +63,7 @@ public sealed record CertificateEntry(string Thumbprint, string OperatorEmail, C
 /// <param name="Certificates">Certificates by thumbprint, active and revoked.</param>
 /// <param name="Agreements">Retention agreements in the order made (R7.3).</param>
 /// <param name="TerminatedFrom">The first date it is no longer a participant; null when not terminated.</param>
-public sealed record ParticipantEntry(ParticipantId Id, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ImmutableDictionary<string, CertificateEntry> Certificates, ImmutableArray<RetentionAgreement> Agreements, DateOnly? TerminatedFrom)
+internal sealed record ParticipantEntry(ParticipantId Id, string Name, ImmutableArray<IPPrefix> Prefixes, ImmutableArray<string> Contacts, ImmutableArray<OperatorContact> Operators, ImmutableDictionary<string, CertificateEntry> Certificates, ImmutableArray<RetentionAgreement> Agreements, DateOnly? TerminatedFrom)
 {
     /// <summary>The participant's lifecycle (R11, R12): approval, automatic extension, termination — the same state machine applications go through.</summary>
     /// <value>The default is an undecided application; the fold approves it on <see cref="ApplicationApproved"/>.</value>
@@ -82,7 +82,7 @@ public sealed record ParticipantEntry(ParticipantId Id, string Name, ImmutableAr
 /// <param name="Until">The planned end; null when open-ended.</param>
 /// <param name="Reason">Why.</param>
 /// <param name="EndedAt">When it ended; null while in force.</param>
-public sealed record ExclusionEntry(string Id, ImmutableArray<IPPrefix> Prefixes, DateTimeOffset From, DateTimeOffset? Until, string Reason, DateTimeOffset? EndedAt);
+internal sealed record ExclusionEntry(string Id, ImmutableArray<IPPrefix> Prefixes, DateTimeOffset From, DateTimeOffset? Until, string Reason, DateTimeOffset? EndedAt);
 
 /// <summary>The participant registry's current state: a pure fold of <see cref="RegistryEvent"/>s (DESIGN §5).</summary>
 /// <remarks>
@@ -92,7 +92,7 @@ public sealed record ExclusionEntry(string Id, ImmutableArray<IPPrefix> Prefixes
 /// <para>Edge case: a participant whose second application is approved keeps its certificates and agreements; its
 /// prefixes, contacts and operators become the new application's.</para>
 /// </remarks>
-public sealed record RegistryState
+internal sealed record RegistryState
 {
     /// <summary>The state before any event.</summary>
     public static RegistryState Empty { get; } = new();

@@ -1,10 +1,12 @@
+using Nii.Socs.Core.Consent;
+
 namespace Nii.Socs.Core.Storage.Consent;
 
 /// <summary>The outcome of a consent operation: its value, or why it was refused (an expected "no", STYLE §4).</summary>
 /// <typeparam name="T">The value's type.</typeparam>
 public sealed class ConsentResult<T>
 {
-    private ConsentResult(T? value, string? refusal)
+    private ConsentResult(T? value, ConsentRefusal? refusal)
     {
         Value = value;
         Refusal = refusal;
@@ -13,8 +15,8 @@ public sealed class ConsentResult<T>
     /// <summary>The value; default when refused.</summary>
     public T? Value { get; }
 
-    /// <summary>Why the operation was refused; null when it succeeded.</summary>
-    public string? Refusal { get; }
+    /// <summary>Why the operation was refused (a code, the deciding requirement and a message); null when it succeeded.</summary>
+    public ConsentRefusal? Refusal { get; }
 
     /// <summary>Whether the operation succeeded.</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Value))]
@@ -23,5 +25,7 @@ public sealed class ConsentResult<T>
 
     internal static ConsentResult<T> Ok(T value) => new(value, null);
 
-    internal static ConsentResult<T> Refused(string reason) => new(default, reason);
+    internal static ConsentResult<T> Refused(ConsentRefusal refusal) => new(default, refusal);
+
+    internal static ConsentResult<T> Refused(ConsentRefusalCode code, string requirement, string message) => new(default, new ConsentRefusal(code, requirement, message));
 }

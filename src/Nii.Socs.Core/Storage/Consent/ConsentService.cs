@@ -55,7 +55,7 @@ public sealed class ConsentService : IDisposable
     /// <param name="schedule">The epoch schedule (R8.3) that decides which epoch is current for the fault exception;
     /// default weekly from Monday JST.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public ConsentService(string dataDirectory, IConsentLog store, IDetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory, EpochSchedule? schedule = null)
+    internal ConsentService(string dataDirectory, IConsentLog store, IDetectionStore detections, IKeyStore keys, IKeyEncryptionKey kek, IOperationHistory history, TimeProvider time, GrantKeyCustody custody = GrantKeyCustody.Memory, EpochSchedule? schedule = null)
     {
         _schedule = schedule ?? EpochSchedule.WeeklyFromMondayJst;
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
@@ -70,7 +70,7 @@ public sealed class ConsentService : IDisposable
     }
 
     /// <summary>The current ledger.</summary>
-    public ConsentLedger Ledger => _store.Ledger;
+    internal ConsentLedger Ledger => _store.Ledger;
 
     /// <summary>Files a decryption request (R8.5).</summary>
     /// <param name="requester">Who asks.</param>
@@ -119,26 +119,68 @@ public sealed class ConsentService : IDisposable
     /// <summary>Approves a request by presenting the keys of the epochs it needs (R8.6).</summary>
     /// <param name="id">The request.</param>
     /// <param name="decider">The participant's operator.</param>
-    /// <param name="presentedKeys">The unwrapped epoch keys, by epoch.</param>
+    /// <param name="presentedKeys">The unwrapped epoch keys (each knows its epoch), for instance from
+    /// <see cref="ParticipantPrivateKey.TryUnwrap(WrappedKeySet, out EpochKey?, out UnwrapFailure)"/>. They stay the
+    /// caller's: the service keeps its own copies while the grant lives and zeroises them at its end.</param>
     /// <param name="grantExpiresAt">When the grant ends.</param>
     /// <param name="cancellationToken">Cancels waiting for commits.</param>
     /// <returns>The grant, or why it was refused (a wrong key is also recorded).</returns>
-    public async Task<ConsentResult<Grant>> ApproveAsync(RequestId id, Actor decider, IReadOnlyDictionary<EpochId, byte[]> presentedKeys, DateTimeOffset grantExpiresAt, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ObjectDisposedException">A presented key has been destroyed.</exception>
+    public Task<ConsentResult<Grant>> ApproveAsync(RequestId id, Actor decider, IReadOnlyCollection<EpochKey> presentedKeys, DateTimeOffset grantExpiresAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(decider);
         ArgumentNullException.ThrowIfNull(presentedKeys);
-        if (!Ledger.TryGetRequest(id, out _))
+        var owned = new List<(EpochId Epoch, EpochKey? Key)>(presentedKeys.Count);
+        try
         {
-            return ConsentResult<Grant>.Refused($"no request {id}");
+            foreach (var key in presentedKeys)
+            {
+                ArgumentNullException.ThrowIfNull(key, nameof(presentedKeys));
+                owned.Add((key.Epoch, key.Clone()));
+            }
+        }
+        catch
+        {
+            DisposeAll(owned);
+            throw;
         }
 
-        var now = _time.GetUtcNow();
+        return ApproveOwnedAsync(id, decider, owned, grantExpiresAt, cancellationToken);
+    }
+
+    /// <summary>Approves with keys given as bytes by epoch (the portal's and CLI's form); a key of the wrong length is refused
+    /// and recorded like a key that fails its commitment.</summary>
+    internal Task<ConsentResult<Grant>> ApproveAsync(RequestId id, Actor decider, IReadOnlyDictionary<EpochId, byte[]> presentedKeys, DateTimeOffset grantExpiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decider);
+        ArgumentNullException.ThrowIfNull(presentedKeys);
+        var owned = presentedKeys.Select(kv => (kv.Key, kv.Value is { Length: EpochKey.Size } bytes ? EpochKey.FromBytes(kv.Key, bytes) : null)).ToList();
+        return ApproveOwnedAsync(id, decider, owned, grantExpiresAt, cancellationToken);
+    }
+
+    private static void DisposeAll(List<(EpochId Epoch, EpochKey? Key)> keys)
+    {
+        foreach (var (_, key) in keys)
+        {
+            key?.Dispose();
+        }
+    }
+
+    private async Task<ConsentResult<Grant>> ApproveOwnedAsync(RequestId id, Actor decider, List<(EpochId Epoch, EpochKey? Key)> presented, DateTimeOffset grantExpiresAt, CancellationToken cancellationToken)
+    {
         var verified = new Dictionary<EpochId, EpochKey>();
         try
         {
-            foreach (var (epoch, bytes) in presentedKeys)
+            if (!Ledger.TryGetRequest(id, out _))
             {
-                if (!_keys.TryLoadWrappedSet(epoch, out var set) || bytes.Length != EpochKey.Size || !set.Commitment.Matches(bytes))
+                return ConsentResult<Grant>.Refused(ConsentRefusalCode.UnknownRequest, "R8.6", $"no request {id}");
+            }
+
+            var now = _time.GetUtcNow();
+            foreach (var (epoch, key) in presented)
+            {
+                if (key is null || !_keys.TryLoadWrappedSet(epoch, out var set) || !set.Commitment.Matches(key))
                 {
                     if (Ledger.TryRefuseKey(id, decider, epoch, now, out var refused, out _))
                     {
@@ -146,12 +188,16 @@ public sealed class ConsentService : IDisposable
                         await _store.AppendAsync(refused, cancellationToken).ConfigureAwait(false);
                     }
 
-                    return ConsentResult<Grant>.Refused($"the key presented for epoch {epoch} does not match its commitment");
+                    return ConsentResult<Grant>.Refused(ConsentRefusalCode.KeyMismatch, "R8.6", $"the key presented for epoch {epoch} does not match its commitment");
                 }
 
-                verified[epoch] = EpochKey.FromBytes(epoch, bytes);
+                if (!verified.TryAdd(epoch, key))
+                {
+                    key.Dispose();
+                }
             }
 
+            presented.Clear();
             var required = await RequiredEpochsAsync(id, cancellationToken).ConfigureAwait(false);
             var grantId = new GrantId(Guid.CreateVersion7(now));
             if (!Ledger.TryApprove(id, decider, required, [.. verified.Keys], grantId, grantExpiresAt, now, out var approved, out var error))
@@ -172,6 +218,7 @@ public sealed class ConsentService : IDisposable
         }
         finally
         {
+            DisposeAll(presented);
             foreach (var key in verified.Values)
             {
                 key.Dispose();
@@ -230,13 +277,13 @@ public sealed class ConsentService : IDisposable
         ReleaseEnded();
         if (!Ledger.TryGetGrant(id, out var grant))
         {
-            return ConsentResult<byte[]>.Refused($"no grant {id}");
+            return ConsentResult<byte[]>.Refused(ConsentRefusalCode.UnknownGrant, "R8.6", $"no grant {id}");
         }
 
         var stored = await _detections.FindAsync(grant.Participant, record, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
-            return ConsentResult<byte[]>.Refused($"record {record} is not stored for {grant.Participant} (never, or deleted by retention)");
+            return ConsentResult<byte[]>.Refused(ConsentRefusalCode.RecordNotStored, "R7.3", $"record {record} is not stored for {grant.Participant} (never, or deleted by retention)");
         }
 
         var now = _time.GetUtcNow();
@@ -248,7 +295,7 @@ public sealed class ConsentService : IDisposable
         using var key = TakeHeldKey(id, stored.Epoch);
         if (key is null)
         {
-            return ConsentResult<byte[]>.Refused($"the key of epoch {stored.Epoch} for grant {id} is no longer held");
+            return ConsentResult<byte[]>.Refused(ConsentRefusalCode.KeyNotHeld, "R8.6", $"the key of epoch {stored.Epoch} for grant {id} is no longer held");
         }
 
         await _history.AppendAsync(viewer.ToString(), "consent.viewed", $"detections/{grant.Participant}/{record}", $"grant={id}", cancellationToken).ConfigureAwait(false);
@@ -278,7 +325,7 @@ public sealed class ConsentService : IDisposable
 
         if (stored is null)
         {
-            return ConsentResult<byte[]>.Refused($"record {record} is not stored");
+            return ConsentResult<byte[]>.Refused(ConsentRefusalCode.RecordNotStored, "R7.3", $"record {record} is not stored");
         }
 
         var now = _time.GetUtcNow();
@@ -292,13 +339,13 @@ public sealed class ConsentService : IDisposable
         var current = _schedule.EpochOf(stored.Participant, now);
         if (stored.Epoch != current)
         {
-            return ConsentResult<byte[]>.Refused($"epoch {stored.Epoch} has ended (the current one is {current.Index}); its key is destroyed at its end (R8.4): only the participant can open this record now");
+            return ConsentResult<byte[]>.Refused(ConsentRefusalCode.KeyDestroyed, "R8.4", $"epoch {stored.Epoch} has ended (the current one is {current.Index}); its key is destroyed at its end (R8.4): only the participant can open this record now");
         }
 
         using var key = CurrentKey(stored.Epoch);
         if (key is null)
         {
-            return ConsentResult<byte[]>.Refused($"the key of epoch {stored.Epoch} was destroyed at rotation (R8.4): only the participant can open this record now");
+            return ConsentResult<byte[]>.Refused(ConsentRefusalCode.KeyDestroyed, "R8.4", $"the key of epoch {stored.Epoch} was destroyed at rotation (R8.4): only the participant can open this record now");
         }
 
         await _history.AppendAsync(staff.ToString(), "consent.fault-access", $"detections/{stored.Participant}/{record}", $"incident={access.Incident} reason={access.Reason}", cancellationToken).ConfigureAwait(false);
@@ -369,7 +416,7 @@ public sealed class ConsentService : IDisposable
 
         return ContentSealer.TryOpen(key, SealingContext.For(record), record.SealedContent.Span, out var plaintext, out var failure)
             ? ConsentResult<byte[]>.Ok(plaintext)
-            : ConsentResult<byte[]>.Refused($"record {record.Id} does not open: {failure}");
+            : ConsentResult<byte[]>.Refused(ConsentRefusalCode.NotAuthentic, "R7.1", $"record {record.Id} does not open: {failure}");
     }
 
     private async IAsyncEnumerable<DetectionRecord> RecordsInScopeAsync(DecryptionRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ namespace Nii.Socs.Core.Storage.Consent;
 /// Append-only. An append returns after its commit, so a decision or a view is durable before
 /// the caller acts on it (a view is recorded before the plaintext is returned, R8.6).
 /// </remarks>
-public sealed class ConsentStore : IConsentLog
+internal sealed class ConsentStore : IConsentLog
 {
     /// <summary>The directory name under the data directory.</summary>
     public const string DirectoryName = "consent";

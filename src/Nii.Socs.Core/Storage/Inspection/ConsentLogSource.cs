@@ -7,7 +7,7 @@ namespace Nii.Socs.Core.Storage.Inspection;
 /// <remarks>R13.1. Unlike <see cref="ConsentStore.Open"/> it does not fold the events into a ledger, so a log
 /// whose events a ledger would refuse (a view naming an unknown grant) is still read: that event is the finding.
 /// Edge case: a data directory without <c>consent/</c> yields no event and creates nothing.</remarks>
-public sealed class ConsentLogSource : IConsentEventSource
+internal sealed class ConsentLogSource : IConsentEventSource
 {
     private readonly string _directory;
 

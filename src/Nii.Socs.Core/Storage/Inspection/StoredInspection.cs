@@ -18,7 +18,7 @@ namespace Nii.Socs.Core.Storage.Inspection;
 /// <para>Edge case: a partition whose sidecar index lags its log after a crash shows fewer records here until the
 /// store next opens it and catches the index up; the inspection never writes to the data directory.</para>
 /// </remarks>
-public static class StoredInspection
+internal static class StoredInspection
 {
     /// <summary>Computes the report of one year from a data directory.</summary>
     /// <param name="dataDirectory">The data directory.</param>

@@ -12,7 +12,7 @@ namespace Nii.Socs.Core.Storage.Keys;
 /// with both, the current epoch's key can be read, but never a destroyed one.</para>
 /// <para>Edge case: a KEK file of any length other than 32 bytes is refused at load.</para>
 /// </remarks>
-public sealed class FileKeyEncryptionKey : IKeyEncryptionKey, IDisposable
+internal sealed class FileKeyEncryptionKey : IKeyEncryptionKey, IDisposable
 {
     /// <summary>The size of the KEK file, in bytes.</summary>
     public const int Size = 32;

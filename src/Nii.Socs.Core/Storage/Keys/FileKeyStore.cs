@@ -17,7 +17,7 @@ namespace Nii.Socs.Core.Storage.Keys;
 /// what could survive there is KEK-sealed, never clear (docs/keys.md).</para>
 /// <para>Edge case: epoch indexes are directory names in decimal; negative indexes (before 1970) keep their sign.</para>
 /// </remarks>
-public sealed class FileKeyStore : IKeyStore
+internal sealed class FileKeyStore : IKeyStore
 {
     private const string WrappedName = "wrapped.json";
     private const string SealedName = "key.sealed";

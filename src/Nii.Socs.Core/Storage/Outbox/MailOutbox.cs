@@ -10,7 +10,7 @@ namespace Nii.Socs.Core.Storage.Outbox;
 /// <para>Edge case: a crash between handing a mail to the SMTP server and committing its <see cref="MailSent"/> sends
 /// that mail again after the restart (at least once, never lost).</para>
 /// </remarks>
-public sealed class MailOutbox : IMailOutbox
+internal sealed class MailOutbox : IMailOutbox
 {
     /// <summary>The directory name under the data directory.</summary>
     public const string DirectoryName = "outbox";

@@ -57,7 +57,8 @@ public sealed class ConsentEndToEndTests : IDisposable
         var entries = history.Entries().Count;
         var late = await service.FaultAccessAsync(record.Id, Actor.Staff("yamada"), "index check", "INC-2");
         Assert.False(late.Succeeded);
-        Assert.Contains("has ended", late.Refusal, StringComparison.Ordinal);
+        Assert.Contains("has ended", late.Refusal!.Message, StringComparison.Ordinal);
+        Assert.Equal((ConsentRefusalCode.KeyDestroyed, "R8.4"), (late.Refusal.Code, late.Refusal.Requirement));
         Assert.Equal(entries, history.Entries().Count);
     }
 
@@ -96,35 +97,34 @@ public sealed class ConsentEndToEndTests : IDisposable
         // The fault exception reaches only the current epoch (R7.2): the old record is out of reach.
         var faultOld = await service.FaultAccessAsync(first.Id, staff, "store corruption check", "INC-7");
         Assert.False(faultOld.Succeeded);
-        Assert.Contains("destroyed", faultOld.Refusal, StringComparison.Ordinal);
+        Assert.Contains("destroyed", faultOld.Refusal!.Message, StringComparison.Ordinal);
         var faultNew = await service.FaultAccessAsync(third.Id, staff, "store corruption check", "INC-7");
         Assert.True(faultNew.Succeeded);
         Assert.StartsWith("X5O!", Encoding.ASCII.GetString(faultNew.Value));
 
         // Staff request the old epoch's records (R8.5).
         var request = await service.RequestAsync(staff, s_p, new ConsentScope.TimeRange(first.AcquiredAt, first.AcquiredAt.AddHours(1)), Purpose.Investigation, "directory traversal follow-up", _time.GetUtcNow().AddDays(3));
-        Assert.True(request.Succeeded, request.Refusal);
+        Assert.True(request.Succeeded, request.Refusal?.Message);
         Assert.Equal([oldEpoch], await service.RequiredEpochsAsync(request.Value.Id));
 
         // A wrong key is refused and the refusal recorded.
         var wrong = await service.ApproveAsync(request.Value.Id, op, new Dictionary<EpochId, byte[]> { [oldEpoch] = new byte[32] }, _time.GetUtcNow().AddHours(1));
-        Assert.False(wrong.Succeeded);
+        Assert.Equal((ConsentRefusalCode.KeyMismatch, "R8.6"), (wrong.Refusal!.Code, wrong.Refusal.Requirement));
         Assert.Single(service.Ledger.RefusedKeys);
 
         // The participant unwraps the old key with its private key, on its own machine, and presents it (R8.6).
         Assert.True(keyStore.TryLoadWrappedSet(oldEpoch, out var wrapped));
         using var privateKey = ParticipantPrivateKey.Load(TestCertificates.P256.Pkcs8, null);
         Assert.True(privateKey.TryUnwrap(wrapped, out var unwrapped, out _));
-        var presented = new byte[EpochKey.Size];
-        unwrapped.CopyTo(presented);
-        unwrapped.Dispose();
 
         // Another participant's operator cannot decide it.
-        var stranger = await service.ApproveAsync(request.Value.Id, Actor.Operator(new ParticipantId("u-kyoto"), "x"), new Dictionary<EpochId, byte[]> { [oldEpoch] = presented }, _time.GetUtcNow().AddHours(1));
-        Assert.False(stranger.Succeeded);
+        var stranger = await service.ApproveAsync(request.Value.Id, Actor.Operator(new ParticipantId("u-kyoto"), "x"), [unwrapped], _time.GetUtcNow().AddHours(1));
+        Assert.Equal((ConsentRefusalCode.NotPermitted, "R8.6"), (stranger.Refusal!.Code, stranger.Refusal.Requirement));
 
-        var grant = await service.ApproveAsync(request.Value.Id, op, new Dictionary<EpochId, byte[]> { [oldEpoch] = presented }, _time.GetUtcNow().AddHours(1));
-        Assert.True(grant.Succeeded, grant.Refusal);
+        // The key is presented in its zeroising type; the caller's copy may be destroyed at once: the service keeps its own.
+        var grant = await service.ApproveAsync(request.Value.Id, op, [unwrapped], _time.GetUtcNow().AddHours(1));
+        unwrapped.Dispose();
+        Assert.True(grant.Succeeded, grant.Refusal?.Message);
 
         // What the portal shows of a grant follows what viewing can do: a service restarted with keys held in memory
         // still has the live grant in its ledger but not its keys, and both say so.
@@ -134,11 +134,12 @@ public sealed class ConsentEndToEndTests : IDisposable
             Assert.True(restarted.Ledger.TryGetGrant(grant.Value.Id, out var live) && live.IsLive(_time.GetUtcNow()));
             Assert.False(restarted.HoldsKeys(grant.Value.Id));
             var refused = await restarted.ViewAsync(grant.Value.Id, staff, first.Id);
-            Assert.Contains("no longer held", refused.Refusal, StringComparison.Ordinal);
+            Assert.Contains("no longer held", refused.Refusal!.Message, StringComparison.Ordinal);
+            Assert.Equal(ConsentRefusalCode.KeyNotHeld, refused.Refusal.Code);
         }
 
         var view = await service.ViewAsync(grant.Value.Id, staff, first.Id);
-        Assert.True(view.Succeeded, view.Refusal);
+        Assert.True(view.Succeeded, view.Refusal?.Message);
         Assert.Equal("GET /../../etc/passwd HTTP/1.1", Encoding.ASCII.GetString(view.Value));
 
         // Outside the scope, by someone else, or after expiry: refused.

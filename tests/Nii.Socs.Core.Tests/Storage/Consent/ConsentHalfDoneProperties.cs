@@ -66,7 +66,7 @@ public sealed class ConsentHalfDoneProperties
         var tooLong = new string('x', ConsentLimits.MaxTextBytes + 1);
         var result = await fixture.Service.RequestAsync(Actor.Staff("yamada"), s_p, new ConsentScope.RecordList([fixture.Records[0].Id]), Purpose.Investigation, tooLong, fixture.Time.GetUtcNow().AddDays(1));
         Assert.False(result.Succeeded);
-        Assert.Contains("at most 4096", result.Refusal, StringComparison.Ordinal);
+        Assert.Contains("at most 4096", result.Refusal!.Message, StringComparison.Ordinal);
         var ids = Enumerable.Range(0, ConsentLimits.MaxRecordIds + 1).Select(i => DetectionId.New(fixture.Time.GetUtcNow().AddMilliseconds(-i))).ToList();
         Assert.False((await fixture.Service.RequestAsync(Actor.Staff("yamada"), s_p, new ConsentScope.RecordList(ids), Purpose.Investigation, "ok", fixture.Time.GetUtcNow().AddDays(1))).Succeeded);
         Assert.Equal(0, fixture.History.Count);
