@@ -49,19 +49,8 @@ internal sealed class PostgreSqlConsentLog : IConsentLog
     /// <exception cref="ArgumentNullException"><paramref name="decide"/> is null.</exception>
     /// <remarks>R8.6. A view decided on a reader's ledger just after another node revoked the grant is refused here, not
     /// recorded after the revocation.</remarks>
-    public async Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(decide);
-        ConsentEvent? decided = null;
-        var ledger = await _log.AppendAsync(
-            ledger =>
-            {
-                decided = decide(ledger) ?? throw new InvalidOperationException("The decision yielded no event.");
-                return [decided];
-            },
-            cancellationToken).ConfigureAwait(false);
-        return (decided!, ledger);
-    }
+    public Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default) =>
+        DecidedAppend.RunAsync<ConsentEvent, ConsentLedger>(d => _log.AppendAsync(d, cancellationToken), decide);
 
     /// <inheritdoc />
     public void Dispose() => _log.Dispose();

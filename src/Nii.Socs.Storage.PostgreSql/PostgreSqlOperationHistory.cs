@@ -31,10 +31,8 @@ internal sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyn
     private readonly Key? _key;
     private readonly CheckpointWitness? _witness;
     private readonly Lock _witnessGate = new();
-    private readonly Lock _timerGate = new();
-    private ITimer? _timer;
-    private Task? _timerRun;
-    private bool _closing;
+    private CheckpointTimer? _timer;
+    private int _closing;
 
     internal PostgreSqlOperationHistory(PostgreSqlStorage storage, TimeProvider time, Key? signingKey, CheckpointWitness? witness, int checkpointInterval, TimeSpan checkpointEvery)
     {
@@ -54,7 +52,7 @@ internal sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyn
     {
         if (_key is not null && CheckpointEvery > TimeSpan.Zero)
         {
-            _timer = _time.CreateTimer(static s => ((PostgreSqlOperationHistory)s!).OnTimer(), this, CheckpointEvery, CheckpointEvery);
+            _timer = new CheckpointTimer(_time, CheckpointEvery, () => CheckpointAsync()); // another writer may have signed already: then nothing is signed
         }
     }
 
@@ -268,26 +266,14 @@ internal sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyn
     /// chained; the next writer's checkpoint signs them).</exception>
     public async ValueTask DisposeAsync()
     {
-        Task? running;
-        lock (_timerGate)
+        if (Interlocked.Exchange(ref _closing, 1) == 1)
         {
-            if (_closing)
-            {
-                return;
-            }
-
-            _closing = true;
-            running = _timerRun;
+            return;
         }
 
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (running is not null)
-        {
-            await running.ConfigureAwait(false);
         }
 
         if (_key is not null)
@@ -344,31 +330,6 @@ internal sealed class PostgreSqlOperationHistory : IOperationHistoryStore, IAsyn
         }
 
         return null;
-    }
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A timed checkpoint that fails is retried at the next tick, the next interval or shutdown; it must not crash the timer thread.")]
-    private void OnTimer()
-    {
-        lock (_timerGate)
-        {
-            if (_closing || _timerRun is { IsCompleted: false })
-            {
-                return;
-            }
-
-            _timerRun = Task.Run(async () =>
-            {
-                try
-                {
-                    // Another writer may have signed the last entry already: CheckpointAsync then signs nothing.
-                    await CheckpointAsync().ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // The cluster refused (a failover): the next tick, the next interval or shutdown signs.
-                }
-            });
-        }
     }
 
     private static OperationEntry ReadEntry(NpgsqlDataReader reader) => new()

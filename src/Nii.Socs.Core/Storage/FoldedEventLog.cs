@@ -202,3 +202,20 @@ internal sealed class FoldedEventLog<TEvent, TState> : IDisposable
         return events;
     }
 }
+
+/// <summary>The one way a consent log runs a decision under its append lock (R8.6): on FASTER and on the cluster alike.</summary>
+internal static class DecidedAppend
+{
+    /// <summary>Runs <paramref name="decide"/> on the state as it stands under the log's lock (through
+    /// <paramref name="append"/>) and returns the event it yielded with the state after it.</summary>
+    /// <param name="append">The log's decide-and-append.</param>
+    /// <param name="decide">Yields the event; it throws to refuse (nothing is written).</param>
+    public static async Task<(TEvent Event, TState State)> RunAsync<TEvent, TState>(Func<Func<TState, IReadOnlyList<TEvent>>, Task<TState>> append, Func<TState, TEvent> decide)
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        TEvent? decided = null;
+        var state = await append(current => [decided = decide(current) ?? throw new InvalidOperationException("The decision yielded no event.")]).ConfigureAwait(false);
+        return (decided!, state);
+    }
+}

@@ -119,10 +119,7 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
     private readonly TimeProvider _time;
     private readonly string _directory;
     private readonly string? _witness;
-    private readonly Lock _timerGate = new();
-    private ITimer? _timer;
-    private Task? _timerRun;
-    private bool _closing;
+    private CheckpointTimer? _timer;
     private OperationEntry? _last;
     private HistoryCheckpoint? _lastCheckpoint;
     private CheckpointWitness? _witnessCopy;
@@ -224,7 +221,7 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
             store.OpenWitness();
             if (store.CheckpointEvery > TimeSpan.Zero)
             {
-                store._timer = store._time.CreateTimer(static s => ((OperationHistoryStore)s!).OnTimer(), store, store.CheckpointEvery, store.CheckpointEvery);
+                store._timer = new CheckpointTimer(store._time, store.CheckpointEvery, store.TimedCheckpointAsync);
             }
 
             return store;
@@ -337,21 +334,9 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
             return;
         }
 
-        Task? timerRun;
-        lock (_timerGate)
-        {
-            _closing = true;
-            timerRun = _timerRun;
-        }
-
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (timerRun is not null)
-        {
-            await timerRun.ConfigureAwait(false);
         }
 
         // Wait for an append in flight, so the final checkpoint covers it.
@@ -604,31 +589,12 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
         return relative == "." || (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative));
     }
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A timed checkpoint that fails is retried at the next tick, the next interval or shutdown; it must not crash the timer thread.")]
-    private void OnTimer()
+    private async Task TimedCheckpointAsync()
     {
-        lock (_timerGate)
+        var last = Volatile.Read(ref _last);
+        if (last is not null && last.Sequence > (LastCheckpoint?.Sequence ?? 0))
         {
-            if (_closing || _timerRun is { IsCompleted: false })
-            {
-                return;
-            }
-
-            _timerRun = Task.Run(async () =>
-            {
-                try
-                {
-                    var last = Volatile.Read(ref _last);
-                    if (last is not null && last.Sequence > (LastCheckpoint?.Sequence ?? 0))
-                    {
-                        await CheckpointAsync().ConfigureAwait(false);
-                    }
-                }
-                catch (Exception)
-                {
-                    // The disk refused: the next tick, the next interval or shutdown signs.
-                }
-            });
+            await CheckpointAsync().ConfigureAwait(false);
         }
     }
 

@@ -41,19 +41,8 @@ internal sealed class ConsentStore : IConsentLog
     /// <param name="decide">Yields the event from the current ledger; it throws to refuse (nothing is written).</param>
     /// <param name="cancellationToken">Cancels waiting for the commit.</param>
     /// <returns>The event and the new ledger.</returns>
-    public async Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(decide);
-        ConsentEvent? decided = null;
-        var ledger = await _log.AppendAsync(
-            ledger =>
-            {
-                decided = decide(ledger) ?? throw new InvalidOperationException("The decision yielded no event.");
-                return [decided];
-            },
-            cancellationToken).ConfigureAwait(false);
-        return (decided!, ledger);
-    }
+    public Task<(ConsentEvent Event, ConsentLedger Ledger)> AppendDecidedAsync(Func<ConsentLedger, ConsentEvent> decide, CancellationToken cancellationToken = default) =>
+        DecidedAppend.RunAsync<ConsentEvent, ConsentLedger>(d => _log.AppendAsync(d, cancellationToken), decide);
 
     /// <inheritdoc />
     public void Dispose() => _log.Dispose();
