@@ -22,42 +22,23 @@ namespace Nii.Socs.Core.Hosting;
 public sealed class SocsNode : IAsyncDisposable, IDisposable
 {
     private readonly FileKeyEncryptionKey _kek;
-    private readonly DetectionStore _detections;
-    private readonly OperationHistoryStore _history;
-    private readonly ConsentStore _consent;
-    private readonly FileKeyStore _keys;
+    private readonly NodeStores _stores;
     private readonly KeyRing _ring;
     private readonly EnrolledCertificates? _enrolled;
     private readonly TimeProvider _time;
     private int _disposed;
 
-    private SocsNode(NiiSocsOptions options, TimeProvider time, IActiveCertificates? certificates)
+    private SocsNode(NiiSocsOptions options, TimeProvider time, IActiveCertificates? certificates, FileKeyEncryptionKey kek, NodeStores stores)
     {
         var directory = Path.GetFullPath(options.DataDirectory!);
-        Directory.CreateDirectory(directory);
         _time = time;
+        _kek = kek;
+        _stores = stores;
         Retention = new RetentionPolicy(options.RetentionMonths);
         var schedule = new EpochSchedule(options.EpochPeriodDays);
         _enrolled = certificates is null ? new EnrolledCertificates() : null;
-        var kekFile = Path.GetFullPath(options.KeyEncryptionKeyFile!);
-        _kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
-        try
-        {
-            _detections = DetectionStore.Open(directory, new RetentionSchedule(Retention, []), time);
-            _history = OperationHistoryStore.Open(directory, time);
-            _consent = ConsentStore.Open(directory);
-            _keys = new FileKeyStore(directory);
-            _ring = new KeyRing(schedule, _keys, _kek, certificates ?? _enrolled!, time);
-            Consent = new ConsentService(directory, _consent, _detections, _keys, _kek, _history, time, options.GrantKeyCustody, schedule);
-        }
-        catch
-        {
-            _consent?.Dispose();
-            _history?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            _detections?.Dispose();
-            _kek.Dispose();
-            throw;
-        }
+        _ring = new KeyRing(schedule, stores.Keys, _kek, certificates ?? _enrolled!, time);
+        Consent = new ConsentService(directory, stores.Consent, stores.Detections, stores.Keys, _kek, stores.History, time, options.GrantKeyCustody, schedule);
     }
 
     /// <summary>The retention in force (R7.3).</summary>
@@ -75,14 +56,71 @@ public sealed class SocsNode : IAsyncDisposable, IDisposable
     /// <exception cref="ArgumentException">The options are invalid; the message names every problem.</exception>
     public static SocsNode OpenFaster(NiiSocsOptions options, TimeProvider? time = null, IActiveCertificates? certificates = null)
     {
+        Validated(options);
+        var clock = time ?? TimeProvider.System;
+        return Open(options, clock, certificates, (directory, schedule) => Task.FromResult(OpenFasterStores(directory, schedule, clock))).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Opens a node over stores a storage provider opens (the FASTER ones here, the cluster's in the PostgreSQL
+    /// package), given the node's data directory and the retention schedule of the options; the node closes them.</summary>
+    internal static async Task<SocsNode> Open(NiiSocsOptions options, TimeProvider time, IActiveCertificates? certificates, Func<string, RetentionSchedule, Task<NodeStores>> openStores)
+    {
+        Validated(options);
+        var directory = Path.GetFullPath(options.DataDirectory!);
+        Directory.CreateDirectory(directory);
+        var kekFile = Path.GetFullPath(options.KeyEncryptionKeyFile!);
+        var kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
+        NodeStores? stores = null;
+        try
+        {
+            stores = await openStores(directory, new RetentionSchedule(new RetentionPolicy(options.RetentionMonths), [])).ConfigureAwait(false);
+            return new SocsNode(options, time, certificates, kek, stores);
+        }
+        catch
+        {
+            if (stores is not null)
+            {
+                await stores.Close().ConfigureAwait(false);
+            }
+
+            kek.Dispose();
+            throw;
+        }
+    }
+
+    private static void Validated(NiiSocsOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
             throw new ArgumentException("Invalid NiiSocsOptions: " + string.Join("; ", problems) + ".", nameof(options));
         }
+    }
 
-        return new SocsNode(options, time ?? TimeProvider.System, certificates);
+    private static NodeStores OpenFasterStores(string directory, RetentionSchedule schedule, TimeProvider time)
+    {
+        DetectionStore? detections = null;
+        OperationHistoryStore? history = null;
+        try
+        {
+            detections = DetectionStore.Open(directory, schedule, time);
+            history = OperationHistoryStore.Open(directory, time);
+            var consent = ConsentStore.Open(directory);
+            var (d, h) = (detections, history);
+            return new NodeStores(d, h, consent, new FileKeyStore(directory), async () =>
+            {
+                consent.Dispose();
+                await h.DisposeAsync().ConfigureAwait(false);
+                d.Dispose();
+            });
+        }
+        catch
+        {
+            history?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            detections?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Enrols a participant's client certificate: new epoch keys are wrapped to it (R8.1).</summary>
@@ -134,7 +172,7 @@ public sealed class SocsNode : IAsyncDisposable, IDisposable
             AcquiredAt = acquired,
             SealedContent = SealedContent.Seal(key, id, header, content.Span),
         };
-        return await _detections.AppendAsync(record, cancellationToken).ConfigureAwait(false) ? record : null;
+        return await _stores.Detections.AppendAsync(record, cancellationToken).ConfigureAwait(false) ? record : null;
     }
 
     /// <summary>The epoch key of an epoch as wrapped to the participant's certificates: what the participant unwraps on its
@@ -143,7 +181,7 @@ public sealed class SocsNode : IAsyncDisposable, IDisposable
     /// <param name="wrapped">The wrapped set; null when the epoch never had a key.</param>
     /// <returns>Whether the epoch has a wrapped set.</returns>
     public bool TryGetWrappedKeys(EpochId epoch, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WrappedKeySet? wrapped) =>
-        _keys.TryLoadWrappedSet(epoch, out wrapped);
+        _stores.Keys.TryLoadWrappedSet(epoch, out wrapped);
 
     /// <summary>When a stored record is deleted by retention (R7.3).</summary>
     /// <param name="record">The record.</param>
@@ -152,7 +190,7 @@ public sealed class SocsNode : IAsyncDisposable, IDisposable
     public DateTimeOffset ExpiryOf(DetectionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return _detections.Schedule.ExpiryOf(record.Participant, Time.JstMonth.Of(record.AcquiredAt));
+        return _stores.Detections.Schedule.ExpiryOf(record.Participant, Time.JstMonth.Of(record.AcquiredAt));
     }
 
     /// <summary>Closes the node, committing every store.</summary>
@@ -169,9 +207,7 @@ public sealed class SocsNode : IAsyncDisposable, IDisposable
 
         Consent.Dispose();
         _ring.Dispose();
-        _consent.Dispose();
-        await _history.DisposeAsync().ConfigureAwait(false);
-        _detections.Dispose();
+        await _stores.Close().ConfigureAwait(false);
         _kek.Dispose();
     }
 
@@ -203,3 +239,6 @@ public sealed class SocsNode : IAsyncDisposable, IDisposable
         }
     }
 }
+
+/// <summary>The stores a node runs on, as a storage provider opened them, and how to close them (commit, final checkpoint).</summary>
+internal sealed record NodeStores(IDetectionStore Detections, Audit.IOperationHistory History, IConsentLog Consent, IKeyStore Keys, Func<Task> Close);
