@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Keys;
@@ -44,26 +43,6 @@ public sealed class DetectionsListTests : IDisposable
         Assert.Equal(before, DirectoryListing.Of(_data, times: false));
     }
 
-    private static DetectionRecord Record(DateTimeOffset observedAt) => new()
-    {
-        Id = DetectionId.New(observedAt),
-        Participant = s_tokyo,
-        Epoch = EpochSchedule.WeeklyFromMondayJst.EpochOf(s_tokyo, observedAt),
-        Header = new DetectionHeader
-        {
-            ObservedAt = observedAt,
-            Source = IPAddress.Parse("198.51.100.7"),
-            Destination = IPAddress.Parse("192.0.2.10"),
-            Protocol = 6,
-            SourcePort = 44321,
-            DestinationPort = 22,
-            TcpFlags = 0x18,
-            CapturedLength = 60,
-            WireLength = 60,
-            ContentLength = 0,
-            HeaderBytes = new byte[] { 0x45, 0x00, 0x00, 0x3c },
-        },
-        Rule = new RuleRef(2_100_001, 3, "ET SCAN ssh brute force", "attempted-recon", 2),
-        SealedContent = Array.Empty<byte>(),
-    };
+    private static DetectionRecord Record(DateTimeOffset observedAt) =>
+        Inspection.InspectionFixture.Record(observedAt, EpochSchedule.WeeklyFromMondayJst.EpochOf(s_tokyo, observedAt).Index);
 }

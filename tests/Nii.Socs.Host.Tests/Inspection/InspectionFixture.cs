@@ -76,7 +76,8 @@ internal sealed class InspectionFixture : IDisposable
         }
     }
 
-    private static DetectionRecord Record(DateTimeOffset observedAt, long epoch) => new()
+    /// <summary>An SSH brute-force detection of u-tokyo, headers only (also the record of the <c>detections list</c> tests).</summary>
+    public static DetectionRecord Record(DateTimeOffset observedAt, long epoch) => new()
     {
         Id = DetectionId.New(observedAt),
         Participant = Tokyo,
