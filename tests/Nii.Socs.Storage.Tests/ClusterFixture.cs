@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using Nii.Socs.Storage.PostgreSql;
 using Npgsql;
 
 namespace Nii.Socs.Storage.Tests;
@@ -209,6 +210,34 @@ public sealed class ClusterFixture : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE; DROP ROLE IF EXISTS {schema}_portal;", connection);
         await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>One fresh schema on the cluster for one test: every storage opened on it, closed and the schema dropped at the
+/// end (the provider half of each store contract).</summary>
+internal sealed class ClusterSchema(ClusterFixture cluster)
+{
+    private readonly List<PostgreSqlStorage> _storages = [];
+
+    public string Name { get; } = ClusterFixture.NewSchema();
+
+    /// <summary>Opens another storage (its own connection pool) on the schema.</summary>
+    public async Task<PostgreSqlStorage> OpenAsync()
+    {
+        var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, Name);
+        _storages.Add(storage);
+        return storage;
+    }
+
+    /// <summary>Closes every storage and drops the schema (a test's cleanup).</summary>
+    public async Task DropAsync()
+    {
+        foreach (var storage in _storages)
+        {
+            await storage.DisposeAsync();
+        }
+
+        await cluster.DropSchemaAsync(Name);
     }
 }
 

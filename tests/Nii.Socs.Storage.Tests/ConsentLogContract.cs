@@ -215,27 +215,13 @@ public sealed class FasterConsentLogContract : ConsentLogContract
 [Collection(ClusterTests.Name)]
 public sealed class PostgreSqlConsentLogContract(ClusterFixture cluster) : ConsentLogContract
 {
-    private readonly string _schema = ClusterFixture.NewSchema();
-    private readonly List<PostgreSqlStorage> _storages = [];
+    private readonly ClusterSchema _schema = new(cluster);
 
-    private protected override async Task<IConsentLog> OpenAsync()
-    {
-        var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
-        _storages.Add(storage);
-        return await storage.ConsentLogAsync();
-    }
+    private protected override async Task<IConsentLog> OpenAsync() => await (await _schema.OpenAsync()).ConsentLogAsync();
 
     private protected override Task<IConsentLog> SecondWriterAsync(IConsentLog first) => OpenAsync();
 
-    protected override async Task CleanupAsync()
-    {
-        foreach (var storage in _storages)
-        {
-            await storage.DisposeAsync();
-        }
-
-        await cluster.DropSchemaAsync(_schema);
-    }
+    protected override Task CleanupAsync() => _schema.DropAsync();
 
     [Fact]
     [Trait("Requirement", "R8.6")]
@@ -272,7 +258,7 @@ public sealed class PostgreSqlConsentLogContract(ClusterFixture cluster) : Conse
         }
 
         var before = log.Events().Select(Describe.Of).ToList();
-        await EventTables.AssertRefusedAsync(cluster.ConnectionString, _schema, "consent");
+        await EventTables.AssertRefusedAsync(cluster.ConnectionString, _schema.Name, "consent");
         Assert.Equal(before, log.Events().Select(Describe.Of));
         var reopened = await Track(OpenAsync());
         Assert.Equal(Describe.Of(ConsentLedger.Fold(Scenario())), Describe.Of(reopened.Ledger));

@@ -176,18 +176,10 @@ public sealed class FasterDetectionStoreContract : DetectionStoreContract
 [Collection(ClusterTests.Name)]
 public sealed class PostgreSqlDetectionStoreContract(ClusterFixture cluster) : DetectionStoreContract
 {
-    private readonly string _schema = ClusterFixture.NewSchema();
-    private PostgreSqlStorage? _storage;
+    private readonly ClusterSchema _schema = new(cluster);
 
-    private protected override async Task<IDetectionStore> OpenAsync(FakeTimeProvider clock)
-    {
-        _storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
-        return _storage.Detections(RetentionSchedule.Default, clock);
-    }
+    private protected override async Task<IDetectionStore> OpenAsync(FakeTimeProvider clock) =>
+        (await _schema.OpenAsync()).Detections(RetentionSchedule.Default, clock);
 
-    protected override async Task CleanupAsync()
-    {
-        await _storage!.DisposeAsync();
-        await cluster.DropSchemaAsync(_schema);
-    }
+    protected override Task CleanupAsync() => _schema.DropAsync();
 }

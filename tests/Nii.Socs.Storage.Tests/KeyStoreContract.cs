@@ -109,24 +109,14 @@ public sealed class FileKeyStoreContract : KeyStoreContract
 [Collection(ClusterTests.Name)]
 public sealed class PostgreSqlKeyStoreContract(ClusterFixture cluster) : KeyStoreContract
 {
-    private readonly string _schema = ClusterFixture.NewSchema();
-    private PostgreSqlStorage? _storage;
+    private readonly ClusterSchema _schema = new(cluster);
 
     private protected override async Task<(IKeyStore Keys, IWrappedKeyStore Wrapped)> OpenAsync()
     {
         Assert.True(await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(60)), "the cluster is not healthy before the test");
-        _storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
-        var keys = _storage.Keys();
+        var keys = (await _schema.OpenAsync()).Keys();
         return (keys, keys);
     }
 
-    protected override async Task CleanupAsync()
-    {
-        if (_storage is not null)
-        {
-            await _storage.DisposeAsync();
-        }
-
-        await cluster.DropSchemaAsync(_schema);
-    }
+    protected override Task CleanupAsync() => _schema.DropAsync();
 }

@@ -75,18 +75,9 @@ public sealed class FasterOperationHistoryContract : OperationHistoryContract
 [Collection(ClusterTests.Name)]
 public sealed class PostgreSqlOperationHistoryContract(ClusterFixture cluster) : OperationHistoryContract
 {
-    private readonly string _schema = ClusterFixture.NewSchema();
-    private PostgreSqlStorage? _storage;
+    private readonly ClusterSchema _schema = new(cluster);
 
-    private protected override async Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock)
-    {
-        _storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
-        return _storage.History(clock);
-    }
+    private protected override async Task<IOperationHistoryStore> OpenAsync(FakeTimeProvider clock) => (await _schema.OpenAsync()).History(clock);
 
-    protected override async Task CleanupAsync()
-    {
-        await _storage!.DisposeAsync();
-        await cluster.DropSchemaAsync(_schema);
-    }
+    protected override Task CleanupAsync() => _schema.DropAsync();
 }

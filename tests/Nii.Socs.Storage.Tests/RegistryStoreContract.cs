@@ -149,27 +149,13 @@ public sealed class FasterRegistryStoreContract : RegistryStoreContract
 [Collection(ClusterTests.Name)]
 public sealed class PostgreSqlRegistryStoreContract(ClusterFixture cluster) : RegistryStoreContract
 {
-    private readonly string _schema = ClusterFixture.NewSchema();
-    private readonly List<PostgreSqlStorage> _storages = [];
+    private readonly ClusterSchema _schema = new(cluster);
 
-    private protected override async Task<IRegistryStore> OpenAsync()
-    {
-        var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema);
-        _storages.Add(storage);
-        return await storage.RegistryAsync();
-    }
+    private protected override async Task<IRegistryStore> OpenAsync() => await (await _schema.OpenAsync()).RegistryAsync();
 
     private protected override Task<IRegistryStore> SecondWriterAsync(IRegistryStore first) => OpenAsync();
 
-    protected override async Task CleanupAsync()
-    {
-        foreach (var storage in _storages)
-        {
-            await storage.DisposeAsync();
-        }
-
-        await cluster.DropSchemaAsync(_schema);
-    }
+    protected override Task CleanupAsync() => _schema.DropAsync();
 
     [Fact]
     [Trait("Requirement", "R12.1")]
@@ -202,7 +188,7 @@ public sealed class PostgreSqlRegistryStoreContract(ClusterFixture cluster) : Re
         var store = await Track(OpenAsync());
         await store.AppendAsync(Scenario(UTokyo));
         var before = store.Events().Select(Describe.Of).ToList();
-        await EventTables.AssertRefusedAsync(cluster.ConnectionString, _schema, "registry");
+        await EventTables.AssertRefusedAsync(cluster.ConnectionString, _schema.Name, "registry");
         Assert.Equal(before, store.Events().Select(Describe.Of));
         var reopened = await Track(OpenAsync());
         Assert.Equal(Describe.Of(RegistryState.Fold(Scenario(UTokyo))), Describe.Of(reopened.State));
