@@ -15,7 +15,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
     {
         var report = await new ServeCrashLoop(_root, kills: 50, output.WriteLine).RunAsync();
         output.WriteLine(report.ToString());
-        Assert.Equal(50, report.Kills);
+        Assert.InRange(report.Kills, 50, 100); // more only while no kill has met an unfinished ingestion
         Assert.True(report.Records > 1000, report.ToString());
         Assert.True(report.Reingested > 0, "no kill interrupted an ingestion: the test did not test anything: " + report);
     }
