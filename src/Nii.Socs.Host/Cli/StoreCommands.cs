@@ -127,8 +127,8 @@ internal static class StoreCommands
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
             if (lease.Data.Cluster is { } cluster)
             {
-                var swept = new Storage.PostgreSql.PostgreSqlRetentionSweeper(cluster.Detections, lease.Data.History, context.Time).SweepAsync(at, dry).GetAwaiter().GetResult();
-                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Resumed = [.. report.Resumed, .. swept.Resumed] };
+                var swept = new Storage.PostgreSql.PostgreSqlRetentionSweeper(cluster.Detections, lease.Data.History, context.Time) { Keys = cluster.Keys }.SweepAsync(at, dry).GetAwaiter().GetResult();
+                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], EpochKeys = [.. report.EpochKeys, .. swept.EpochKeys], Resumed = [.. report.Resumed, .. swept.Resumed] };
             }
 
             if (parse.GetValue(json))

@@ -292,9 +292,8 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     }
 
     /// <summary>The wrapped keys the FASTER sweeper may delete: the data directory's on FASTER. On PostgreSql none: the
-    /// sweeper would judge them by the spool's partitions, which are trimmed once shipped, while the cluster's records
-    /// still need their epochs' keys; the wrapped keys are kept until a sweep that sees the cluster's partitions
-    /// decides (docs/scale-out.md, "Status").</summary>
+    /// keys are the cluster's, judged by the cluster's sweeper (<c>PostgreSqlRetentionSweeper.Keys</c>) by the cluster's
+    /// partitions; the spool's sweeper would judge them by the spool, which is trimmed once shipped.</summary>
     internal static IWrappedKeyStore WrappedKeysToSweep(SocsData data) =>
         data.Cluster is null ? new WrappedKeyDirectory(data.Directory) : new KeptWrappedKeys();
 
@@ -319,7 +318,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         {
             DerivedCopies = DerivedCopiesOf(data, services),
         };
-        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) : null;
+        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys } : null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -328,7 +327,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
                 if (cluster is not null)
                 {
                     var swept = await cluster.SweepAsync(null, false, stoppingToken);
-                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions] };
+                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], EpochKeys = [.. report.EpochKeys, .. swept.EpochKeys] };
                 }
 
                 SocsMetrics.Swept();
