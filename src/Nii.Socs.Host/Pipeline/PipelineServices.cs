@@ -297,6 +297,11 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     internal static IWrappedKeyStore WrappedKeysToSweep(SocsData data) =>
         data.Cluster is null ? new WrappedKeyDirectory(data.Directory) : new KeptWrappedKeys();
 
+    /// <summary>The sweeper of the cluster's partitions and epoch keys on PostgreSql (null on FASTER): it drops the expired
+    /// partitions and the wrapped sets no remaining partition needs, and erases both from every node (R7.3, R8.4).</summary>
+    internal static Storage.PostgreSql.PostgreSqlRetentionSweeper? ClusterSweeperOf(SocsData data, TimeProvider time) =>
+        data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys } : null;
+
     /// <summary>No wrapped keys are offered for deletion (the sweeper lists none, so it deletes and records none).</summary>
     private sealed class KeptWrappedKeys : IWrappedKeyStore
     {
@@ -318,7 +323,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         {
             DerivedCopies = DerivedCopiesOf(data, services),
         };
-        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys } : null;
+        var cluster = ClusterSweeperOf(data, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
