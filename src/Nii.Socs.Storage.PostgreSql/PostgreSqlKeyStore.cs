@@ -207,7 +207,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
     internal byte[] KeyCheck(byte[] candidate)
     {
         using var command = _storage.DataSource.CreateCommand(
-            $"INSERT INTO {_storage.Q("kek_check")} VALUES (true, $1) ON CONFLICT DO NOTHING; SELECT body FROM {_storage.Q("kek_check")}");
+            $"WITH stored AS (INSERT INTO {_storage.Q("kek_check")} VALUES (true, $1) ON CONFLICT DO NOTHING RETURNING body) SELECT body FROM stored UNION ALL SELECT body FROM {_storage.Q("kek_check")} LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter { Value = candidate });
         return (byte[])command.ExecuteScalar()!;
     }
