@@ -212,6 +212,15 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
         return (byte[])command.ExecuteScalar()!;
     }
 
+    /// <summary>The key check stored in the cluster, or null before any host stored one.</summary>
+    /// <returns>The sealed check value, or null.</returns>
+    /// <exception cref="NpgsqlException">The cluster could not be reached.</exception>
+    internal byte[]? StoredKeyCheck()
+    {
+        using var command = _storage.DataSource.CreateCommand($"SELECT body FROM {_storage.Q("kek_check")}");
+        return command.ExecuteScalar() as byte[];
+    }
+
     private void Save(EpochId epoch, short kind, byte[] body)
     {
         using var connection = _storage.DataSource.OpenConnection();

@@ -210,6 +210,12 @@ public sealed class HostsSharingClusterKeysTests(ClusterFixture cluster, ITestOu
         var refused = Assert.Throws<CliUsageException>(() => SocsData.Open(DataB, clock, kekPath: other, storage: Storage));
         Assert.Contains($"the key-encryption key {other} is not the one the epoch keys of the cluster (schema {_schema}) are sealed under", refused.Message, StringComparison.Ordinal);
 
+        // A KEK path with no file on it: refused too, and no new KEK is made.
+        var missing = Path.Combine(_root, "missing", "host.kek");
+        var absent = Assert.Throws<CliUsageException>(() => SocsData.Open(DataB, clock, kekPath: missing, storage: Storage));
+        Assert.Contains($"the key-encryption key {missing} does not exist, but the epoch keys of the cluster (schema {_schema}) are sealed under an existing one", absent.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(missing));
+
         // A verb on that host: exit 2, one line on stderr.
         var names = new[] { "SOCS_Storage__Provider", "SOCS_Storage__ConnectionString", "SOCS_Storage__Schema", "SOCS_Socs__Keys__KekPath" };
         try

@@ -126,6 +126,19 @@ internal sealed class ClusterStores : IDisposable
         }
     }
 
+    /// <summary>Refuses to create a key-encryption key for a cluster whose epoch keys are already sealed under one: a host
+    /// pointed at a missing KEK file stops before making a key nobody else holds.</summary>
+    /// <param name="kekFile">The missing KEK file.</param>
+    /// <exception cref="Cli.CliUsageException">The cluster has a key check.</exception>
+    public void RefuseNewKek(string kekFile)
+    {
+        if (Keys.StoredKeyCheck() is not null)
+        {
+            throw new Cli.CliUsageException(
+                $"the key-encryption key {kekFile} does not exist, but the epoch keys of the cluster (schema {Storage.Schema}) are sealed under an existing one; every host writing one cluster must use the same key-encryption key file ({HostSecrets.KekPathSetting}).");
+        }
+    }
+
     private static readonly byte[] KekCheckValue = "nii-socs cluster kek check v1"u8.ToArray();
 
     /// <summary>Whether an exception (or one inside it) says the cluster could not serve now: a connection lost or

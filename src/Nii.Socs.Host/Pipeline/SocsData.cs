@@ -27,6 +27,11 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         Time = time;
         Retention = retention;
         Cluster = cluster;
+        if (!File.Exists(kekFile))
+        {
+            cluster?.RefuseNewKek(kekFile);
+        }
+
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
         try
         {
