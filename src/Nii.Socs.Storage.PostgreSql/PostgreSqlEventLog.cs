@@ -220,15 +220,19 @@ internal sealed class PostgreSqlEventLog<TEvent, TState> : IDisposable
                 DROP TABLE {_table};
                 ALTER TABLE {_storage.Q(next)} RENAME TO {name};
                 ALTER INDEX {_storage.Q(next + "_pkey")} RENAME TO {name}_pkey;
-                UPDATE {_storage.Q("event_heads")} SET seq = $2, base = $3 WHERE log = $1;
                 """,
                 connection,
                 tx))
             {
-                swap.Parameters.Add(new NpgsqlParameter { Value = _log });
-                swap.Parameters.Add(new NpgsqlParameter { Value = head + kept.Count });
-                swap.Parameters.Add(new NpgsqlParameter { Value = head });
                 await swap.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using (var move = new NpgsqlCommand($"UPDATE {_storage.Q("event_heads")} SET seq = $2, base = $3 WHERE log = $1", connection, tx))
+            {
+                move.Parameters.Add(new NpgsqlParameter { Value = _log });
+                move.Parameters.Add(new NpgsqlParameter { Value = head + kept.Count });
+                move.Parameters.Add(new NpgsqlParameter { Value = head });
+                await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await PostgreSqlErasure.RecordAsync(connection, tx, _storage, erasureSubject(head), at, cancellationToken).ConfigureAwait(false);
