@@ -149,6 +149,22 @@ public sealed class OutboxPurgeClusterTests(ClusterFixture cluster, ITestOutputH
                 after += late ? 1 : 0;
             }
         });
+        // A third host reads all the while: every read is a whole log (attempts 1…k with none missing or doubled) and
+        // its state the fold of a whole log, before or after the rewrite.
+        var reader = await PostgreSqlMailOutbox.OpenAsync(await _schema.OpenAsync());
+        var reads = 0;
+        var reading = Task.Run(() =>
+        {
+            while (!appender.IsCompleted)
+            {
+                var seen = reader.Events().OfType<MailFailed>().Select(f => f.Attempt).ToList();
+                Assert.Equal(Enumerable.Range(1, seen.Count), seen);
+                var state = reader.State;
+                Assert.Equal(2, state.LastMailId);
+                Assert.True(state.Pending[2].FailedAttempts >= seen.Count, "the state went back behind the events read before it");
+                reads++;
+            }
+        });
         while (Volatile.Read(ref appended) < 5)
         {
             await Task.Delay(5);
@@ -158,8 +174,9 @@ public sealed class OutboxPurgeClusterTests(ClusterFixture cluster, ITestOutputH
         var during = Volatile.Read(ref appended);
         Volatile.Write(ref purged, 1);
         await appender;
+        await reading;
         var attempts = Volatile.Read(ref appended);
-        output.WriteLine($"purge returned after {during} of {attempts} appends");
+        output.WriteLine($"purge returned after {during} of {attempts} appends; {reads} reads by a third host");
         Assert.True(reduction.Changed);
         Assert.Equal(2, reduction.RowsRemoved);
 
@@ -174,9 +191,11 @@ public sealed class OutboxPurgeClusterTests(ClusterFixture cluster, ITestOutputH
         Assert.Equal(expected, Summary(a.State));
         Assert.Equal(expected, Summary(b.State));
         Assert.Equal(expected, Summary(c.State));
+        Assert.Equal(expected, Summary(reader.State));
         Assert.Equal(attempts, c.State.Pending[2].FailedAttempts);
         a.Dispose();
         b.Dispose();
+        reader.Dispose();
     }
 
     private static byte[] Marker(string month) => Encoding.ASCII.GetBytes($"OUTBOX-{month}-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10)));
