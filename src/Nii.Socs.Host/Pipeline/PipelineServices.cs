@@ -291,16 +291,23 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         return copies;
     }
 
+    /// <summary>The copies the cluster's sweeper purges on the PostgreSql provider (R7.3): the cluster's mail outbox
+    /// (rewritten without the expired rows, the old table dropped and erased from every node by the same sweep) and
+    /// this host's <c>.eml</c> files of the affected mails.</summary>
+    internal static IReadOnlyList<IDerivedCopies> ClusterCopiesOf(SocsData data) =>
+        data.Cluster is { } cluster ? [new Mail.MailCopies(cluster.Outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName))] : [];
+
     /// <summary>The wrapped keys the FASTER sweeper may delete: the data directory's on FASTER. On PostgreSql none: the
     /// keys are the cluster's, judged by the cluster's sweeper (<c>PostgreSqlRetentionSweeper.Keys</c>) by the cluster's
     /// partitions; the spool's sweeper would judge them by the spool, which is trimmed once shipped.</summary>
     internal static IWrappedKeyStore WrappedKeysToSweep(SocsData data) =>
         data.Cluster is null ? new WrappedKeyDirectory(data.Directory) : new KeptWrappedKeys();
 
-    /// <summary>The sweeper of the cluster's partitions and epoch keys on PostgreSql (null on FASTER): it drops the expired
-    /// partitions and the wrapped sets no remaining partition needs, and erases both from every node (R7.3, R8.4).</summary>
+    /// <summary>The sweeper of the cluster's partitions, mail outbox and epoch keys on PostgreSql (null on FASTER): it drops
+    /// the expired partitions, purges the outbox's copies (<see cref="ClusterCopiesOf"/>) and drops the wrapped sets no
+    /// remaining partition needs, and erases all of it from every node (R7.3, R8.4).</summary>
     internal static Storage.PostgreSql.PostgreSqlRetentionSweeper? ClusterSweeperOf(SocsData data, TimeProvider time) =>
-        data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys } : null;
+        data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys, DerivedCopies = ClusterCopiesOf(data) } : null;
 
     /// <summary>No wrapped keys are offered for deletion (the sweeper lists none, so it deletes and records none).</summary>
     private sealed class KeptWrappedKeys : IWrappedKeyStore
@@ -318,7 +325,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions.
-        // On PostgreSql the local spool is swept here and the cluster's partitions by the cluster's sweeper.
+        // On PostgreSql the local spool is swept here and the cluster's partitions and mail outbox by the cluster's sweeper.
         var sweeper = new RetentionSweeper(data.Spool, WrappedKeysToSweep(data), data.History, time)
         {
             DerivedCopies = DerivedCopiesOf(data, services),
@@ -332,7 +339,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
                 if (cluster is not null)
                 {
                     var swept = await cluster.SweepAsync(null, false, stoppingToken);
-                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], EpochKeys = [.. report.EpochKeys, .. swept.EpochKeys] };
+                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], EpochKeys = [.. report.EpochKeys, .. swept.EpochKeys], Copies = [.. report.Copies, .. swept.Copies] };
                 }
 
                 SocsMetrics.Swept();
