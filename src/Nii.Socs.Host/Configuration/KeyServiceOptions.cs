@@ -21,6 +21,11 @@ internal sealed class KeyServiceOptions
     /// <value>The default is empty: every sensor is refused (403).</value>
     public Dictionary<string, string> Sensors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The most requests one sensor certificate may make per minute; more are answered 429 and recorded.</summary>
+    /// <value>The default is 1000: a sensor asks once per participant per epoch (and again every few seconds while it
+    /// fails), so a sensor sealing for hundreds of participants starts without being throttled.</value>
+    public int RequestsPerMinute { get; set; } = 1000;
+
     /// <summary>On a sensor: the key service's base address, such as <c>https://keys.socs.example.ac.jp:5443/</c>.</summary>
     /// <value>The default is empty: the host seals with keys of its own key ring.</value>
     public string Url { get; set; } = string.Empty;
@@ -58,6 +63,11 @@ internal sealed class KeyServiceOptionsValidator : IValidateOptions<KeyServiceOp
         if (options.Serves && !IPEndPoint.TryParse(options.Listen, out _))
         {
             builder.AddError($"{s}:Listen must be address:port such as 127.0.0.1:5443 or [::1]:0 (was '{options.Listen}')");
+        }
+
+        if (options.RequestsPerMinute is < 1 or > 1_000_000)
+        {
+            builder.AddError($"{s}:RequestsPerMinute must be between 1 and 1000000 (was {options.RequestsPerMinute})");
         }
 
         foreach (var (thumbprint, sensor) in options.Sensors)

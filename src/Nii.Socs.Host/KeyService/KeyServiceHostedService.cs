@@ -31,7 +31,7 @@ internal sealed partial class KeyServiceHostedService(SocsData data, IOptions<Ke
         }
 
         _ca = DevelopmentCa.OpenOrCreate(data.Directory, time);
-        _server = await KeyServiceServer.StartAsync(data, IPEndPoint.Parse(o.Listen), o.Sensors, _ca.Certificate, _ca.ServerCertificate(), cancellationToken);
+        _server = await KeyServiceServer.StartAsync(data, IPEndPoint.Parse(o.Listen), o.Sensors, _ca.Certificate, _ca.ServerCertificate(), o.RequestsPerMinute, cancellationToken);
         await data.History.AppendAsync("system:key-service", "keys.service.started", "key-service", $"listening on {_server.BaseAddress} for {o.Sensors.Count} listed sensor(s)", cancellationToken);
         Listening(logger, _server.BaseAddress, o.Sensors.Count);
     }

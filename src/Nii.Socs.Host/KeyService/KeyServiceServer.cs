@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -25,7 +26,9 @@ namespace Nii.Socs.Host.KeyService;
 /// else 403, recorded as <c>keys.service.refused</c> (aggregated per certificate, as the portal's refusals). The key is
 /// this host's <see cref="KeyRing"/>'s (<see cref="KeyEpochs.EnsureCurrentAsync"/>): rotation, wrapping (R8.1) and
 /// destruction happen here and are recorded here as always. Every hand-out is recorded as <c>keys.epoch.handed-out</c>
-/// with the sensor as actor and the epoch's end, never the key's bytes.</para>
+/// with the sensor as actor and the epoch's end, never the key's bytes. Each sensor certificate may make
+/// <c>Socs:KeyService:RequestsPerMinute</c> requests a minute (429 beyond, recorded); requests carry no body and at most
+/// <see cref="MaxRequestBytes"/> of headers.</para>
 /// <para><b>Security:</b> the key leaves in the response body only (no header, no log, no string); the buffer it is
 /// copied into is pinned and zeroed after the write. Kestrel's and TLS's own buffers hold it for the moment of the write.</para>
 /// <para>Edge case: a request for an epoch's key after the host's clock passed the epoch's end rotates first, so the
@@ -38,11 +41,13 @@ internal sealed class KeyServiceServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly PortalRefusals _refusals;
+    private readonly PartitionedRateLimiter<string> _limiter;
 
-    private KeyServiceServer(WebApplication app, PortalRefusals refusals, Uri baseAddress)
+    private KeyServiceServer(WebApplication app, PortalRefusals refusals, PartitionedRateLimiter<string> limiter, Uri baseAddress)
     {
         _app = app;
         _refusals = refusals;
+        _limiter = limiter;
         BaseAddress = baseAddress;
     }
 
@@ -55,9 +60,10 @@ internal sealed class KeyServiceServer : IAsyncDisposable
     /// <param name="sensors">Listed sensors: thumbprint to name.</param>
     /// <param name="clientCa">The CA a sensor's certificate must chain to.</param>
     /// <param name="serverCertificate">The TLS server certificate with its private key.</param>
+    /// <param name="requestsPerMinute">The most requests per minute and sensor certificate; more are answered 429.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running service.</returns>
-    public static async Task<KeyServiceServer> StartAsync(SocsData data, IPEndPoint listen, IReadOnlyDictionary<string, string> sensors, X509Certificate2 clientCa, X509Certificate2 serverCertificate, CancellationToken cancellationToken = default)
+    public static async Task<KeyServiceServer> StartAsync(SocsData data, IPEndPoint listen, IReadOnlyDictionary<string, string> sensors, X509Certificate2 clientCa, X509Certificate2 serverCertificate, int requestsPerMinute, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(listen);
@@ -87,6 +93,16 @@ internal sealed class KeyServiceServer : IAsyncDisposable
                 CheckCertificateRevocation = false,
             }));
         });
+        // One token bucket per admitted certificate: a listed sensor that floods is answered 429, so neither the key
+        // ring nor the history (one hand-out entry per key) is flooded.
+        var limiter = PartitionedRateLimiter.Create<string, string>(thumbprint => RateLimitPartition.GetTokenBucketLimiter(thumbprint, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = requestsPerMinute,
+            TokensPerPeriod = requestsPerMinute,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
         var app = builder.Build();
         app.Use(async (http, next) =>
         {
@@ -105,6 +121,14 @@ internal sealed class KeyServiceServer : IAsyncDisposable
                 return;
             }
 
+            using var lease = limiter.AttemptAcquire(thumbprint!);
+            if (!lease.IsAcquired)
+            {
+                await refusals.RecordAsync(thumbprint!, string.Create(CultureInfo.InvariantCulture, $"sensor {sensor} over {requestsPerMinute} requests per minute; {http.Request.Method} {http.Request.Path}"), http.RequestAborted);
+                await WriteAsync(http, StatusCodes.Status429TooManyRequests, "too many requests from this sensor");
+                return;
+            }
+
             http.Items[typeof(Sensor)] = new Sensor(sensor!, thumbprint!);
             await next(http);
         });
@@ -114,7 +138,7 @@ internal sealed class KeyServiceServer : IAsyncDisposable
             ?? throw new InvalidOperationException("Kestrel reported no address.");
         var port = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
         var host = listen.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{listen.Address}]" : listen.Address.ToString();
-        return new KeyServiceServer(app, refusals, new Uri($"https://{host}:{port}/"));
+        return new KeyServiceServer(app, refusals, limiter, new Uri($"https://{host}:{port}/"));
     }
 
     /// <summary>Stops the service and writes the refusals still counted in memory.</summary>
@@ -132,6 +156,7 @@ internal sealed class KeyServiceServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        _limiter.Dispose();
     }
 
     private static async Task HandOutAsync(HttpContext http, SocsData data, PortalRefusals refusals, string text)

@@ -115,7 +115,7 @@ public sealed class KeyServiceTests : IDisposable
 
     [Fact]
     [Trait("Requirement", "R7.1")]
-    public async Task A_sensor_not_listed_or_of_another_ca_is_refused_403_and_stores_headers_only_and_an_unknown_participant_is_404()
+    public async Task A_sensor_not_listed_or_of_another_ca_is_refused_403_and_stores_headers_only_an_unknown_participant_is_404_and_a_flood_429()
     {
         await ServiceKit.CreateDataAsync(KeysHost, _time);
         var listed = EnrolSensor("sensor-1");
@@ -127,7 +127,7 @@ public sealed class KeyServiceTests : IDisposable
         }
 
         // The foreign certificate is listed too: only its CA refuses it.
-        var keyHost = await StartKeyHostAsync(listed.Setting, $"{KeyServiceOptions.SectionName}:Sensors:{foreign.Thumbprint}=impostor");
+        var keyHost = await StartKeyHostAsync(listed.Setting, $"{KeyServiceOptions.SectionName}:Sensors:{foreign.Thumbprint}=impostor", "Socs:KeyService:RequestsPerMinute=10");
         var keysData = keyHost.Services.GetRequiredService<SocsData>();
         var url = keyHost.Services.GetRequiredService<KeyServiceHostedService>().BaseAddress!;
         try
@@ -164,11 +164,24 @@ public sealed class KeyServiceTests : IDisposable
             Assert.Equal(EpochKey.Size, known.Length);
             Assert.Equal(keysData.Schedule.EpochOf(s_tokyo, _time.GetUtcNow()).Index.ToString(System.Globalization.CultureInfo.InvariantCulture), known.Epoch);
             Assert.Single(keysData.History.Entries(), e => e.Action == "keys.epoch.handed-out" && e.Actor == "sensor:sensor-1");
+
+            // A listed sensor that floods is answered 429 beyond its requests per minute, and that is recorded.
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 25; i++)
+            {
+                statuses.Add((await GetAsync(url, listed.Certificate, listed.Key, "u-tokyo")).Status);
+            }
+
+            Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, s.ToString()));
         }
         finally
         {
             await StopAsync(keyHost);
         }
+
+        // The 404 was the listed sensor's first refusal; the 429s are folded into one entry when the service stops.
+        Assert.Contains(Core.Storage.OperationHistoryStore.ReadAll(KeysHost), e => e.Action == "keys.service.refused.repeated" && e.Details.StartsWith(listed.Thumbprint, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -180,11 +193,13 @@ public sealed class KeyServiceTests : IDisposable
             Listen = "localhost:5443",
             Url = "http://keys.example/",
             Sensors = new(StringComparer.OrdinalIgnoreCase) { ["abc"] = " " },
+            RequestsPerMinute = 0,
         });
         Assert.Equal(
             [
                 "Socs:KeyService:Listen and Socs:KeyService:Url exclude each other: a host either hands keys out or fetches them",
                 "Socs:KeyService:Listen must be address:port such as 127.0.0.1:5443 or [::1]:0 (was 'localhost:5443')",
+                "Socs:KeyService:RequestsPerMinute must be between 1 and 1000000 (was 0)",
                 "Socs:KeyService:Sensors:abc must be a SHA-256 thumbprint of 64 hex digits",
                 "Socs:KeyService:Sensors:abc must name the sensor (was empty)",
                 "Socs:KeyService:Url must be an https address such as https://keys.example.ac.jp:5443/ (was 'http://keys.example/')",
