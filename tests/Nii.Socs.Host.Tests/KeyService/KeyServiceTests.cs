@@ -51,6 +51,16 @@ public sealed class KeyServiceTests : IDisposable
     {
         await ServiceKit.CreateDataAsync(KeysHost, _time);
         var sensor1 = EnrolSensor("sensor-1");
+        foreach (var bad in new[] { new[] { "--name", "two words", "--csr", sensor1.Certificate }, ["--name", "sensor-2", "--csr", sensor1.Certificate] })
+        {
+            // A bad name, and a certificate given where a CSR is due: one line, exit 2, nothing recorded.
+            var before = Core.Storage.OperationHistoryStore.ReadAll(KeysHost).Count;
+            var refused = Cli.Cli.Run(_time, ["certificates", "enrol-sensor", "--data", KeysHost, .. bad]);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Single(refused.Error.TrimEnd('\n').Split('\n'));
+            Assert.Equal(before, Core.Storage.OperationHistoryStore.ReadAll(KeysHost).Count);
+        }
+
         var sensorDir = Path.Combine(_root, "sensor");
         await RegisterScopeAsync(sensorDir);
 
