@@ -26,7 +26,16 @@ internal static partial class PipelineServices
             // A sensor seals with keys the organization's key service hands it, held in memory only (docs/scale-out.md).
             if (sp.GetService<IOptions<KeyServiceOptions>>()?.Value is { Fetches: true } keyService)
             {
-                data.SealingKeys = KeyService.KeyServiceClient.Open(keyService, data.History, sp.GetRequiredService<TimeProvider>());
+                try
+                {
+                    data.SealingKeys = KeyService.KeyServiceClient.Open(keyService, data.History, sp.GetRequiredService<TimeProvider>());
+                }
+                catch
+                {
+                    // The stores close (and the directory's lock is released) before the start is refused.
+                    data.Dispose();
+                    throw;
+                }
             }
 
             // R8.1: the contacts and staff are told when a participant has no active certificate; the notifier is
