@@ -195,7 +195,7 @@ public sealed class KeyServiceTests : IDisposable
     }
 
     [Fact]
-    public void Settings_are_refused_in_one_line_each()
+    public void Settings_are_refused_in_one_line_each_and_serve_stops_on_them()
     {
         var validator = new KeyServiceOptionsValidator();
         var result = validator.Validate(null, new KeyServiceOptions
@@ -220,6 +220,15 @@ public sealed class KeyServiceTests : IDisposable
             result.Failures!);
         Assert.True(validator.Validate(null, new KeyServiceOptions { Listen = "[::1]:0" }).Succeeded);
         Assert.True(validator.Validate(null, new KeyServiceOptions()).Succeeded);
+
+        // serve refuses them before anything is opened: one line each, exit 2, no data directory made.
+        var data = Path.Combine(_root, "refused");
+        var serve = Cli.Cli.Run("serve", "--set", "Socs:Data:Directory=" + data, "--set", "Socs:KeyService:Listen=127.0.0.1:0", "--set", "Socs:KeyService:Url=https://127.0.0.1:1/");
+        Assert.Equal(2, serve.ExitCode);
+        var lines = serve.Error.TrimEnd('\n').Split('\n');
+        Assert.Contains("socs: Socs:KeyService:Listen and Socs:KeyService:Url exclude each other: a host either hands keys out or fetches them", lines);
+        Assert.All(lines, l => Assert.StartsWith("socs: Socs:KeyService:", l, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(data));
     }
 
     /// <summary><c>participant keygen</c> on the sensor, then <c>certificates enrol-sensor</c> on the key-service host.</summary>
