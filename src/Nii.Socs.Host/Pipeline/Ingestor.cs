@@ -254,6 +254,9 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         /// <summary>Seals with an AEAD of choice (the sealing benchmark compares both).</summary>
         internal Sealers(ContentSealer sealer) => _sealer = sealer;
 
+        /// <summary>How many times a released slab was sealed into again (tests, benchmark).</summary>
+        internal int SlabsReused { get; private set; }
+
         /// <summary>Bytes sealed into the open batch so far.</summary>
         public long BatchBytes { get; private set; }
 
@@ -278,7 +281,20 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             if (_slab.Length - _at < length)
             {
                 // Not zeroed first: every byte handed out is written by the seal before anyone reads it.
-                _slab = length > SlabSize ? GC.AllocateUninitializedArray<byte>(length) : _free.TryPop(out var reused) ? reused : GC.AllocateUninitializedArray<byte>(SlabSize);
+                if (length > SlabSize)
+                {
+                    _slab = GC.AllocateUninitializedArray<byte>(length);
+                }
+                else if (_free.TryPop(out var reused))
+                {
+                    _slab = reused;
+                    SlabsReused++;
+                }
+                else
+                {
+                    _slab = GC.AllocateUninitializedArray<byte>(SlabSize);
+                }
+
                 _open.Add(_slab);
                 _at = 0;
             }
