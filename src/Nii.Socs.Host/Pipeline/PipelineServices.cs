@@ -291,6 +291,12 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         return copies;
     }
 
+    /// <summary>The copies the cluster's sweeper purges on the PostgreSql provider (R7.3): the cluster's mail outbox
+    /// (rewritten without the expired rows, the old table dropped and erased from every node by the same sweep) and
+    /// this host's <c>.eml</c> files of the affected mails.</summary>
+    internal static IReadOnlyList<IDerivedCopies> ClusterCopiesOf(SocsData data) =>
+        data.Cluster is { } cluster ? [new Mail.MailCopies(cluster.Outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName))] : [];
+
     /// <summary>The wrapped keys the FASTER sweeper may delete: the data directory's on FASTER. On PostgreSql none: the
     /// sweeper would judge them by the spool's partitions, which are trimmed once shipped, while the cluster's records
     /// still need their epochs' keys; the wrapped keys are kept until a sweep that sees the cluster's partitions
@@ -314,12 +320,12 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions.
-        // On PostgreSql the local spool is swept here and the cluster's partitions by the cluster's sweeper.
+        // On PostgreSql the local spool is swept here and the cluster's partitions and mail outbox by the cluster's sweeper.
         var sweeper = new RetentionSweeper(data.Spool, WrappedKeysToSweep(data), data.History, time)
         {
             DerivedCopies = DerivedCopiesOf(data, services),
         };
-        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) : null;
+        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { DerivedCopies = ClusterCopiesOf(data) } : null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -328,7 +334,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
                 if (cluster is not null)
                 {
                     var swept = await cluster.SweepAsync(null, false, stoppingToken);
-                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions] };
+                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Copies = [.. report.Copies, .. swept.Copies] };
                 }
 
                 SocsMetrics.Swept();
