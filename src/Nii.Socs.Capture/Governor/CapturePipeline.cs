@@ -154,6 +154,7 @@ public sealed class CapturePipeline
         summary.Exclusions = [.. governor.Exclusions];
         summary.ReaderFailure = reader.Failure;
         summary.PcreTimeouts = matchers.Sum(m => m.PcreTimeouts);
+        summary.DetectionWorkers = tasks.Length;
         summary.Elapsed = _time.GetElapsedTime(started);
         return summary;
     }

@@ -31,8 +31,6 @@ public class PipelineWorkerProperties
     /// frames (dissect, scope, one matcher), in frame order, with the same summary.</summary>
     [Property(MaxTest = 40)]
     [Trait("Requirement", "R4.2")]
-    [Trait("Requirement", "R5.1")]
-    [Trait("Requirement", "R5.2")]
     public Property R4_2_one_two_and_four_detection_workers_find_the_same_detections_in_frame_order()
     {
         var flow =
