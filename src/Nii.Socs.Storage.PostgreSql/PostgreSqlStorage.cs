@@ -110,13 +110,7 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(checkpointEvery ?? TimeSpan.Zero, TimeSpan.Zero, nameof(checkpointEvery));
         var witness = witnessDirectory is null ? null : CheckpointWitness.Open(witnessDirectory, signingKey.PublicKey.Export(KeyBlobFormat.RawPublicKey));
         var history = new PostgreSqlOperationHistory(this, time ?? TimeProvider.System, signingKey, witness, checkpointInterval, checkpointEvery ?? TimeSpan.Zero);
-        var stored = history.LastCheckpoint?.Number ?? 0;
-        if (witness is not null && witness.WitnessedNumber > stored)
-        {
-            throw new InvalidDataException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"The witness '{witness.Directory}' holds checkpoint #{witness.WitnessedNumber} but the cluster only #{stored}: checkpoints were removed; verify the history."));
-        }
+        witness?.ThrowIfNotContinuedBy(history.LastCheckpoint, "the cluster");
 
         history.StartTimer();
         return history;

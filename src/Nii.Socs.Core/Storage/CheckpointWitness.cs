@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Nii.Socs.Core.Audit;
 
@@ -13,10 +14,13 @@ namespace Nii.Socs.Core.Storage;
 /// </remarks>
 internal sealed class CheckpointWitness
 {
-    private CheckpointWitness(string directory, long witnessed)
+    private HistoryCheckpoint? _last;
+
+    private CheckpointWitness(string directory, HistoryCheckpoint? last)
     {
         Directory = directory;
-        WitnessedNumber = witnessed;
+        _last = last;
+        WitnessedNumber = last?.Number ?? 0;
     }
 
     /// <summary>The witness directory (full path).</summary>
@@ -49,7 +53,31 @@ internal sealed class CheckpointWitness
 
         OperationHistoryStore.DropPartialCheckpointLine(full);
         var (witnessed, _) = OperationHistoryStore.ReadCheckpoints(full);
-        return new CheckpointWitness(full, witnessed.Count == 0 ? 0 : witnessed.Max(c => c.Number));
+        return new CheckpointWitness(full, witnessed.Count == 0 ? null : witnessed.MaxBy(c => c.Number));
+    }
+
+    /// <summary>Refuses a history this witness cannot be the witness of: one with fewer checkpoints than the witness
+    /// holds (checkpoints removed, or a new history, such as a host whose <c>Socs:Storage:Provider</c> changed, given the
+    /// old history's witness), or one whose checkpoint of the witness's last number is another.</summary>
+    /// <param name="historyLast">The history's last checkpoint; null when it has none.</param>
+    /// <param name="where">Names the history in the message ("the data directory", "the cluster").</param>
+    /// <exception cref="InvalidDataException">The history does not continue what the witness holds.</exception>
+    public void ThrowIfNotContinuedBy(HistoryCheckpoint? historyLast, string where)
+    {
+        var stored = historyLast?.Number ?? 0;
+        if (WitnessedNumber > stored)
+        {
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The witness '{Directory}' holds checkpoint #{WitnessedNumber} but {where} only #{stored}: checkpoints were removed, or {where} holds a new history (a changed Socs:Storage:Provider or data directory) that needs a witness directory of its own (Socs:Audit:WitnessDirectory); run socs audit verify."));
+        }
+
+        if (_last is not null && historyLast is not null && WitnessedNumber == stored && _last.ToLine() != historyLast.ToLine())
+        {
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The witness '{Directory}' holds another checkpoint #{stored} than {where}: {where} holds another history, or its history was rewritten; a new history needs a witness directory of its own (Socs:Audit:WitnessDirectory); run socs audit verify."));
+        }
     }
 
     /// <summary>The checkpoints a witness directory holds, and the first malformed line (null when none).</summary>
@@ -66,6 +94,13 @@ internal sealed class CheckpointWitness
             return true;
         }
 
+        if (_last is not null && missing[0].Number == _last.Number + 1 && !missing[0].PreviousCheckpointHash.Span.SequenceEqual(_last.ComputeHash()))
+        {
+            // Another history's checkpoints (or a rewritten one's) would make the witness a mixture that proves nothing.
+            Failure = string.Create(CultureInfo.InvariantCulture, $"checkpoint #{missing[0].Number} does not follow the witness's #{_last.Number}: another or a rewritten history; nothing copied");
+            return false;
+        }
+
         try
         {
             var text = new StringBuilder();
@@ -76,6 +111,7 @@ internal sealed class CheckpointWitness
 
             OperationHistoryStore.AppendText(Path.Combine(Directory, OperationHistoryStore.CheckpointFile), text.ToString());
             WitnessedNumber = missing[^1].Number;
+            _last = missing[^1];
             Failure = null;
             return true;
         }

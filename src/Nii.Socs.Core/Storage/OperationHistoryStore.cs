@@ -622,12 +622,7 @@ internal sealed class OperationHistoryStore : IOperationHistoryStore, IAsyncDisp
         }
 
         var witness = CheckpointWitness.Open(_witness, _key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
-        if (witness.WitnessedNumber > (_lastCheckpoint?.Number ?? 0))
-        {
-            throw new InvalidDataException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"The witness '{_witness}' holds checkpoint #{witness.WitnessedNumber} but the data directory only #{_lastCheckpoint?.Number ?? 0}: checkpoints were removed; run socs audit verify."));
-        }
+        witness.ThrowIfNotContinuedBy(_lastCheckpoint, "the data directory");
 
         lock (_checkpointGate)
         {

@@ -246,4 +246,63 @@ public sealed class HistoryWitnessTests : IDisposable
         var appended = await history.AppendAsync("org:yamada", "portal.view", "y", string.Empty);
         Assert.Equal(appended.Hash.ToArray(), history.Read(31, 1).Single().Hash.ToArray());
     }
+
+    /// <summary>A second history signed with the same key (what a host whose <c>Socs:Storage:Provider</c> changed has:
+    /// the data directory's key, a new history on the cluster).</summary>
+    private string NewHistoryWithTheSameKey(string name = "other")
+    {
+        var other = Path.Combine(_root.Path, name);
+        Directory.CreateDirectory(Path.Combine(other, "audit"));
+        foreach (var file in new[] { "signing.key", "signing.pub" })
+        {
+            File.Copy(Path.Combine(Data, "audit", file), Path.Combine(other, "audit", file));
+        }
+
+        return other;
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task R6_4_a_new_history_given_the_old_historys_witness_is_refused_in_one_line_naming_the_witness_setting()
+    {
+        await WriteAsync(Data, Witness, 10, 5);
+        var witnessed = File.ReadAllText(Path.Combine(Witness, "checkpoints.txt"));
+        var other = NewHistoryWithTheSameKey();
+
+        // Fewer checkpoints than the witness holds: refused at open.
+        await WriteAsync(other, null, 3, 5, "another history");
+        var fewer = Assert.Throws<InvalidDataException>(() => OperationHistoryStore.Open(other, new FakeTimeProvider(T0), witnessDirectory: Witness));
+        Assert.Contains("Socs:Audit:WitnessDirectory", fewer.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', fewer.Message);
+
+        // As many, but another last checkpoint: refused at open.
+        var third = NewHistoryWithTheSameKey("third");
+        await WriteAsync(third, null, 10, 5, "a third history");
+        var same = Assert.Throws<InvalidDataException>(() => OperationHistoryStore.Open(third, new FakeTimeProvider(T0), witnessDirectory: Witness));
+        Assert.Contains("holds another checkpoint #2", same.Message, StringComparison.Ordinal);
+        Assert.Equal(witnessed, File.ReadAllText(Path.Combine(Witness, "checkpoints.txt")));
+    }
+
+    [Fact]
+    [Trait("Requirement", "R6.4")]
+    public async Task R6_4_the_witness_copies_no_checkpoint_of_a_longer_other_history_and_says_why()
+    {
+        await WriteAsync(Data, Witness, 10, 5);
+        var witnessed = File.ReadAllText(Path.Combine(Witness, "checkpoints.txt"));
+        var other = NewHistoryWithTheSameKey();
+        await WriteAsync(other, null, 20, 5, "another history");
+
+        // The other history has #1..#4; the witness holds this history's #1..#2, so #3 does not follow its #2.
+        await using (var history = OperationHistoryStore.Open(other, new FakeTimeProvider(T0), witnessDirectory: Witness))
+        {
+            Assert.Contains("does not follow the witness's #2", history.WitnessFailure, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(witnessed, File.ReadAllText(Path.Combine(Witness, "checkpoints.txt")));
+        Assert.IsType<HistoryVerification.Intact>(OperationHistoryStore.Verify(Data, Witness, null));
+
+        // The same history reopened with its own witness still catches up as before.
+        await WriteAsync(Data, Witness, 5, 5, "more");
+        Assert.Equal(File.ReadAllText(CheckpointFile), File.ReadAllText(Path.Combine(Witness, "checkpoints.txt")));
+    }
 }
