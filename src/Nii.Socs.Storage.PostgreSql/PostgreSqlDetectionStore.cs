@@ -299,6 +299,12 @@ internal sealed class PostgreSqlDetectionStore : IDetectionStore
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>R7.3: ANALYZE (autovacuum's, once a partition has grown) copies sample values of each column into
+    /// <c>pg_statistic</c>, whose dead tuples outlive the partition's drop in that catalog's file; no column that holds
+    /// detection information collects statistics, so no sample of a record is ever copied there.</summary>
+    private const string NoSamples =
+        "ALTER COLUMN id SET STATISTICS 0, ALTER COLUMN observed_ticks SET STATISTICS 0, ALTER COLUMN epoch SET STATISTICS 0, ALTER COLUMN rule_sid SET STATISTICS 0, ALTER COLUMN src SET STATISTICS 0, ALTER COLUMN dst SET STATISTICS 0, ALTER COLUMN record SET STATISTICS 0";
+
     private async Task EnsurePartitionsAsync(HashSet<(string Participant, int Month)> wanted, CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -325,6 +331,7 @@ internal sealed class PostgreSqlDetectionStore : IDetectionStore
             var sql = string.Create(CultureInfo.InvariantCulture, $"""
                 CREATE TABLE IF NOT EXISTS {_storage.Q(table)} PARTITION OF {_storage.Q("detections")}
                     FOR VALUES FROM ({PostgreSqlStorage.Literal(participant)}, {month}) TO ({PostgreSqlStorage.Literal(participant)}, {month + 1});
+                ALTER TABLE {_storage.Q(table)} {NoSamples};
                 INSERT INTO {_storage.Q("detection_partitions")} VALUES ({PostgreSqlStorage.Literal(participant)}, {month}, '{table}') ON CONFLICT DO NOTHING;
                 """);
             using var command = new NpgsqlCommand(sql, connection, tx);

@@ -63,7 +63,7 @@ internal sealed class ErasureReport
 
 /// <summary>The erasure rounds after a drop: make every copy of the dropped bytes leave every node of the cluster.</summary>
 /// <remarks>
-/// R7.3, R8.4. A drop (a detection partition, an epoch's key partition) records the WAL insert position inside its own
+/// R7.3, R8.4. A drop (a detection partition, an epoch's key partition, the mail outbox's table replaced by its purge) records the WAL insert position inside its own
 /// transaction in <c>erasures</c>; every byte of the dropped rows was written to WAL before it. A run then repeats, at
 /// most <see cref="MaxRounds"/> times: on the primary a small write, <c>pg_switch_wal()</c> and <c>CHECKPOINT</c>; on each
 /// node (every host of the connection string, connected to directly) a wait until it replayed past the primary's position,
@@ -101,9 +101,10 @@ internal static class PostgreSqlErasure
             foreach (var (subject, action) in report.Erased.Select(s => (s, "erased")).Concat(report.Pending.Select(s => (s, "erase-pending"))))
             {
                 var key = subject.StartsWith("keys/", StringComparison.Ordinal);
+                var prefix = key ? "keys.epoch." : subject.StartsWith("outbox/", StringComparison.Ordinal) ? "retention.copies." : "retention.partition.";
                 await history.AppendAsync(
                     key ? KeyServiceActor : RetentionSweeper.Actor,
-                    (key ? "keys.epoch." : "retention.partition.") + action,
+                    prefix + action,
                     subject,
                     report.ToString(),
                     cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// </remarks>
 internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
 {
-    private const short SealedKind = 0;
+    internal const short SealedKind = 0;
     private const short WrappedKind = 1;
     private readonly PostgreSqlStorage _storage;
     private readonly IOperationHistory? _history;
@@ -153,11 +153,13 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
             lockCommand.ExecuteNonQuery();
         }
 
-        // The range (participant, epoch, kind) .. (participant, epoch, kind + 1) holds exactly one row.
+        // The range (participant, epoch, kind) .. (participant, epoch, kind + 1) holds exactly one row. Its body collects
+        // no statistics: an ANALYZE would copy the sealed key or wrapped set into pg_statistic, where it outlives the drop.
         using (var create = new NpgsqlCommand(
             string.Create(CultureInfo.InvariantCulture, $"""
                 CREATE TABLE IF NOT EXISTS {_storage.Q(table)} PARTITION OF {_storage.Q("epoch_keys")}
                     FOR VALUES FROM ({participant}, {epoch.Index}, {kind}) TO ({participant}, {epoch.Index}, {kind + 1});
+                ALTER TABLE {_storage.Q(table)} ALTER COLUMN body SET STATISTICS 0;
                 INSERT INTO {_storage.Q("epoch_key_partitions")} VALUES ({participant}, {epoch.Index}, {kind}, '{table}') ON CONFLICT DO NOTHING;
                 """),
             connection,

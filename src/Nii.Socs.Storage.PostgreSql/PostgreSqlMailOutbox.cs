@@ -1,3 +1,4 @@
+using System.Globalization;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Storage.Outbox;
@@ -12,9 +13,14 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// append locks the log's head row, folds what other writers (other hosts) committed, applies the new events and
 /// inserts them after the head, in one transaction, and returns once the commit is acknowledged (on the cluster: by a
 /// synchronous standby). So a mail queued by one host and sent by another is recorded once, in one order.
-/// <para>Unlike the consent and registry events the table carries no append-only trigger: the outbox holds copies of
-/// header data that must go with their partitions (R7.3). The physical purge of its rows on the cluster is not
-/// implemented yet (docs/scale-out.md, "Status"); the FASTER outbox's purge is.</para>
+/// <para>R7.3. Unlike the consent and registry events the table carries no append-only trigger: the outbox holds copies
+/// of header data that go with their partitions. <see cref="PurgeAsync"/> takes them out physically, as the FASTER
+/// outbox's purge does and with the same decision (<see cref="OutboxRetention.Reduce"/>): under the head row's lock the
+/// kept events are written into a fresh table and the old one is dropped, so the expired rows leave every data file at
+/// commit (on standbys at replay); the drop's WAL position is recorded in <c>erasures</c>, and the next erasure run (the
+/// cluster's retention sweep runs one after purging) removes the WAL segments that still hold them on every node. The
+/// table collects no column statistics for its events (<c>SET STATISTICS 0</c>), so ANALYZE never copies a sample of
+/// them into <c>pg_statistic</c>, where a dropped table's rows would stay behind as dead tuples.</para>
 /// </remarks>
 internal sealed class PostgreSqlMailOutbox : IMailOutbox
 {
@@ -49,6 +55,7 @@ internal sealed class PostgreSqlMailOutbox : IMailOutbox
                         at_ticks bigint NOT NULL,
                         event bytea NOT NULL
                     );
+                    ALTER TABLE {storage.Q("outbox_events")} ALTER COLUMN at_ticks SET STATISTICS 0, ALTER COLUMN event SET STATISTICS 0;
                     INSERT INTO {storage.Q("event_heads")} VALUES ('outbox', 0) ON CONFLICT DO NOTHING;
                     """,
                     connection,
@@ -76,6 +83,39 @@ internal sealed class PostgreSqlMailOutbox : IMailOutbox
     /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
     public Task<NotificationState> AppendAsync(IEnumerable<OutboxEvent> events, CancellationToken cancellationToken = default) =>
         _log.AppendAsync(events, cancellationToken);
+
+    /// <summary>Removes the rows of ended retention from the whole outbox, physically (R7.3), and returns what changed.</summary>
+    /// <param name="expired">Whether a row's retention has ended.</param>
+    /// <param name="at">When withdrawals of unsent mails left without rows are recorded, and the erasure.</param>
+    /// <param name="beforeRewrite">Called with the reduction before the outbox is rewritten, e.g. to delete the stored
+    /// copies of the affected mails first (a failure before the commit repeats the same reduction on the next run).</param>
+    /// <param name="cancellationToken">Cancels before the commit.</param>
+    /// <returns>The reduction; <see cref="OutboxReduction.Changed"/> is false when nothing had ended.</returns>
+    /// <remarks>The expired rows leave the data files at the commit; their WAL copies stay pending in <c>erasures</c>
+    /// (subject <c>outbox/&lt;old head&gt;</c>) until an erasure run (<see cref="PostgreSqlStorage.EraseAsync"/>, the
+    /// cluster's retention sweep) ends them on every node. Other instances (hosts) fold the rewritten outbox again in
+    /// their next read or append.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="expired"/> is null.</exception>
+    /// <exception cref="NpgsqlException">The cluster could not be reached; nothing changed.</exception>
+    public async Task<OutboxReduction> PurgeAsync(Func<NotificationRow, bool> expired, DateTimeOffset at, Action<OutboxReduction>? beforeRewrite = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        OutboxReduction? reduction = null;
+        IReadOnlyList<OutboxEvent>? Transform(IReadOnlyList<OutboxEvent> events)
+        {
+            reduction = OutboxRetention.Reduce(events, expired, at);
+            if (!reduction.Changed)
+            {
+                return null;
+            }
+
+            beforeRewrite?.Invoke(reduction);
+            return reduction.Events;
+        }
+
+        await _log.RewriteAsync(Transform, head => string.Create(CultureInfo.InvariantCulture, $"outbox/{head}"), at, cancellationToken).ConfigureAwait(false);
+        return reduction!;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _log.Dispose();

@@ -19,6 +19,7 @@ namespace Nii.Socs.Storage.PostgreSql;
 /// (<see cref="PostgreSqlStorage.EraseAsync"/>: WAL switch and CHECKPOINT on the primary, every node replayed past it and
 /// checkpointed, until no node holds a WAL segment from before the drops) and records
 /// <c>retention.partition.erased</c> (or <c>…erase-pending</c> naming the node that was down; the next sweep finishes it).
+/// The <see cref="DerivedCopies"/> (the cluster's mail outbox) are purged before those rounds, under the same schedule and instant.
 /// <para>Never early: a real sweep decides with the earlier of the caller's instant and the clock.</para>
 /// </remarks>
 internal sealed class PostgreSqlRetentionSweeper
@@ -45,6 +46,13 @@ internal sealed class PostgreSqlRetentionSweeper
     /// <summary>The epoch-key store whose wrapped sets the sweep deletes once no partition references their epoch (R8.4); null for none.</summary>
     public PostgreSqlKeyStore? Keys { get; init; }
 
+    /// <summary>The copies of header data outside the detections that go with their partition (R7.3): on a host, the
+    /// cluster's mail outbox and the host's <c>.eml</c> files. Each is purged after the drops of a real sweep and before
+    /// its erasure rounds (so a purge that drops a table, as the cluster outbox's does, is erased by the same sweep), and
+    /// each purge is recorded as <c>retention.copies.purged</c>, as on one machine.</summary>
+    /// <value>None by default.</value>
+    public IReadOnlyList<IDerivedCopies> DerivedCopies { get; init; } = [];
+
     /// <summary>The erasure rounds of the last real sweep; null before it.</summary>
     public ErasureReport? LastErasure { get; private set; }
 
@@ -66,7 +74,8 @@ internal sealed class PostgreSqlRetentionSweeper
         var keyEpochs = Keys is null
             ? new Dictionary<ParticipantId, IReadOnlyList<long>>()
             : Keys.Participants().ToDictionary(p => p, p => Keys.Epochs(p));
-        var plan = SweepPlanner.Plan(facts, keyEpochs, _store.Schedule, at);
+        var schedule = _store.Schedule;
+        var plan = SweepPlanner.Plan(facts, keyEpochs, schedule, at);
         if (dryRun)
         {
             return new SweepReport(at, true, plan.Partitions, plan.EpochKeys, []);
@@ -96,7 +105,18 @@ internal sealed class PostgreSqlRetentionSweeper
             await _history.AppendAsync(RetentionSweeper.Actor, "keys.wrapped.deleted", keySubject, "partitions dropped", cancellationToken).ConfigureAwait(false);
         }
 
-        // Every drop (this sweep's, and any an earlier sweep left pending) leaves every node's WAL and files.
+        var copies = new List<string>();
+        foreach (var derived in DerivedCopies)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await derived.PurgeAsync(schedule, at, cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                copies.Add(line);
+                await _history.AppendAsync(RetentionSweeper.Actor, "retention.copies.purged", "derived-copies", line, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // Every drop (this sweep's, the outbox's rewrite, and any an earlier sweep left pending) leaves every node's WAL and files.
         LastErasure = await PostgreSqlErasure.RunAsync(_store.Storage, _history, cancellationToken).ConfigureAwait(false);
         await _history.AppendAsync(
             RetentionSweeper.Actor,
@@ -104,7 +124,7 @@ internal sealed class PostgreSqlRetentionSweeper
             "detections",
             string.Create(CultureInfo.InvariantCulture, $"at {at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: {plan.Partitions.Count} partition(s), {plan.EpochKeys.Count} epoch key set(s) dropped on the cluster; {LastErasure}"),
             cancellationToken).ConfigureAwait(false);
-        return new SweepReport(at, false, plan.Partitions, plan.EpochKeys, []);
+        return new SweepReport(at, false, plan.Partitions, plan.EpochKeys, []) { Copies = copies };
     }
 
     /// <summary>The data-directory-relative paths of a partition's relation files (table, indexes, TOAST); empty when absent.</summary>

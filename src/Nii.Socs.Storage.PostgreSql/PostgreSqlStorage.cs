@@ -243,6 +243,7 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 log text PRIMARY KEY,
                 seq bigint NOT NULL CHECK (seq >= 0)
             );
+            ALTER TABLE {s}.event_heads ADD COLUMN IF NOT EXISTS base bigint NOT NULL DEFAULT 0;
             INSERT INTO {s}.event_heads VALUES ('consent', 0), ('registry', 0) ON CONFLICT DO NOTHING;
             CREATE TABLE IF NOT EXISTS {s}.consent_events (
                 seq bigint PRIMARY KEY,
@@ -258,7 +259,7 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 $f$BEGIN RAISE EXCEPTION 'the % table is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege'; END$f$;
             CREATE OR REPLACE FUNCTION {s}.refuse_head_rewind() RETURNS trigger LANGUAGE plpgsql AS
                 $f$BEGIN
-                    IF TG_OP = 'UPDATE' AND NEW.log = OLD.log AND NEW.seq >= OLD.seq THEN RETURN NEW; END IF;
+                    IF TG_OP = 'UPDATE' AND NEW.log = OLD.log AND NEW.seq >= OLD.seq AND NEW.base >= OLD.base AND NEW.base <= NEW.seq THEN RETURN NEW; END IF;
                     RAISE EXCEPTION 'an event log head only moves forward: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
                 END$f$;
             CREATE OR REPLACE TRIGGER consent_events_append_only BEFORE UPDATE OR DELETE ON {s}.consent_events

@@ -334,6 +334,81 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
     }
 
     [Fact]
+    [Trait("Requirement", "R7.3")]
+    public async Task R7_3_retention_sweep_on_PostgreSql_purges_the_cluster_outbox_and_its_expired_rows_leave_every_file_of_every_node()
+    {
+        Assert.True(await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(60)), "the cluster is not healthy before the test");
+        var november = new DateTimeOffset(2026, 11, 10, 3, 0, 0, TimeSpan.Zero);
+        var december = november.AddMonths(1);
+        var expiry = Core.Retention.RetentionSchedule.Default.ExpiryOf(new ParticipantId("u-tokyo"), Core.Time.JstMonth.Of(november));
+        await using (SocsData.Open(Data, TimeProvider.System, storage: Storage))
+        {
+            // A data directory whose stores are the cluster's.
+        }
+
+        var markers = new[] { "NOV", "DEC" }.Select(m => System.Text.Encoding.ASCII.GetBytes($"OUTBOX-{m}-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(10)))).ToArray();
+        Core.Notifications.OutboundMail Mail(long id, DateTimeOffset acquired, byte[] marker)
+        {
+            var row = Core.Notifications.NotificationRow.From(Core.Tests.Storage.StorageTestKit.Record(new ParticipantId("u-tokyo"), acquired)) with { Message = System.Text.Encoding.ASCII.GetString(marker) };
+            return new(id, Core.Notifications.MailKind.Notification, row.Participant, ["soc@u-tokyo.example.ac.jp"], $"{id}.x@socs.invalid", null, [], acquired, [row], row.Sid, row.Message, null);
+        }
+
+        await using (var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema))
+        using (var outbox = await PostgreSqlMailOutbox.OpenAsync(storage))
+        {
+            await outbox.AppendAsync([new Core.Notifications.MailQueued(november, Mail(1, november, markers[0])), new Core.Notifications.MailSent(november, 1), new Core.Notifications.MailQueued(december, Mail(2, december, markers[1]))]);
+        }
+
+        var eml = Path.Combine(Data, EmlMailTransport.DirectoryName, EmlMailTransport.FileNameOf(Mail(1, november, markers[0])));
+        Directory.CreateDirectory(Path.GetDirectoryName(eml)!);
+        await File.WriteAllTextAsync(eml, "the copy of mail 1 as sent");
+        for (var n = 1; n <= 3; n++)
+        {
+            Assert.NotNull(await cluster.ScalarAsync(n, "CHECKPOINT; SELECT 1"));
+        }
+
+        Assert.NotEmpty(cluster.FilesContaining(markers[0]).Values.Single());
+        var names = new[] { "SOCS_Storage__Provider", "SOCS_Storage__ConnectionString", "SOCS_Storage__Schema" };
+        (int Code, string Out, string Err) swept;
+        try
+        {
+            Environment.SetEnvironmentVariable(names[0], "PostgreSql");
+            Environment.SetEnvironmentVariable(names[1], cluster.ConnectionString);
+            Environment.SetEnvironmentVariable(names[2], _schema);
+            var dry = RunAt(new FakeTimeProvider(expiry.AddHours(1)), "retention", "sweep", "--data", Data, "--now", expiry.ToString("O", System.Globalization.CultureInfo.InvariantCulture), "--dry-run");
+            Assert.True(dry.Code == 0, dry.Err);
+            Assert.True(File.Exists(eml), "a dry run deleted a copy");
+            swept = RunAt(new FakeTimeProvider(expiry.AddHours(1)), "retention", "sweep", "--data", Data, "--now", expiry.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            foreach (var name in names)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+
+        output.WriteLine(swept.Out);
+        Assert.True(swept.Code == 0, swept.Err);
+        Assert.Contains("purged outbox: 1 expired row(s) removed from 1 mail(s) and the digest buffers, 0 unsent mail(s) withdrawn, 1 .eml cop(y/ies) deleted", swept.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(eml));
+
+        // The sweep ran the erasure rounds after the purge: November's row is in no file of any node, December's on all three.
+        var left = cluster.FilesContaining(markers);
+        Assert.Empty(left[Convert.ToHexString(markers[0])]);
+        Assert.Equal([1, 2, 3], left[Convert.ToHexString(markers[1])].Select(ClusterFixture.NodeOf).Distinct().Order());
+        await using (var storage = await PostgreSqlStorage.OpenAsync(cluster.ConnectionString, _schema))
+        using (var outbox = await PostgreSqlMailOutbox.OpenAsync(storage))
+        {
+            Assert.Equal([2L], outbox.State.Pending.Keys);
+            Assert.Equal(2, outbox.State.LastMailId);
+            var actions = storage.History().Entries().Select(e => (e.Action, e.Subject)).ToList();
+            Assert.Contains(("retention.copies.purged", "derived-copies"), actions);
+            Assert.Contains(actions, a => a.Action == "retention.copies.erased" && a.Subject.StartsWith("outbox/", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     [Trait("Requirement", "R8.6")]
     public async Task Demo_with_storage_postgresql_runs_on_the_given_cluster_and_prints_the_provider()
     {
@@ -364,11 +439,13 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
         }
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    private static (int Code, string Out, string Err) Run(params string[] args) => RunAt(TimeProvider.System, args);
+
+    private static (int Code, string Out, string Err) RunAt(TimeProvider time, params string[] args)
     {
         using var stdout = new StringWriter { NewLine = "\n" };
         using var stderr = new StringWriter { NewLine = "\n" };
-        var code = CliApp.Run(args, stdout, stderr, new CliContext(stdout, stderr, TimeProvider.System));
+        var code = CliApp.Run(args, stdout, stderr, new CliContext(stdout, stderr, time));
         return (code, stdout.ToString(), stderr.ToString());
     }
 

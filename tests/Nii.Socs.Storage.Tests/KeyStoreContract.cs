@@ -119,4 +119,20 @@ public sealed class PostgreSqlKeyStoreContract(ClusterFixture cluster) : KeyStor
     }
 
     protected override Task CleanupAsync() => _schema.DropAsync();
+
+    [Fact]
+    [Trait("Requirement", "R8.4")]
+    [Trait("Requirement", "R7.3")]
+    public async Task An_analyzed_key_partition_samples_no_sealed_key_into_pg_statistic()
+    {
+        // The schema is dropped by DisposeAsync.
+        var (keys, _) = await OpenAsync();
+        keys.SaveSealedKey(new EpochId(UTokyo, 3), RandomNumberGenerator.GetBytes(48));
+        var table = PostgreSqlKeyStore.TableOf(UTokyo, 3, PostgreSqlKeyStore.SealedKind);
+        var leader = await cluster.LeaderAsync();
+        Assert.NotNull(await cluster.ScalarAsync(leader, $"ANALYZE {_schema.Name}.{table}; SELECT 1"));
+        var columns = Assert.IsType<string>(await cluster.ScalarAsync(leader, $"SELECT string_agg(attname, ' ' ORDER BY attname) FROM pg_stats WHERE schemaname = '{_schema.Name}' AND tablename = '{table}'")).Split(' ');
+        Assert.Contains("participant", columns);
+        Assert.DoesNotContain("body", columns);
+    }
 }

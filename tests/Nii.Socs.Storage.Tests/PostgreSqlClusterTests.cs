@@ -199,6 +199,33 @@ public sealed class PostgreSqlClusterTests(ClusterFixture cluster, ITestOutputHe
         Assert.InRange(sweeper.LastErasure.Rounds, 1, 8);
     }
 
+    [Fact]
+    [Trait("Requirement", "R7.3")]
+    public async Task R7_3_an_analyzed_partition_leaves_no_sample_of_its_rows_in_pg_statistic_after_its_drop()
+    {
+        // Autovacuum analyzes a partition once enough rows arrived; ANALYZE copies sample values of every column it
+        // collects statistics for into pg_statistic, whose dead tuples outlive the partition's drop in that catalog's file.
+        var clock = new FakeTimeProvider(T0.AddDays(1));
+        var store = _storage.Detections(RetentionSchedule.Default, clock);
+        var marker = System.Text.Encoding.ASCII.GetBytes("SAMPLED-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)));
+        await store.AppendAsync(Enumerable.Range(0, 200).Select(i => Record(UTokyo, T0.AddMinutes(i), content: [.. marker, (byte)i])).ToList());
+        var partition = _schema + "." + PostgreSqlDetectionStore.TableOf(UTokyo, JstMonth.Of(T0));
+        var leader = await cluster.LeaderAsync();
+        Assert.NotNull(await cluster.ScalarAsync(leader, $"ANALYZE {partition}; SELECT 1"));
+        var sampled = await cluster.ScalarAsync(leader, $"SELECT string_agg(attname, ' ' ORDER BY attname) FROM pg_stats WHERE schemaname = '{_schema}' AND tablename = '{PostgreSqlDetectionStore.TableOf(UTokyo, JstMonth.Of(T0))}'");
+        output.WriteLine($"columns with statistics: {sampled}");
+        await CheckpointEveryNodeAsync();
+
+        clock.SetUtcNow(RetentionSchedule.Default.ExpiryOf(UTokyo, JstMonth.Of(T0)));
+        var sweeper = new PostgreSqlRetentionSweeper(store, _storage.History(clock), clock);
+        await sweeper.SweepAsync();
+        await CheckpointEveryNodeAsync();
+        var left = FilesContaining(marker);
+        output.WriteLine($"after the sweep the rows' bytes are in: {string.Join(' ', left)}");
+        Assert.Empty(left);
+        Assert.Equal("acq_month participant", sampled);
+    }
+
     private async Task CheckpointEveryNodeAsync()
     {
         // On a standby CHECKPOINT is a restartpoint: it removes WAL segments the standby no longer needs.

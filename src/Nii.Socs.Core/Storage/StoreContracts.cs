@@ -123,7 +123,7 @@ internal interface IRegistryStore : IDisposable
 }
 
 /// <summary>The mail outbox as its consumers use it: an append-only event log folded into a notification state.</summary>
-/// <remarks>R4.6. Implemented by <see cref="Outbox.MailOutbox"/> (FASTER).</remarks>
+/// <remarks>R4.6, R7.3. Implemented by <see cref="Outbox.MailOutbox"/> (FASTER) and, in the PostgreSQL package, on the cluster.</remarks>
 internal interface IMailOutbox : IDisposable
 {
     /// <summary>The state folded from every event.</summary>
@@ -138,4 +138,13 @@ internal interface IMailOutbox : IDisposable
     /// <param name="cancellationToken">Cancels waiting.</param>
     /// <returns>The state after the events.</returns>
     Task<NotificationState> AppendAsync(IEnumerable<OutboxEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the rows of ended retention from the whole outbox, physically (R7.3), with
+    /// <see cref="OutboxRetention.Reduce"/>'s decision, and returns what changed.</summary>
+    /// <param name="expired">Whether a row's retention has ended.</param>
+    /// <param name="at">When withdrawals of unsent mails left without rows are recorded.</param>
+    /// <param name="beforeRewrite">Called with the reduction before the outbox is rewritten (to delete the affected mails' stored copies first).</param>
+    /// <param name="cancellationToken">Cancels waiting.</param>
+    /// <returns>The reduction; <see cref="OutboxReduction.Changed"/> is false when nothing had ended.</returns>
+    Task<OutboxReduction> PurgeAsync(Func<NotificationRow, bool> expired, DateTimeOffset at, Action<OutboxReduction>? beforeRewrite = null, CancellationToken cancellationToken = default);
 }

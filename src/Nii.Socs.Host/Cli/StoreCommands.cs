@@ -116,7 +116,7 @@ internal static class StoreCommands
 
             // R7.3: the mail's copies of header data (outbox rows, .eml files) go with their partitions. Inside the
             // service its open outbox is used; otherwise this verb holds the directory and opens it itself.
-            // On PostgreSql this sweeps the local spool; the cluster's partitions are swept by the cluster's sweeper below.
+            // On PostgreSql this sweeps the local spool; the cluster's partitions and outbox are swept by the cluster's sweeper below.
             using var own = lease.Services is null && !dry && lease.Data.Cluster is null && Directory.Exists(Path.Combine(dir, MailOutbox.DirectoryName)) ? MailOutbox.Open(dir) : null;
             var sweeper = new RetentionSweeper(lease.Data.Spool, Pipeline.RetentionService.WrappedKeysToSweep(lease.Data), lease.Data.History, context.Time)
             {
@@ -127,8 +127,8 @@ internal static class StoreCommands
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
             if (lease.Data.Cluster is { } cluster)
             {
-                var swept = new Storage.PostgreSql.PostgreSqlRetentionSweeper(cluster.Detections, lease.Data.History, context.Time).SweepAsync(at, dry).GetAwaiter().GetResult();
-                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Resumed = [.. report.Resumed, .. swept.Resumed] };
+                var swept = new Storage.PostgreSql.PostgreSqlRetentionSweeper(cluster.Detections, lease.Data.History, context.Time) { DerivedCopies = Pipeline.RetentionService.ClusterCopiesOf(lease.Data) }.SweepAsync(at, dry).GetAwaiter().GetResult();
+                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Resumed = [.. report.Resumed, .. swept.Resumed], Copies = [.. report.Copies, .. swept.Copies] };
             }
 
             if (parse.GetValue(json))

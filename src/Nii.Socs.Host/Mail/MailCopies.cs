@@ -15,8 +15,11 @@ namespace Nii.Socs.Host.Mail;
 /// reduced and stay a true copy); then the outbox is rewritten without the expired rows (<see cref="OutboxRetention"/>:
 /// each mail's id, kind, recipients, Message-ID and time stay, so threads and numbering are unchanged). The files go
 /// first, so a crash between the two repeats the same reduction on the next sweep.
+/// <para>The outbox is the data directory's (FASTER, purged by the local sweep) or, on the PostgreSql provider, the
+/// cluster's (purged by the cluster's sweep, whose erasure rounds then end the old rows' WAL copies on every node); the
+/// <c>.eml</c> files are always this host's.</para>
 /// </remarks>
-internal sealed class MailCopies(MailOutbox outbox, string mailDirectory) : IDerivedCopies
+internal sealed class MailCopies(IMailOutbox outbox, string mailDirectory) : IDerivedCopies
 {
     public async Task<string?> PurgeAsync(RetentionSchedule schedule, DateTimeOffset at, CancellationToken cancellationToken)
     {

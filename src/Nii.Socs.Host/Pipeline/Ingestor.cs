@@ -151,13 +151,8 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         EpochId epoch;
         try
         {
-            var rotation = await KeyEpochs.EnsureCurrentAsync(data, participant, cancellationToken).ConfigureAwait(false);
-            epoch = rotation.Current;
-            if (data.Ring.TryCurrent(participant, out var current))
-            {
-                key = current;
-                epoch = current.Epoch;
-            }
+            // This host's key ring, or on a sensor the organization's key service (docs/scale-out.md, "Epoch keys").
+            (epoch, key) = await data.SealingKeys.CurrentAsync(participant, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
         {
