@@ -158,25 +158,23 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     {
         // Each participant on its own: one whose key cannot be had (no active certificate, a failure) gets its
         // detection stored with headers only, and every other participant's are sealed and stored as always.
-        EpochKey? key = null;
-        EpochId epoch;
-        try
+        var (epoch, key) = await LookUpAsync(data, participant, cancellationToken).ConfigureAwait(false);
+        var sealedContent = ReadOnlyMemory<byte>.Empty;
+        if (!detection.Content.IsEmpty && key is not null)
         {
-            // This host's key ring, or on a sensor the organization's key service (docs/scale-out.md, "Epoch keys").
-            (epoch, key) = await data.SealingKeys.CurrentAsync(participant, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
-        {
-            epoch = data.Schedule.EpochOf(participant, data.Time.GetUtcNow());
-            if (data.NoteOnce("sealing-failed", epoch))
+            try
             {
-                await data.History.AppendAsync("system:capture", "keys.sealing.failed", $"keys/{participant}/{epoch.Index}", $"content not stored, headers only: {ex.Message}", cancellationToken).ConfigureAwait(false);
+                sealedContent = sealers.Seal(key, id, detection.Header, detection.Content.Span);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The epoch ended between the lookup and the seal and its key was destroyed (R8.4): the record
+                // belongs to the new epoch, so it is sealed under the new epoch's key, looked up once more.
+                (epoch, key) = await LookUpAsync(data, participant, cancellationToken).ConfigureAwait(false);
+                sealedContent = key is null ? ReadOnlyMemory<byte>.Empty : sealers.Seal(key, id, detection.Header, detection.Content.Span);
             }
         }
 
-        var sealedContent = detection.Content.IsEmpty || key is null
-            ? ReadOnlyMemory<byte>.Empty
-            : sealers.Seal(key, id, detection.Header, detection.Content.Span);
         return new DetectionRecord
         {
             Id = id,
@@ -188,6 +186,27 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             SealedContent = sealedContent,
             AcquiredAt = data.Time.GetUtcNow(),
         };
+    }
+
+    /// <summary>The participant's epoch and key to seal with now; on a failure the epoch of now and no key (headers only),
+    /// with <c>keys.sealing.failed</c> recorded once per epoch.</summary>
+    private static async Task<SealingKey> LookUpAsync(SocsData data, ParticipantId participant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // This host's key ring, or on a sensor the organization's key service (docs/scale-out.md, "Epoch keys").
+            return await data.SealingKeys.CurrentAsync(participant, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            var epoch = data.Schedule.EpochOf(participant, data.Time.GetUtcNow());
+            if (data.NoteOnce("sealing-failed", epoch))
+            {
+                await data.History.AppendAsync("system:capture", "keys.sealing.failed", $"keys/{participant}/{epoch.Index}", $"content not stored, headers only: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SealingKey(epoch, null);
+        }
     }
 
     /// <summary>Waits for a batch's commit, then counts it and offers it to <paramref name="onStored"/>.</summary>

@@ -298,16 +298,26 @@ public sealed class KeyServiceTests : IDisposable
         }
     }
 
-    private async Task<IngestResult> IngestAsync(SocsData data, string name)
+    /// <summary>What one ingestion stored, each record with a copy of its sealed bytes (the ingestor seals later
+    /// batches into the same memory once a batch's callback returned).</summary>
+    private sealed record Ingested(List<DetectionRecord> Stored);
+
+    private async Task<Ingested> IngestAsync(SocsData data, string name)
     {
         var capture = Path.Combine(_root, name + ".pcap");
         ServiceKit.WriteCapture(capture, 1, 0, _time.GetUtcNow());
         var rules = RuleSet.Load(Path.Combine(ServiceKit.Samples, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, _time.GetUtcNow())));
-        return await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(capture);
+        var stored = new List<DetectionRecord>();
+        await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(capture, (batch, _) =>
+        {
+            stored.AddRange(batch.Select(r => r with { SealedContent = r.SealedContent.ToArray() }));
+            return Task.CompletedTask;
+        });
+        return new Ingested(stored);
     }
 
     /// <summary>The participant's records with content, each sealed and of the epoch.</summary>
-    private static List<DetectionRecord> SealedOf(IngestResult result, ParticipantId participant, EpochId epoch)
+    private static List<DetectionRecord> SealedOf(Ingested result, ParticipantId participant, EpochId epoch)
     {
         var records = result.Stored.Where(r => r.Participant == participant && r.Header.ContentLength > 0).ToList();
         Assert.NotEmpty(records);
