@@ -9,6 +9,7 @@ using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Sealing;
+using Nii.Socs.Host.Pipeline;
 
 namespace Nii.Socs.Benchmarks.Sealing;
 
@@ -24,7 +25,12 @@ internal static class SealingBenchmark
 
     public static int Run(string[] args)
     {
-        _ = args;
+        if (args.Contains("--profile"))
+        {
+            SealingProfile.Run(Time);
+            return 0;
+        }
+
         var epoch = new EpochId(new ParticipantId("u-tokyo"), 2969);
         var header = new DetectionHeader
         {
@@ -86,28 +92,31 @@ internal static class SealingBenchmark
 
                 void Layer() => sealer.Seal(key, context, plaintext, output);
 
-                // As the ingest path seals a detection (Host/Pipeline/Ingestor.Sealers): one EpochSealer per epoch, each
-                // record's associated data (id, header) laid out afresh, the blob sealed into the next free bytes of a
-                // 64 KiB slab, a new slab when the current one is full (records keep pointing into their slab).
+                // As the ingest path seals a detection: Host/Pipeline/Ingestor.Sealers itself (one EpochSealer per
+                // participant's key, one scratch with its nonce block, blobs sealed one after another into slabs), with
+                // the ingest consumer's batch lifecycle: a batch ends at Ingestor.BatchSize records or
+                // Ingestor.MaxBatchBytes sealed bytes, and its slabs are released when the next batch ends (the
+                // consumer releases a batch once its append is committed and onStored has returned, one append in flight).
                 var id = DetectionId.New(header.ObservedAt);
-                var epochSealer = new EpochSealer(sealer, key);
-                var slab = Array.Empty<byte>();
-                var used = 0;
+                var sealers = new Ingestor.Sealers(sealer);
+                var inFlight = Ingestor.SealedSlabs.None;
+                var inBatch = 0;
                 void Ingest()
                 {
-                    var length = epochSealer.SealedLength(plaintext.Length);
-                    if (slab.Length - used < length)
+                    sealers.Seal(key, id, header, plaintext);
+                    if (++inBatch >= Ingestor.BatchSize || sealers.BatchBytes >= Ingestor.MaxBatchBytes)
                     {
-                        slab = GC.AllocateUninitializedArray<byte>(Math.Max(64 * 1024, length));
-                        used = 0;
+                        sealers.Release(inFlight);
+                        inFlight = sealers.CloseBatch();
+                        inBatch = 0;
                     }
-
-                    used += epochSealer.Seal(id, header, plaintext, slab.AsSpan(used, length));
                 }
 
-                // Profile of the difference: the same EpochSealer into one reused buffer, so what is left between this
-                // and the ingest path is the cost of writing each blob to fresh memory (the records keep their blobs).
-                void Reused() => epochSealer.Seal(id, header, plaintext, output);
+                // Profile of the difference: the same EpochSealer and scratch into one reused buffer, so what is left
+                // between this and the ingest path is the slab bookkeeping and writing each blob to other memory.
+                var epochSealer = new EpochSealer(sealer, key);
+                var scratch = new SealingScratch();
+                void Reused() => epochSealer.Seal(id, header, plaintext, output, scratch);
 
                 var (raw, layer, _, _, _) = Compare(Raw, Layer);
                 var (raw2, ingest, ratio2, min2, max2) = Compare(Raw, Ingest);
@@ -115,7 +124,7 @@ internal static class SealingBenchmark
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{algorithm,-28} {size,6} B  {raw,13:F0}  {layer,18:F0}  {(layer / raw) - 1,8:P1}   {size / layer * 1e3,10:F0}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  as the ingest path (EpochSealer into a slab): raw {raw2:F0} ns, ingest {ingest:F0} ns, speed ratio per round {ratio2:F2} ({min2:F2}–{max2:F2}); EpochSealer into one reused buffer: raw {raw3:F0} ns, {reused:F0} ns, speed ratio per round {ratio3:F2} ({min3:F2}–{max3:F2})"));
+                    $"  as the ingest path (Ingestor.Sealers, batches released as the ingestor does): raw {raw2:F0} ns, ingest {ingest:F0} ns, speed ratio per round {ratio2:F2} ({min2:F2}–{max2:F2}); EpochSealer with its scratch into one reused buffer: raw {raw3:F0} ns, {reused:F0} ns, speed ratio per round {ratio3:F2} ({min3:F2}–{max3:F2})"));
             }
 
             foreach (var size in new[] { 64, 1024, 65536 })

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -31,8 +32,9 @@ public sealed class RuleMatcher
 
     private readonly Rule[] _rules;
     private readonly Group[] _groups;
-    private readonly Dictionary<string, Prefilter> _prefilters = new(StringComparer.Ordinal);
-    private readonly Dictionary<ulong, Prefilter> _prefiltersByMask = [];
+    // Prefilters are immutable once built: the matchers of one pipeline (one per detection worker) share them.
+    private readonly ConcurrentDictionary<string, Prefilter> _prefilters;
+    private readonly ConcurrentDictionary<ulong, Prefilter> _prefiltersByMask;
     private ulong _lastMask;
     private Prefilter? _lastPrefilter;
     private readonly int[] _ruleStamps;
@@ -82,6 +84,24 @@ public sealed class RuleMatcher
 
         _groups = [.. order.Select(k => new Group(_rules[groups[k][0]], [.. groups[k]]))];
         _patternCount = _rules.Where(r => r.FastPattern is { Pattern.Length: > 0 }).Select(r => Convert.ToHexString(r.FastPattern!.Folded)).Distinct().Count();
+        _ruleStamps = new int[_rules.Length];
+        _prefilters = new(StringComparer.Ordinal);
+        _prefiltersByMask = new();
+    }
+
+    /// <summary>A matcher over the same rules that shares <paramref name="sibling"/>'s groups and built prefilters (they are
+    /// immutable) and has scratch state of its own: one per detection worker.</summary>
+    /// <param name="sibling">The matcher to share with.</param>
+    internal RuleMatcher(RuleMatcher sibling)
+    {
+        ArgumentNullException.ThrowIfNull(sibling);
+        _searchValuesLimit = sibling._searchValuesLimit;
+        _vectorAnchors = sibling._vectorAnchors;
+        _rules = sibling._rules;
+        _groups = sibling._groups;
+        _patternCount = sibling._patternCount;
+        _prefilters = sibling._prefilters;
+        _prefiltersByMask = sibling._prefiltersByMask;
         _ruleStamps = new int[_rules.Length];
     }
 
@@ -383,6 +403,7 @@ public sealed class RuleMatcher
 
         if (!_prefiltersByMask.TryGetValue(mask, out var prefilter))
         {
+            // Two workers meeting a new combination at once may both build it; one is kept (both are equal).
             _applicable.Clear();
             for (var g = 0; g < _groups.Length; g++)
             {
@@ -392,8 +413,7 @@ public sealed class RuleMatcher
                 }
             }
 
-            prefilter = PrefilterFor(_applicable);
-            _prefiltersByMask.Add(mask, prefilter);
+            prefilter = _prefiltersByMask.GetOrAdd(mask, PrefilterFor(_applicable));
         }
 
         _lastMask = mask;
@@ -434,8 +454,7 @@ public sealed class RuleMatcher
         }
 
         prefilter = new Prefilter(_rules, applicable.SelectMany(g => _groups[g].Rules).Order().ToArray(), _searchValuesLimit);
-        _prefilters.Add(_key.ToString(), prefilter);
-        return prefilter;
+        return _prefilters.GetOrAdd(_key.ToString(), prefilter);
     }
 
     private sealed record Group(Rule Representative, int[] Rules);

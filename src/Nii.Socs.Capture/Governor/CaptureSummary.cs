@@ -49,6 +49,9 @@ public sealed class CaptureSummary
     /// <summary>pcre evaluations that timed out (counted as no match).</summary>
     public long PcreTimeouts { get; internal set; }
 
+    /// <summary>The detection workers the run used (one per core, at most 8; 0 for EVE input, which has no rules to run).</summary>
+    public int DetectionWorkers { get; internal set; }
+
     /// <summary>The run's duration by the pipeline's clock.</summary>
     public TimeSpan Elapsed { get; internal set; }
 

@@ -12,6 +12,9 @@ internal static class KeyMaterial
     /// <summary>Fills a buffer with key bytes from the OS CSPRNG.</summary>
     public static void FillKey(Span<byte> destination) => RandomNumberGenerator.Fill(destination);
 
+    /// <summary>Fills a block of nonce bytes from the OS CSPRNG (<see cref="NonceBlock"/>).</summary>
+    public static void FillNonces(Span<byte> block) => RandomNumberGenerator.Fill(block);
+
     /// <summary>The bytes drawn from the OS CSPRNG at a time for nonces.</summary>
     internal const int NonceBlockSize = 4096;
 

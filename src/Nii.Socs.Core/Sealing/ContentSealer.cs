@@ -116,6 +116,25 @@ internal sealed class ContentSealer
         return length;
     }
 
+    /// <summary>Seals as <see cref="SealTrusted(EpochKey, ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/> with the
+    /// epoch key's NSec key already looked up and the nonce drawn from its owner's <see cref="NonceBlock"/> (the ingest
+    /// path's <see cref="EpochSealer"/> with a <see cref="SealingScratch"/>, issue #16).</summary>
+    internal int SealTrusted(Key aeadKey, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> destination, NonceBlock nonces)
+    {
+        var nonceSize = _aead.NonceSize;
+        var length = HeaderSize + nonceSize + plaintext.Length + _aead.TagSize;
+        System.Diagnostics.Debug.Assert(destination.Length >= length, "The caller sized the destination.");
+        destination[0] = FormatVersion;
+        destination[1] = (byte)Algorithm;
+        var nonce = destination.Slice(HeaderSize, nonceSize);
+        nonces.Fill(nonce);
+        _aead.Encrypt(aeadKey, nonce, associatedData, plaintext, destination.Slice(HeaderSize + nonceSize, plaintext.Length + _aead.TagSize));
+        return length;
+    }
+
+    /// <summary>The NSec key of an epoch key for this sealer's AEAD (imported once per epoch key and AEAD).</summary>
+    internal Key AeadKeyOf(EpochKey key) => key.AeadKey(_aead);
+
     /// <summary>Seals content into a new array.</summary>
     /// <param name="key">The epoch key of <paramref name="context"/>'s epoch.</param>
     /// <param name="context">What the blob is bound to.</param>

@@ -22,6 +22,7 @@ internal sealed class EpochSealer
 
     private readonly ContentSealer _sealer;
     private readonly byte[] _prefix;
+    private readonly NSec.Cryptography.Key _aeadKey;
 
     /// <summary>Creates a sealer for the epoch of a key.</summary>
     /// <param name="sealer">The AEAD to seal with (usually <see cref="ContentSealer.Default"/>).</param>
@@ -35,6 +36,10 @@ internal sealed class EpochSealer
         _sealer = sealer;
         Key = key;
         _prefix = SealingContext.PrefixOf(key.Epoch);
+
+        // One key schedule per epoch key: the NSec key is looked up once. Destroying the epoch key disposes it, and
+        // sealing with a disposed NSec key throws ObjectDisposedException (R8.4).
+        _aeadKey = sealer.AeadKeyOf(key);
     }
 
     /// <summary>The key this sealer seals with.</summary>
@@ -80,5 +85,48 @@ internal sealed class EpochSealer
         record.Value.TryWriteBytes(aad.Slice(_prefix.Length, 16), bigEndian: true, out _);
         header.WriteCanonical(aad[(_prefix.Length + 16)..]);
         return _sealer.SealTrusted(Key, aad, plaintext, destination);
+    }
+
+    /// <summary>Seals one record's content as <see cref="Seal(DetectionId, DetectionHeader, ReadOnlySpan{byte}, Span{byte})"/> does,
+    /// with one owner's <see cref="SealingScratch"/>: the nonce from its block, the associated data laid out in its buffer,
+    /// where the epoch prefix stays from one record to the next of the same sealer (the ingest path, issue #16).</summary>
+    /// <param name="record">The record id.</param>
+    /// <param name="header">The record's clear header.</param>
+    /// <param name="plaintext">The communication content (R2.1).</param>
+    /// <param name="destination">At least <see cref="SealedLength"/> bytes; must not overlap <paramref name="plaintext"/>.</param>
+    /// <param name="scratch">The owner's scratch; not shared between threads.</param>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="header"/> or <paramref name="scratch"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small.</exception>
+    /// <exception cref="ObjectDisposedException">The key has been destroyed (R8.4).</exception>
+    /// <remarks>R7.1. The blob opens with the context <see cref="SealingContext.For(EpochId, DetectionId, DetectionHeader)"/> of the same record.</remarks>
+    public int Seal(DetectionId record, DetectionHeader header, ReadOnlySpan<byte> plaintext, Span<byte> destination, SealingScratch scratch)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(scratch);
+        var length = _sealer.SealedLength(plaintext.Length);
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"The destination must hold {length} bytes; it holds {destination.Length}.", nameof(destination));
+        }
+
+        var prefixLength = _prefix.Length;
+        var aadLength = prefixLength + 16 + header.CanonicalLength;
+        var aad = scratch.AssociatedData;
+        if (aad.Length < aadLength)
+        {
+            scratch.AssociatedData = aad = new byte[Math.Max(2 * aad.Length, aadLength)];
+            scratch.PrefixFor = null;
+        }
+
+        if (!ReferenceEquals(scratch.PrefixFor, this))
+        {
+            _prefix.CopyTo(aad, 0);
+            scratch.PrefixFor = this;
+        }
+
+        record.Value.TryWriteBytes(aad.AsSpan(prefixLength, 16), bigEndian: true, out _);
+        header.WriteCanonical(aad.AsSpan(prefixLength + 16));
+        return _sealer.SealTrusted(_aeadKey, aad.AsSpan(0, aadLength), plaintext, destination, scratch.Nonces);
     }
 }

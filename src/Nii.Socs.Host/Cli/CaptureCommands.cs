@@ -93,10 +93,13 @@ internal static class CaptureCommands
         var prefixes = new Option<string>("--prefixes") { Description = "Scope file: 'participant prefix' per line (R5.1)", Required = true };
         var rules = new Option<string>("--rules") { Description = "Rule file (Suricata/Snort subset, docs/capture.md)", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
-        var command = new Command("scan", "Detections of a capture or EVE file within a scope, and a summary") { file, prefixes, rules, json };
+        var timings = new Option<bool>("--timings") { Description = "Also print on stderr where the time went: start-up, scope, rules, scan, output (wall and process CPU)" };
+        var command = new Command("scan", "Detections of a capture or EVE file within a scope, and a summary") { file, prefixes, rules, json, timings };
         command.SetAction(parse =>
         {
+            var stages = parse.GetValue(timings) ? new StageClock() : null;
             var scope = LoadScope(parse.GetValue(prefixes)!);
+            stages?.Lap($"scope ({scope.Count} prefixes)");
             var ruleFile = parse.GetValue(rules)!;
             if (!File.Exists(ruleFile))
             {
@@ -119,6 +122,7 @@ internal static class CaptureCommands
                 context.Error.WriteLine($"socs: rule skipped: {error}");
             }
 
+            stages?.Lap($"rules ({ruleSet.Rules.Count} rules)");
             var path = parse.GetValue(file)!;
             var pipeline = new CapturePipeline(scope, ruleSet, new LoadGovernorOptions(), context.Time);
             var detections = new List<CaptureDetection>();
@@ -146,6 +150,7 @@ internal static class CaptureCommands
                 }
             }
 
+            stages?.Lap($"scan ({summary.FramesRead} frames, {summary.InScope} in scope, {summary.DetectionWorkers} detection workers)");
             if (parse.GetValue(json))
             {
                 WriteJson(context.Out, detections, summary, ruleSet);
@@ -153,6 +158,13 @@ internal static class CaptureCommands
             else
             {
                 WriteText(context.Out, detections, summary);
+            }
+
+            if (stages is not null)
+            {
+                context.Out.Flush();
+                stages.Lap("output");
+                stages.WriteTo(context.Error);
             }
 
             if (summary.ReaderFailure != CaptureFailure.None)
@@ -164,6 +176,39 @@ internal static class CaptureCommands
             return CliApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>Wall and process CPU time per stage of one command, from the process's start (<c>--timings</c>).</summary>
+    private sealed class StageClock
+    {
+        private readonly List<(string Stage, double WallMs, double CpuMs)> _laps = [];
+        private DateTime _lastWall;
+        private TimeSpan _lastCpu;
+
+        public StageClock()
+        {
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            _lastWall = process.StartTime.ToUniversalTime();
+            _lastCpu = TimeSpan.Zero;
+            Lap("start-up (runtime, command line)");
+        }
+
+        public void Lap(string stage)
+        {
+            var wall = DateTime.UtcNow;
+            var cpu = Environment.CpuUsage.TotalTime;
+            _laps.Add((stage, (wall - _lastWall).TotalMilliseconds, (cpu - _lastCpu).TotalMilliseconds));
+            (_lastWall, _lastCpu) = (wall, cpu);
+        }
+
+        public void WriteTo(TextWriter error)
+        {
+            error.WriteLine("timings\twall ms\tCPU ms");
+            foreach (var (stage, wallMs, cpuMs) in _laps)
+            {
+                error.WriteLine(FormattableString.Invariant($"  {stage}\t{wallMs:0}\t{cpuMs:0}"));
+            }
+        }
     }
 
     private static void WriteText(TextWriter output, List<CaptureDetection> detections, CaptureSummary summary)

@@ -21,6 +21,7 @@ internal static class CertificatesCommands
         command.Subcommands.Add(Revoke(context).Uses(DataUse.Served));
         command.Subcommands.Add(List(context).Uses(DataUse.Served));
         command.Subcommands.Add(Staff(context).Uses(DataUse.Served));
+        command.Subcommands.Add(Sensor(context).Uses(DataUse.Served));
         return command;
     }
 
@@ -154,6 +155,34 @@ internal static class CertificatesCommands
                 await socs.History.AppendAsync("system:cli", "portal.staff.certificate.issued", $"staff/{staff}", $"sha256={thumbprint} from a CSR");
                 Print(context, new Enrolled(certificate, thumbprint, staff, null), parse.GetValue(output));
                 context.Out.WriteLine($"setting\tSocs:Portal:Staff:{thumbprint}={staff}");
+            });
+        });
+        return command;
+    }
+
+    private static Command Sensor(CliContext context)
+    {
+        var data = CliParse.DataOption();
+        var name = new Option<string>("--name") { Description = "The sensor, e.g. sinet-osaka-1", Required = true };
+        var csr = new Option<string>("--csr") { Description = "The sensor's certificate request (socs participant keygen on the sensor)", Required = true };
+        var output = new Option<string?>("--out") { Description = "Where to write the certificate (default: print it)" };
+        var command = new Command("enrol-sensor", "Sign a sensor's CSR for the key service (mTLS); prints the Socs:KeyService:Sensors setting to add") { data, name, csr, output };
+        command.SetAction(parse =>
+        {
+            var sensor = parse.GetValue(name)!.Trim();
+            if (sensor.Length == 0 || sensor.Length > 64 || !sensor.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'))
+            {
+                throw new CliUsageException($"--name must name the sensor in 1 to 64 letters, digits, '-', '.' or '_'; got '{sensor}'.");
+            }
+
+            var request = ReadCsr(parse.GetValue(csr)!);
+            return Run(context, parse.GetValue(data), async (socs, ca) =>
+            {
+                var certificate = CertificateEnrolment.SignSensor(ca, sensor, request);
+                var thumbprint = KeyWrapper.Thumbprint(certificate);
+                await socs.History.AppendAsync("system:cli", "keys.service.sensor.certificate.issued", $"key-service/sensors/{sensor}", $"sha256={thumbprint} from a CSR; admitted once listed in {Configuration.KeyServiceOptions.SectionName}:Sensors");
+                Print(context, new Enrolled(certificate, thumbprint, sensor, null), parse.GetValue(output));
+                context.Out.WriteLine($"setting\t{Configuration.KeyServiceOptions.SectionName}:Sensors:{thumbprint}={sensor}");
             });
         });
         return command;

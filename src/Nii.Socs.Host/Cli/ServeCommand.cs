@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nii.Socs.Host.Configuration;
+using Nii.Socs.Host.KeyService;
 using Nii.Socs.Host.Mail;
 using Nii.Socs.Host.Pipeline;
 using Nii.Socs.Host.Portal;
@@ -52,6 +53,7 @@ internal static class ServeCommand
         builder.Services.AddSocsPipeline();
         builder.Services.AddSocsMail();
         builder.Services.AddSocsPortalService();
+        builder.Services.AddSocsKeyService();
         builder.Services.AddHostedService<AdminChannelService>();
         builder.Services.AddHostedService<HealthService>();
         // Under systemd (Type=notify): READY=1 once started, STOPPING=1 on SIGTERM, journald log format.

@@ -22,6 +22,7 @@ internal static class SocsConfiguration
         Add<LoadGovernorOptions, LoadGovernorOptionsValidator>(services, LoadGovernorOptions.SectionName);
         Add<MailOptions, MailOptionsValidator>(services, MailOptions.SectionName);
         Add<HealthOptions, HealthOptionsValidator>(services, HealthOptions.SectionName);
+        Add<KeyServiceOptions, KeyServiceOptionsValidator>(services, KeyServiceOptions.SectionName);
 
         // The provider is bound by name so that an unknown one is refused by the validator in one line, not by the binder.
         // Checked by SocsConfiguration.Failures before serve starts (not on start: the demo follows --storage instead).
@@ -94,6 +95,7 @@ internal static class SocsConfiguration
         Check<CaptureOptions>(services, failures);
         Check<MailOptions>(services, failures);
         Check<HealthOptions>(services, failures);
+        Check<KeyServiceOptions>(services, failures);
         Check<StorageOptions>(services, failures);
         return failures;
     }

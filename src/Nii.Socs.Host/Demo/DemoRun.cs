@@ -119,9 +119,16 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             // 3. Capture → scope → detect → seal → store (R2.1, R4.2, R4.3, R5.1, R7.1).
             var rules = RuleSet.Load(Path.Combine(samplesDirectory, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
             var ingestor = new Ingestor(data, rules, governor);
+            // The demo keeps what was stored to show it; a record's sealed bytes are the ingestor's only until the
+            // callback returns, so the kept ones are copies.
+            var stored = new List<Core.Detections.DetectionRecord>();
             var ingest = await ingestor.IngestAsync(
                 Path.Combine(samplesDirectory, "captures", "demo.pcap"),
-                async (stored, ct) => await notifier.OnDetectionsAsync(stored, ct).ConfigureAwait(false),
+                async (batch, ct) =>
+                {
+                    stored.AddRange(batch.Select(r => r with { SealedContent = r.SealedContent.ToArray() }));
+                    await notifier.OnDetectionsAsync(batch, ct).ConfigureAwait(false);
+                },
                 cancellationToken).ConfigureAwait(false);
 
             // 3b. The important detections are mailed at once (R4.5), the rest wait for the digest.
@@ -134,14 +141,14 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
             }
 
             summary.Capture = ingest.Summary;
-            summary.Stored = ingest.Stored.Count;
-            summary.StoredBySid = ingest.Stored.GroupBy(r => r.Rule.Sid).OrderBy(g => g.Key).Select(g => (g.Key, g.First().Rule.Message, g.Count())).ToList();
+            summary.Stored = ingest.Stored;
+            summary.StoredBySid = stored.GroupBy(r => r.Rule.Sid).OrderBy(g => g.Key).Select(g => (g.Key, g.First().Rule.Message, g.Count())).ToList();
 
             // 3c. Staff follow up on the directory traversal, in the same thread (R4.6); digests close.
             clock.Advance(TimeSpan.FromHours(2));
             await notifier.FollowUpAsync(
                 new ParticipantId("u-tokyo"),
-                ingest.Stored.FirstOrDefault(r => r.Participant.Value == "u-tokyo")?.Rule.Sid ?? 0,
+                stored.FirstOrDefault(r => r.Participant.Value == "u-tokyo")?.Rule.Sid ?? 0,
                 new FollowUpText(
                     "この攻撃元は他の参加機関にも同じ探索を行っています。 The source probes other participants the same way.",
                     "ウェブサーバのパス正規化を確認してください。 Check path normalisation on the web server.",
@@ -160,7 +167,7 @@ internal sealed class DemoRun(CliContext context, string dataDirectory, string s
 
             // 5. Consent round trip (R8.5, R8.6): staff ask; the participant unwraps the destroyed epoch's key
             //    with its own private key, presents it, and staff view one record under the grant.
-            var target = ingest.Stored.FirstOrDefault(r => r.Participant.Value == "u-tokyo" && !r.SealedContent.IsEmpty);
+            var target = stored.FirstOrDefault(r => r.Participant.Value == "u-tokyo" && !r.SealedContent.IsEmpty);
             if (target is not null)
             {
                 var staff = Actor.Staff("yamada");

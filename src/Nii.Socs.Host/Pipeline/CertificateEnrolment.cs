@@ -87,6 +87,17 @@ internal static class CertificateEnrolment
         return ca.SignClient(request.PublicKey, subject.Build());
     }
 
+    /// <summary>Signs a sensor's CSR for the key service's mTLS (the configuration lists its thumbprint, Socs:KeyService:Sensors).</summary>
+    public static X509Certificate2 SignSensor(DevelopmentCa ca, string name, byte[] csr)
+    {
+        var request = ParseRequest(csr);
+        CheckKey(request.PublicKey);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(name);
+        subject.AddOrganizationName("Nii.Socs sensor");
+        return ca.SignClient(request.PublicKey, subject.Build());
+    }
+
     /// <summary>Renews: enrols the new CSR for the operator of the old certificate, then revokes the old one.</summary>
     public static Task<Enrolled> RenewAsync(SocsData data, DevelopmentCa ca, ParticipantId participant, string oldThumbprint, byte[] csr, string actor, CancellationToken cancellationToken = default)
     {

@@ -24,7 +24,12 @@ namespace Nii.Socs.Host.Pipeline;
 /// <see cref="CapturePipeline"/>.</para></remarks>
 internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions governor, int maxEveLineLength = EveReader.DefaultMaxLineLength)
 {
-    private const int BatchSize = 256;
+    /// <summary>Records per batch (one store append and commit each).</summary>
+    internal const int BatchSize = 256;
+
+    // A batch also ends at this many sealed bytes (large contents), so the slabs of the batch sealed and of the batch
+    // in flight stay a few hundred KiB, which stays in the core's cache and keeps memory flat (issue #16).
+    internal const int MaxBatchBytes = 1024 * 1024;
 
     /// <summary>The scope of every participant active at an instant (R5.1, R11, R12): traffic of others is not stored.</summary>
     public static ScopeIndex ScopeOf(RegistryState registry, DateTimeOffset at) => ScopeIndex.Create(
@@ -33,6 +38,8 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
             .SelectMany(p => p.Prefixes.Select(prefix => new ScopeAssignment(p.Id, prefix))));
 
     /// <summary>Ingests one capture (pcap, pcapng) or EVE JSON file.</summary>
+    /// <remarks><paramref name="onStored"/> gets each batch once it is committed; the records' sealed bytes are valid until
+    /// the task it returns ends (the ingestor seals later batches into the same memory), so copy what is kept.</remarks>
     public async Task<IngestResult> IngestAsync(string path, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default)
     {
         var identity = SourceIdentity.OfFile(path);
@@ -47,6 +54,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     }
 
     /// <summary>Ingests what a reader yields until it has no more (end of file, or a live reader's idle timeout); records get fresh ids.</summary>
+    /// <remarks>As for a file, the records given to <paramref name="onStored"/> have sealed bytes valid until its task ends.</remarks>
     public Task<IngestResult> IngestAsync(CaptureReader reader, string subject, string action, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored = null, CancellationToken cancellationToken = default) =>
         RunAsync((pipeline, onDetection) => pipeline.RunAsync(reader, onDetection, cancellationToken), null, subject, action, onStored, cancellationToken);
 
@@ -84,11 +92,11 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
                 "system:capture",
                 action,
                 subject,
-                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.New} duplicates={stored.Records.Count - stored.New} malformed={summary.Malformed} excluded={summary.Excluded} pcre_timeouts={summary.PcreTimeouts}{(identity is null ? string.Empty : $" source={identity}")}"),
+                string.Create(CultureInfo.InvariantCulture, $"frames={summary.FramesRead} in_scope={summary.InScope} detections={summary.Detections} stored={stored.New} duplicates={stored.Count - stored.New} malformed={summary.Malformed} excluded={summary.Excluded} pcre_timeouts={summary.PcreTimeouts}{(identity is null ? string.Empty : $" source={identity}")}"),
                 cancellationToken).ConfigureAwait(false);
         }
 
-        return new IngestResult(summary, stored.Records, stored.New);
+        return new IngestResult(summary, stored.Count, stored.New);
     }
 
     private async Task ConsumeAsync(ChannelReader<CaptureDetection> reader, SourceIdentity? identity, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
@@ -98,8 +106,9 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
         // A batch's commit runs while the next batch is sealed (issue #16): at most one append in flight, and only the
         // store's append overlaps sealing; what follows a commit (the counts, onStored) runs before the next append
-        // starts, in batch order, as before.
-        var inFlight = (Append: Task.FromResult(0), Records: Array.Empty<DetectionRecord>());
+        // starts, in batch order, as before. A batch's slabs go back to the sealers only after that: the batch sealed
+        // meanwhile is in other slabs.
+        var inFlight = (Append: Task.FromResult(0), Records: Array.Empty<DetectionRecord>(), Slabs: SealedSlabs.None);
         try
         {
             await foreach (var detection in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -110,15 +119,17 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
                     batch.Add(await SealAsync(data, sealers, detection, participant, id, cancellationToken).ConfigureAwait(false));
                 }
 
-                if (batch.Count >= BatchSize)
+                if (batch.Count >= BatchSize || sealers.BatchBytes >= MaxBatchBytes)
                 {
                     await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
-                    inFlight = StartAppend(batch, cancellationToken);
+                    sealers.Release(inFlight.Slabs);
+                    inFlight = StartAppend(batch, sealers.CloseBatch(), cancellationToken);
                 }
             }
 
             await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
-            inFlight = StartAppend(batch, cancellationToken);
+            sealers.Release(inFlight.Slabs);
+            inFlight = StartAppend(batch, sealers.CloseBatch(), cancellationToken);
             await CompleteAsync(inFlight.Append, inFlight.Records, stored, onStored, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -129,17 +140,17 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     }
 
     /// <summary>Starts storing a batch (encode and enqueue run now, the commit in the background) and empties it.</summary>
-    private (Task<int> Append, DetectionRecord[] Records) StartAppend(List<DetectionRecord> batch, CancellationToken cancellationToken)
+    private (Task<int> Append, DetectionRecord[] Records, SealedSlabs Slabs) StartAppend(List<DetectionRecord> batch, SealedSlabs slabs, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
-            return (Task.FromResult(0), []);
+            return (Task.FromResult(0), [], slabs);
         }
 
         var records = batch.ToArray();
         batch.Clear();
         // Captures land in the local store: on PostgreSql the spool the shipper copies to the cluster.
-        return (data.Spool.AppendAsync(records, cancellationToken), records);
+        return (data.Spool.AppendAsync(records, cancellationToken), records, slabs);
     }
 
     /// <summary>Seals one detection for one participant under its current key; headers only when it has none.</summary>
@@ -147,30 +158,23 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
     {
         // Each participant on its own: one whose key cannot be had (no active certificate, a failure) gets its
         // detection stored with headers only, and every other participant's are sealed and stored as always.
-        EpochKey? key = null;
-        EpochId epoch;
-        try
+        var (epoch, key) = await LookUpAsync(data, participant, cancellationToken).ConfigureAwait(false);
+        var sealedContent = ReadOnlyMemory<byte>.Empty;
+        if (!detection.Content.IsEmpty && key is not null)
         {
-            var rotation = await KeyEpochs.EnsureCurrentAsync(data, participant, cancellationToken).ConfigureAwait(false);
-            epoch = rotation.Current;
-            if (data.Ring.TryCurrent(participant, out var current))
+            try
             {
-                key = current;
-                epoch = current.Epoch;
+                sealedContent = sealers.Seal(key, id, detection.Header, detection.Content.Span);
             }
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
-        {
-            epoch = data.Schedule.EpochOf(participant, data.Time.GetUtcNow());
-            if (data.NoteOnce("sealing-failed", epoch))
+            catch (ObjectDisposedException)
             {
-                await data.History.AppendAsync("system:capture", "keys.sealing.failed", $"keys/{participant}/{epoch.Index}", $"content not stored, headers only: {ex.Message}", cancellationToken).ConfigureAwait(false);
+                // The epoch ended between the lookup and the seal and its key was destroyed (R8.4): the record
+                // belongs to the new epoch, so it is sealed under the new epoch's key, looked up once more.
+                (epoch, key) = await LookUpAsync(data, participant, cancellationToken).ConfigureAwait(false);
+                sealedContent = key is null ? ReadOnlyMemory<byte>.Empty : sealers.Seal(key, id, detection.Header, detection.Content.Span);
             }
         }
 
-        var sealedContent = detection.Content.IsEmpty || key is null
-            ? ReadOnlyMemory<byte>.Empty
-            : sealers.Seal(key, id, detection.Header, detection.Content.Span);
         return new DetectionRecord
         {
             Id = id,
@@ -184,6 +188,27 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         };
     }
 
+    /// <summary>The participant's epoch and key to seal with now; on a failure the epoch of now and no key (headers only),
+    /// with <c>keys.sealing.failed</c> recorded once per epoch.</summary>
+    private static async Task<SealingKey> LookUpAsync(SocsData data, ParticipantId participant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // This host's key ring, or on a sensor the organization's key service (docs/scale-out.md, "Epoch keys").
+            return await data.SealingKeys.CurrentAsync(participant, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            var epoch = data.Schedule.EpochOf(participant, data.Time.GetUtcNow());
+            if (data.NoteOnce("sealing-failed", epoch))
+            {
+                await data.History.AppendAsync("system:capture", "keys.sealing.failed", $"keys/{participant}/{epoch.Index}", $"content not stored, headers only: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SealingKey(epoch, null);
+        }
+    }
+
     /// <summary>Waits for a batch's commit, then counts it and offers it to <paramref name="onStored"/>.</summary>
     private static async Task CompleteAsync(Task<int> append, DetectionRecord[] records, Stored stored, Func<IReadOnlyList<DetectionRecord>, CancellationToken, Task>? onStored, CancellationToken cancellationToken)
     {
@@ -194,53 +219,155 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
         }
 
         stored.New += newlyStored;
-        stored.Records.AddRange(records);
+        stored.Count += records.Length;
 
         // Records already stored by an interrupted earlier run are offered again: the notifier mails only those it has
         // not planned yet, so a crash between the store's commit and the outbox's loses no mail and doubles none.
+        // The records' sealed bytes are valid until the callback's task ends (their slabs are then sealed into again):
+        // the notifier reads headers only; a caller that keeps records copies what it keeps.
         if (onStored is not null)
         {
             await onStored(records, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>One consumer's sealing state: an <see cref="EpochSealer"/> per participant, kept while its key stays the
-    /// current one, and a slab the blobs are sealed into one after another, so sealing a record allocates nothing of
-    /// its own (issue #16). A slab is never reused: the records that point into it may outlive the batch.</summary>
+    /// <summary>One consumer's sealing state (issue #16): an <see cref="EpochSealer"/> per participant, kept while its key
+    /// stays the current one; one <see cref="SealingScratch"/> (nonce block, associated-data buffer); and slabs the blobs
+    /// are sealed into one after another, so sealing a record allocates nothing of its own.</summary>
+    /// <remarks>
+    /// <para>A batch's blobs live in the slabs taken while it was sealed. <see cref="CloseBatch"/> hands them to the
+    /// batch; <see cref="Release"/> gives them back once nothing reads the batch's sealed bytes any more (its append
+    /// has encoded and committed them and <c>onStored</c> has returned), and later batches are sealed into them again.
+    /// Until then they are never written: a record's <see cref="DetectionRecord.SealedContent"/> is valid while its
+    /// batch is not released.</para>
+    /// <para>A blob longer than a slab gets an array of its own, which is not kept for reuse.</para>
+    /// </remarks>
     internal sealed class Sealers
     {
-        private const int SlabSize = 64 * 1024;
+        /// <summary>The size of a slab.</summary>
+        internal const int SlabSize = 256 * 1024;
+
+        // Released slabs kept for reuse: two batches of MaxBatchBytes (the one sealed and the one in flight) and some.
+        private const int MaxFreeSlabs = 12;
+
         private readonly Dictionary<ParticipantId, EpochSealer> _byParticipant = [];
+        private readonly SealingScratch _scratch = new();
+        private readonly ContentSealer _sealer;
+        private readonly Stack<byte[]> _free = new();
+        private readonly List<byte[]> _open = [];
+        private EpochSealer? _last;
         private byte[] _slab = [];
         private int _at;
 
+        /// <summary>Seals with <see cref="ContentSealer.Default"/>.</summary>
+        public Sealers()
+            : this(ContentSealer.Default)
+        {
+        }
+
+        /// <summary>Seals with an AEAD of choice (the sealing benchmark compares both).</summary>
+        internal Sealers(ContentSealer sealer) => _sealer = sealer;
+
+        /// <summary>How many times a released slab was sealed into again (tests, benchmark).</summary>
+        internal int SlabsReused { get; private set; }
+
+        /// <summary>Bytes sealed into the open batch so far.</summary>
+        public long BatchBytes { get; private set; }
+
+        /// <summary>Seals one record's content into the open batch's slab memory.</summary>
         public ReadOnlyMemory<byte> Seal(EpochKey key, DetectionId id, Core.Detections.DetectionHeader header, ReadOnlySpan<byte> content)
         {
-            var participant = key.Epoch.Participant;
-            if (!_byParticipant.TryGetValue(participant, out var sealer) || !ReferenceEquals(sealer.Key, key))
+            var sealer = _last;
+            if (sealer is null || !ReferenceEquals(sealer.Key, key))
             {
-                sealer = new EpochSealer(ContentSealer.Default, key);
-                _byParticipant[participant] = sealer;
+                // Another participant (or a new key) than the last record's: one dictionary lookup.
+                var participant = key.Epoch.Participant;
+                if (!_byParticipant.TryGetValue(participant, out sealer) || !ReferenceEquals(sealer.Key, key))
+                {
+                    sealer = new EpochSealer(_sealer, key);
+                    _byParticipant[participant] = sealer;
+                }
+
+                _last = sealer;
             }
 
             var length = sealer.SealedLength(content.Length);
             if (_slab.Length - _at < length)
             {
                 // Not zeroed first: every byte handed out is written by the seal before anyone reads it.
-                _slab = GC.AllocateUninitializedArray<byte>(Math.Max(SlabSize, length));
+                if (length > SlabSize)
+                {
+                    _slab = GC.AllocateUninitializedArray<byte>(length);
+                }
+                else if (_free.TryPop(out var reused))
+                {
+                    _slab = reused;
+                    SlabsReused++;
+                }
+                else
+                {
+                    _slab = GC.AllocateUninitializedArray<byte>(SlabSize);
+                }
+
+                _open.Add(_slab);
                 _at = 0;
             }
 
-            var written = sealer.Seal(id, header, content, _slab.AsSpan(_at, length));
+            var written = sealer.Seal(id, header, content, _slab.AsSpan(_at, length), _scratch);
             var blob = _slab.AsMemory(_at, written);
             _at += written;
+            BatchBytes += written;
             return blob;
         }
+
+        /// <summary>Ends the open batch: the slabs its blobs are in belong to it until <see cref="Release"/>.</summary>
+        /// <returns>The batch's slabs (empty when nothing was sealed).</returns>
+        public SealedSlabs CloseBatch()
+        {
+            if (_open.Count == 0)
+            {
+                return SealedSlabs.None;
+            }
+
+            var slabs = new SealedSlabs([.. _open]);
+            _open.Clear();
+            _slab = [];
+            _at = 0;
+            BatchBytes = 0;
+            return slabs;
+        }
+
+        /// <summary>Gives a closed batch's slabs back for later batches; call once nothing reads its records' sealed bytes.</summary>
+        public void Release(SealedSlabs slabs)
+        {
+            ArgumentNullException.ThrowIfNull(slabs);
+            foreach (var slab in slabs.Take())
+            {
+                if (slab.Length == SlabSize && _free.Count < MaxFreeSlabs)
+                {
+                    _free.Push(slab);
+                }
+            }
+        }
+    }
+
+    /// <summary>The slabs one closed batch's blobs were sealed into.</summary>
+    internal sealed class SealedSlabs(byte[][] slabs)
+    {
+        private byte[][]? _slabs = slabs;
+
+        /// <summary>A batch that sealed nothing.</summary>
+        public static SealedSlabs None { get; } = new([]);
+
+        /// <summary>The slabs, once: a second call (a second release) gets none, so a slab is never handed out twice.</summary>
+        internal byte[][] Take() => Interlocked.Exchange(ref _slabs, null) ?? [];
     }
 
     private sealed class Stored
     {
-        public List<DetectionRecord> Records { get; } = [];
+        // Counts only: keeping every record of a file would grow memory with the file, and their sealed bytes are
+        // reused once their batch is done (Sealers).
+        public int Count { get; set; }
 
         public int New { get; set; }
     }
@@ -264,6 +391,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
 
 /// <summary>What an ingestion stored.</summary>
 /// <param name="Summary">The pipeline's summary.</param>
-/// <param name="Stored">Every record the store holds for the input (stored now or by an earlier, interrupted run).</param>
+/// <param name="Stored">How many records the store holds for the input (stored now or by an earlier, interrupted run);
+/// the records themselves are offered to <c>onStored</c>, batch by batch.</param>
 /// <param name="NewlyStored">How many of them this run stored.</param>
-internal sealed record IngestResult(CaptureSummary Summary, IReadOnlyList<DetectionRecord> Stored, int NewlyStored);
+internal sealed record IngestResult(CaptureSummary Summary, int Stored, int NewlyStored);

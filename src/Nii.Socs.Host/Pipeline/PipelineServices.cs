@@ -23,6 +23,21 @@ internal static partial class PipelineServices
                 kekPath: sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[HostSecrets.KekPathSetting],
                 audit: sp.GetRequiredService<IOptions<AuditOptions>>().Value,
                 storage: sp.GetRequiredService<IOptions<StorageOptions>>().Value);
+            // A sensor seals with keys the organization's key service hands it, held in memory only (docs/scale-out.md).
+            if (sp.GetService<IOptions<KeyServiceOptions>>()?.Value is { Fetches: true } keyService)
+            {
+                try
+                {
+                    data.SealingKeys = KeyService.KeyServiceClient.Open(keyService, data.History, sp.GetRequiredService<TimeProvider>());
+                }
+                catch
+                {
+                    // The stores close (and the directory's lock is released) before the start is refused.
+                    data.Dispose();
+                    throw;
+                }
+            }
+
             // R8.1: the contacts and staff are told when a participant has no active certificate; the notifier is
             // resolved at that moment (it needs this instance's history, so not while this factory runs).
             data.OnNoCertificate = async (participant, epoch, ct) =>
@@ -72,9 +87,16 @@ internal static partial class PipelineServices
 
 /// <summary>At start, before every other part of the pipeline: rotates every participant, so a key whose epoch ended while
 /// the service was down is destroyed first, its lateness recorded (R8.4).</summary>
-internal sealed class KeyCatchUpService(SocsData data) : IHostedService
+/// <remarks>A sensor that fetches its keys (<c>Socs:KeyService:Url</c>) has none of its own to rotate.</remarks>
+internal sealed class KeyCatchUpService(SocsData data, IOptions<KeyServiceOptions> keyService) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken) => await KeyEpochs.RotateAllAsync(data, cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!keyService.Value.Fetches)
+        {
+            await KeyEpochs.RotateAllAsync(data, cancellationToken);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
@@ -117,10 +139,17 @@ internal sealed class GrantExpiryService(SocsData data, TimeProvider time, ILogg
 }
 
 /// <summary>Rotates every participant's key at each epoch start, so destruction never waits for traffic (R8.4).</summary>
-internal sealed class KeyRotationService(SocsData data, TimeProvider time, ILogger<KeyRotationService> logger) : BackgroundService
+/// <remarks>Not on a sensor that fetches its keys (<c>Socs:KeyService:Url</c>): it rotates nothing of its own, and drops
+/// the fetched keys at their epoch's end itself (<see cref="KeyService.KeyServiceClient"/>).</remarks>
+internal sealed class KeyRotationService(SocsData data, TimeProvider time, IOptions<KeyServiceOptions> keyService, ILogger<KeyRotationService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (keyService.Value.Fetches)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

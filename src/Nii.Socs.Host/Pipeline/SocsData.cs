@@ -67,6 +67,7 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         Keys = cluster is null ? new FileKeyStore(Directory) : cluster.Keys;
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
+        SealingKeys = new RingSealingKeys(this);
         ConsentService = new ConsentService(Directory, Consent, Detections, Keys, Kek, History, time, custody, schedule);
         Schedule = schedule;
     }
@@ -156,6 +157,10 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
 
     public KeyRing Ring { get; }
 
+    /// <summary>Where the ingest path gets its sealing keys: <see cref="Ring"/> by default; on a sensor the key service
+    /// (<c>Socs:KeyService:Url</c>). Owned and disposed (its held keys zeroised) with the stores.</summary>
+    public ISealingKeys SealingKeys { get; set; }
+
     public ConsentService ConsentService { get; }
 
     /// <summary>Takes the directory's lock (creating the directory when absent) and opens every store; the history's
@@ -197,6 +202,7 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         }
 
         ConsentService.Dispose();
+        SealingKeys.Dispose();
         Ring.Dispose();
         if (Cluster is { } cluster)
         {

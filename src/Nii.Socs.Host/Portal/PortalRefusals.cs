@@ -11,11 +11,13 @@ namespace Nii.Socs.Host.Portal;
 /// <c>portal.access.refused</c> entry; the repeats in that window are counted in memory and written as one
 /// <c>portal.access.refused.repeated</c> entry (count, first, last) when the window closes (next refusal after it, or
 /// <see cref="FlushAsync"/> at shutdown). A flood therefore adds at most two entries per source per window.
+/// <para>The key service (<see cref="KeyService.KeyServiceServer"/>) records its refusals the same way under its own actor,
+/// subject and action.</para>
 /// <para>Edge case: the portal only admits certificates that chain to its CA in the TLS handshake, so sources are
 /// bounded by the certificates the organization issued; at most <see cref="MaxSources"/> are tallied at once and the
 /// rest share one tally.</para>
 /// </remarks>
-internal sealed class PortalRefusals(IOperationHistory history, TimeProvider time)
+internal sealed class PortalRefusals(IOperationHistory history, TimeProvider time, string actor = "system:portal", string subject = "portal", string action = "portal.access.refused")
 {
     /// <summary>How long repeats of one source are folded into one entry.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
@@ -23,8 +25,6 @@ internal sealed class PortalRefusals(IOperationHistory history, TimeProvider tim
     /// <summary>The most sources tallied separately.</summary>
     public const int MaxSources = 10_000;
 
-    private const string Actor = "system:portal";
-    private const string Subject = "portal";
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Tally> _tallies = new(StringComparer.Ordinal);
 
@@ -61,7 +61,7 @@ internal sealed class PortalRefusals(IOperationHistory history, TimeProvider tim
 
         if (first)
         {
-            await history.AppendAsync(Actor, "portal.access.refused", Subject, $"{source}: {why}", cancellationToken).ConfigureAwait(false);
+            await history.AppendAsync(actor, action, subject, $"{source}: {why}", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -84,9 +84,9 @@ internal sealed class PortalRefusals(IOperationHistory history, TimeProvider tim
 
     private Task<OperationEntry> WriteRepeatsAsync(Tally tally, CancellationToken cancellationToken) =>
         history.AppendAsync(
-            Actor,
-            "portal.access.refused.repeated",
-            Subject,
+            actor,
+            action + ".repeated",
+            subject,
             string.Create(CultureInfo.InvariantCulture, $"{tally.Source}: {tally.Count - 1} more refusal(s) from {tally.First:O} to {tally.Last:O}; first: {tally.Why}"),
             cancellationToken);
 

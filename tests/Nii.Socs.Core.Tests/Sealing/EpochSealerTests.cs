@@ -137,7 +137,38 @@ public class EpochSealerTests
         var id = DetectionId.New(header.ObservedAt);
         Assert.Throws<ArgumentException>(() => epochSealer.Seal(id, header, "abc"u8, new byte[epochSealer.SealedLength(3) - 1]));
         Assert.Equal(epochSealer.SealedLength(3), epochSealer.Seal(id, header, "abc"u8, new byte[epochSealer.SealedLength(3)]));
+        var scratch = new SealingScratch();
+        Assert.Throws<ArgumentException>(() => epochSealer.Seal(id, header, "abc"u8, new byte[epochSealer.SealedLength(3) - 1], scratch));
+        Assert.Equal(epochSealer.SealedLength(3), epochSealer.Seal(id, header, "abc"u8, new byte[epochSealer.SealedLength(3)], scratch));
         key.Dispose();
         Assert.Throws<ObjectDisposedException>(() => epochSealer.Seal(id, header, "abc"u8, new byte[epochSealer.SealedLength(3)]));
+        Assert.Throws<ObjectDisposedException>(() => epochSealer.Seal(id, header, "abc"u8, new byte[epochSealer.SealedLength(3)], scratch));
+    }
+
+    [Fact]
+    [Trait("Requirement", "R7.1")]
+    public void One_scratch_shared_by_sealers_of_two_epochs_binds_each_blob_to_its_own_epoch_and_never_repeats_a_nonce()
+    {
+        // The ingest path's scratch keeps the last sealer's epoch prefix in its buffer: switching sealers must lay out the
+        // other prefix, and an associated data longer than the buffer must grow it. Nonces over several 4 KiB blocks differ.
+        using var a = EpochKey.Create(s_epoch);
+        using var b = EpochKey.Create(new EpochId(new ParticipantId("kyoto-u"), 2969));
+        var sealers = new[] { new EpochSealer(ContentSealer.Default, a), new EpochSealer(ContentSealer.Default, b) };
+        var scratch = new SealingScratch();
+        var nonces = new HashSet<string>(StringComparer.Ordinal);
+        var count = 3 * KeyMaterial.NonceBlockSize / 24;
+        for (var i = 0; i < count; i++)
+        {
+            var sealer = sealers[(i / 3) % 2];
+            var header = ContentSealerProperties.Header() with { HeaderBytes = new byte[i % 7 == 0 ? 900 : 54] };
+            var id = DetectionId.New(header.ObservedAt);
+            var blob = new byte[sealer.SealedLength(5)];
+            sealer.Seal(id, header, "hello"u8, blob, scratch);
+            Assert.True(SealedContent.TryOpen(sealer.Key, id, header, blob, out var plain, out var failure), $"record {i}: {failure}");
+            Assert.Equal("hello"u8.ToArray(), plain);
+            var other = sealers[1 - ((i / 3) % 2)].Key;
+            Assert.False(ContentSealer.TryOpen(other, SealingContext.For(sealer.Key.Epoch, id, header), blob, out _, out _));
+            Assert.True(nonces.Add(Convert.ToHexString(blob, 2, ContentSealer.Default.Algorithm == SealingAlgorithm.Aegis256 ? 32 : 24)));
+        }
     }
 }

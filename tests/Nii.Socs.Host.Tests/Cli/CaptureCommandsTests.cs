@@ -103,6 +103,22 @@ public class CaptureCommandsTests
         }
     }
 
+    [Fact]
+    public void Scan_timings_prints_each_stage_with_wall_and_cpu_time_on_stderr_and_leaves_the_output_unchanged()
+    {
+        var plain = Run("capture", "scan", Demo, "--prefixes", Prefixes, "--rules", Rules);
+        var (code, output, error) = Run("capture", "scan", Demo, "--prefixes", Prefixes, "--rules", Rules, "--timings");
+        Assert.Equal((0, plain.Output), (code, output));
+        var lines = error.TrimEnd('\n').Split('\n');
+        Assert.Equal("timings\twall ms\tCPU ms", lines[0]);
+        Assert.StartsWith("  start-up (runtime, command line)\t", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("  scope (", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("  rules (6 rules)\t", lines[3], StringComparison.Ordinal);
+        Assert.Matches(@"^  scan \(22 frames, 21 in scope, \d+ detection workers\)\t\d+\t\d+$", lines[4]);
+        Assert.StartsWith("  output\t", lines[5], StringComparison.Ordinal);
+        Assert.Equal(6, lines.Length);
+    }
+
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
         using var output = new StringWriter();

@@ -115,6 +115,9 @@ public sealed class CliJsonTests : IDisposable
         var staffKeys = Path.Combine(_root, "staff-bob");
         Ok("participant", "keygen", "--out", staffKeys, "--name", "staff-bob");
         Ok("certificates", "enrol-staff", "--data", Data, "--name", "bob", "--csr", Path.Combine(staffKeys, "staff-bob.csr.pem"));
+        var sensorKeys = Path.Combine(_root, "sensor-1");
+        Ok("participant", "keygen", "--out", sensorKeys, "--name", "sensor-1");
+        Ok("certificates", "enrol-sensor", "--data", Data, "--name", "sensor-1", "--csr", Path.Combine(sensorKeys, "sensor-1.csr.pem"));
 
         // The procedures (R3, R5.2, R7.3, R11, R12).
         var osaka = Path.Combine(_root, "osaka.json");

@@ -47,7 +47,7 @@ public sealed class ScheduledDestructionTests : IDisposable
         await using (var data = SocsData.Open(Data, time))
         {
             Assert.Contains(data.Keys.SealedKeyEpochs(participant), e => e.Index == epoch);
-            await new KeyCatchUpService(data).StartAsync(CancellationToken.None);
+            await new KeyCatchUpService(data, Microsoft.Extensions.Options.Options.Create(new Nii.Socs.Host.Configuration.KeyServiceOptions())).StartAsync(CancellationToken.None);
             Assert.DoesNotContain(data.Keys.SealedKeyEpochs(participant), e => e.Index == epoch);
             var destroyed = data.History.Entries().Single(e => e.Action == "keys.epoch.destroyed");
             Assert.Equal($"keys/u-tokyo/{epoch}", destroyed.Subject);

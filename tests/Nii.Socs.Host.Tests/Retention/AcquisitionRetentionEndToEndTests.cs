@@ -37,18 +37,23 @@ public sealed class AcquisitionRetentionEndToEndTests
             var capture = Path.Combine(root, "future.pcap");
             ServiceKit.WriteCapture(capture, 1, 0, new DateTimeOffset(2030, 6, 1, 3, 0, 0, TimeSpan.Zero));
 
-            List<DetectionRecord> stored;
+            var stored = new List<DetectionRecord>();
             await using (var data = SocsData.Open(dir, time))
             using (var outbox = MailOutbox.Open(dir))
             using (var notifier = MailServiceCollectionExtensions.Create(new MailOptions(), outbox, new EmlMailTransport(Path.Combine(dir, EmlMailTransport.DirectoryName)), data.History, p => data.Registry.State.Participants[p].Contacts, time, NullLoggerFactory.Instance))
             {
                 var rules = RuleSet.Load(Path.Combine(ServiceKit.Samples, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, time.GetUtcNow())));
-                var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(capture, async (records, ct) => await notifier.OnDetectionsAsync(records, ct));
+                var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(capture, async (records, ct) =>
+                {
+                    // The records' sealed bytes are the ingestor's until the callback returns: keep copies.
+                    stored.AddRange(records.Select(r => r with { SealedContent = r.SealedContent.ToArray() }));
+                    await notifier.OnDetectionsAsync(records, ct);
+                });
+                Assert.Equal(stored.Count, result.Stored);
                 await notifier.SendDueAsync();
                 time.Advance(TimeSpan.FromHours(2));
                 await notifier.CloseDueDigestsAsync();
                 await notifier.SendDueAsync();
-                stored = [.. result.Stored];
             }
 
             Assert.NotEmpty(stored);
