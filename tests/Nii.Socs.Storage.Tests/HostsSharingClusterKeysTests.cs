@@ -350,9 +350,16 @@ public sealed class HostsSharingClusterKeysTests(ClusterFixture cluster, ITestOu
         }
 
         var rules = RuleSet.Load(Path.Combine(Samples, "rules", "demo.rules"), RuleVariables.ForScope(Ingestor.ScopeOf(data.Registry.State, data.Time.GetUtcNow())));
-        var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(path);
-        Assert.NotEmpty(result.Stored);
-        return result.Stored;
+        var stored = new List<DetectionRecord>();
+        var result = await new Ingestor(data, rules, new LoadGovernorOptions()).IngestAsync(path, (records, _) =>
+        {
+            // The sealing slabs are reused once a batch is stored: keep copies of the sealed bytes.
+            stored.AddRange(records.Select(r => r with { SealedContent = r.SealedContent.ToArray() }));
+            return Task.CompletedTask;
+        });
+        Assert.NotEmpty(stored);
+        Assert.Equal(stored.Count, result.Stored);
+        return stored;
     }
 
     private static byte[] Unwrap(IKeyStore keys, EpochId epoch, string keyFile)
