@@ -141,17 +141,115 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
         return $"k_{Convert.ToHexStringLower(digest.AsSpan(0, 8))}_{index}_{(kind == SealedKind ? "s" : "w")}";
     }
 
+    /// <inheritdoc />
+    /// <remarks>One transaction under the partitions' advisory lock: the wrapped set is looked for, and both partitions
+    /// created and filled only when it is absent, so two hosts rotating at once store one key (R8.2). A sealed key a
+    /// crash left without its set (only older code wrote them apart) is dropped and erased first, not overwritten in place.</remarks>
+    public bool TryCreate(EpochId epoch, ReadOnlySpan<byte> sealedKey, WrappedKeySet wrappedSet)
+    {
+        ArgumentNullException.ThrowIfNull(wrappedSet);
+        if (wrappedSet.Epoch != epoch)
+        {
+            throw new ArgumentException($"The wrapped set is of {wrappedSet.Epoch}, not {epoch}.", nameof(wrappedSet));
+        }
+
+        var sealedBody = sealedKey.ToArray();
+        var wrappedBody = Encoding.UTF8.GetBytes(wrappedSet.ToJson());
+        for (var attempt = 0; ; attempt++)
+        {
+            using var connection = _storage.DataSource.OpenConnection();
+            using var tx = connection.BeginTransaction();
+            Lock(connection, tx);
+            if (Exists(connection, tx, epoch, WrappedKind))
+            {
+                return false;
+            }
+
+            if (Exists(connection, tx, epoch, SealedKind))
+            {
+                if (attempt > 0)
+                {
+                    throw new InvalidOperationException($"The leftover sealed key of {epoch} is still on the cluster after its destruction.");
+                }
+
+                tx.Rollback();
+                DestroyLeftoverSealedKey(epoch);
+                continue;
+            }
+
+            SaveIn(connection, tx, epoch, SealedKind, sealedBody);
+            SaveIn(connection, tx, epoch, WrappedKind, wrappedBody);
+            tx.Commit();
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Checked and dropped in one transaction under the partitions' advisory lock, so a set another host commits
+    /// meanwhile keeps its sealed key; the erasure rounds run after a drop (R8.4).</remarks>
+    public void DestroyLeftoverSealedKey(EpochId epoch)
+    {
+        if (Drop(epoch.Participant, epoch.Index, [SealedKind], "sealed", onlyWithoutWrappedSet: true))
+        {
+            Erase();
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<EpochId> WrappedSetEpochs(ParticipantId participant) =>
+        EpochsOf(participant, WrappedKind).Select(e => new EpochId(participant, e)).ToList();
+
+    /// <summary>The key check of the cluster's key-encryption key: a known value sealed under the KEK of the first host
+    /// that asked, stored once (<c>kek_check</c>); every later host must open it with its own KEK.</summary>
+    /// <param name="candidate">This host's sealed check value, stored when the cluster has none yet.</param>
+    /// <returns>The stored check value (the candidate when this call stored it).</returns>
+    /// <exception cref="NpgsqlException">The cluster could not be reached.</exception>
+    internal byte[] KeyCheck(byte[] candidate)
+    {
+        using var command = _storage.DataSource.CreateCommand(
+            $"WITH stored AS (INSERT INTO {_storage.Q("kek_check")} VALUES (true, $1) ON CONFLICT DO NOTHING RETURNING body) SELECT body FROM stored UNION ALL SELECT body FROM {_storage.Q("kek_check")} LIMIT 1");
+        command.Parameters.Add(new NpgsqlParameter { Value = candidate });
+        return (byte[])command.ExecuteScalar()!;
+    }
+
+    /// <summary>The key check stored in the cluster, or null before any host stored one.</summary>
+    /// <returns>The sealed check value, or null.</returns>
+    /// <exception cref="NpgsqlException">The cluster could not be reached.</exception>
+    internal byte[]? StoredKeyCheck()
+    {
+        using var command = _storage.DataSource.CreateCommand($"SELECT body FROM {_storage.Q("kek_check")}");
+        return command.ExecuteScalar() as byte[];
+    }
+
     private void Save(EpochId epoch, short kind, byte[] body)
+    {
+        using var connection = _storage.DataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        Lock(connection, tx);
+        SaveIn(connection, tx, epoch, kind, body);
+        tx.Commit();
+    }
+
+    private void Lock(NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, tx);
+        lockCommand.Parameters.Add(new NpgsqlParameter { Value = _storage.Schema + ".epoch_key_partitions" });
+        lockCommand.ExecuteNonQuery();
+    }
+
+    private bool Exists(NpgsqlConnection connection, NpgsqlTransaction tx, EpochId epoch, short kind)
+    {
+        using var command = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_storage.Q("epoch_keys")} WHERE participant = $1 AND epoch = $2 AND kind = $3)", connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = epoch.Participant.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = epoch.Index });
+        command.Parameters.Add(new NpgsqlParameter { Value = kind });
+        return command.ExecuteScalar() is true;
+    }
+
+    private void SaveIn(NpgsqlConnection connection, NpgsqlTransaction tx, EpochId epoch, short kind, byte[] body)
     {
         var participant = PostgreSqlStorage.Literal(epoch.Participant.Value);
         var table = TableOf(epoch.Participant, epoch.Index, kind);
-        using var connection = _storage.DataSource.OpenConnection();
-        using var tx = connection.BeginTransaction();
-        using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, tx))
-        {
-            lockCommand.Parameters.Add(new NpgsqlParameter { Value = _storage.Schema + ".epoch_key_partitions" });
-            lockCommand.ExecuteNonQuery();
-        }
 
         // The range (participant, epoch, kind) .. (participant, epoch, kind + 1) holds exactly one row. Its body collects
         // no statistics: an ANALYZE would copy the sealed key or wrapped set into pg_statistic, where it outlives the drop.
@@ -168,19 +266,15 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
             create.ExecuteNonQuery();
         }
 
-        using (var upsert = new NpgsqlCommand(
+        using var upsert = new NpgsqlCommand(
             $"INSERT INTO {_storage.Q("epoch_keys")} VALUES ($1, $2, $3, $4) ON CONFLICT (participant, epoch, kind) DO UPDATE SET body = EXCLUDED.body",
             connection,
-            tx))
-        {
-            upsert.Parameters.Add(new NpgsqlParameter { Value = epoch.Participant.Value });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = epoch.Index });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = kind });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = body });
-            upsert.ExecuteNonQuery();
-        }
-
-        tx.Commit();
+            tx);
+        upsert.Parameters.Add(new NpgsqlParameter { Value = epoch.Participant.Value });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = epoch.Index });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = kind });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = body });
+        upsert.ExecuteNonQuery();
     }
 
     private byte[]? Load(EpochId epoch, short kind)
@@ -220,17 +314,17 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IWrappedKeyStore
         }
     }
 
-    private bool Drop(ParticipantId participant, long epoch, short[] kinds, string what)
+    private bool Drop(ParticipantId participant, long epoch, short[] kinds, string what, bool onlyWithoutWrappedSet = false)
     {
         var subject = string.Create(CultureInfo.InvariantCulture, $"keys/{participant}/{epoch}/{what}");
         var dropped = new List<string>();
         using (var connection = _storage.DataSource.OpenConnection())
         using (var tx = connection.BeginTransaction())
         {
-            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, tx))
+            Lock(connection, tx);
+            if (onlyWithoutWrappedSet && Exists(connection, tx, new EpochId(participant, epoch), WrappedKind))
             {
-                lockCommand.Parameters.Add(new NpgsqlParameter { Value = _storage.Schema + ".epoch_key_partitions" });
-                lockCommand.ExecuteNonQuery();
+                return false;
             }
 
             foreach (var kind in kinds)

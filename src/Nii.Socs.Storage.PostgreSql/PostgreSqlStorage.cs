@@ -201,6 +201,10 @@ internal sealed partial class PostgreSqlStorage : IAsyncDisposable, IDisposable
                 body bytea NOT NULL,
                 PRIMARY KEY (participant, epoch, kind)
             ) PARTITION BY RANGE (participant, epoch, kind);
+            CREATE TABLE IF NOT EXISTS {s}.kek_check (
+                singleton boolean PRIMARY KEY CHECK (singleton),
+                body bytea NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS {s}.epoch_key_partitions (
                 participant text NOT NULL,
                 epoch bigint NOT NULL,

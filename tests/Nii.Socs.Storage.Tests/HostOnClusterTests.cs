@@ -121,7 +121,7 @@ public sealed class HostOnClusterTests(ClusterFixture cluster, ITestOutputHelper
 
             // The yearly inspection (R13.1) of this host reads the same cluster.
             using var stores = await ClusterStores.OpenAsync(Storage, TimeProvider.System);
-            var report = await Nii.Socs.Host.Inspection.ClusterInspection.RunAsync(stores, Data, new Core.Inspection.InspectionSettings(TimeProvider.System.GetUtcNow().Year), TimeProvider.System.GetUtcNow().AddHours(3));
+            var report = await Nii.Socs.Host.Inspection.ClusterInspection.RunAsync(stores, new Core.Inspection.InspectionSettings(TimeProvider.System.GetUtcNow().Year), TimeProvider.System.GetUtcNow().AddHours(3));
             Assert.True(report.History.Intact);
             Assert.Equal(actions.Count, report.History.Entries);
             Assert.Equal(1, report.Consent.Approved);

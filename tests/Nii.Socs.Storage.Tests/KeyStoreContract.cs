@@ -83,6 +83,45 @@ public abstract class KeyStoreContract : IAsyncLifetime
         Assert.Equal([2951L], wrapped.Epochs(Kyoto));
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.2")]
+    [Trait("Requirement", "R8.4")]
+    public async Task A_key_is_created_once_per_epoch_a_leftover_sealed_key_goes_and_a_stored_set_is_never_replaced_by_a_creation()
+    {
+        var (keys, _) = await OpenAsync();
+        var epoch = new EpochId(UTokyo, 2960);
+
+        // A crash during creation left a sealed key without its set: it is a leftover, destroyed.
+        keys.SaveSealedKey(epoch, Sealed(epoch));
+        keys.DestroyLeftoverSealedKey(epoch);
+        Assert.False(keys.TryLoadSealedKey(epoch, out _));
+
+        // Another leftover is replaced by a creation, which stores the sealed key and the set.
+        keys.SaveSealedKey(epoch, Sealed(epoch));
+        var first = Set(epoch);
+        Assert.True(keys.TryCreate(epoch, "sealed-first"u8, first));
+        Assert.True(keys.TryLoadSealedKey(epoch, out var sealedKey));
+        Assert.Equal("sealed-first"u8.ToArray(), sealedKey);
+
+        // A second creation (another host, the same epoch) stores nothing; the first key stays.
+        Assert.False(keys.TryCreate(epoch, "sealed-second"u8, Set(epoch)));
+        Assert.True(keys.TryLoadSealedKey(epoch, out sealedKey));
+        Assert.Equal("sealed-first"u8.ToArray(), sealedKey);
+        Assert.True(keys.TryLoadWrappedSet(epoch, out var set));
+        Assert.Equal(first.ToJson(), set.ToJson());
+
+        // With a set stored, the sealed key is no leftover.
+        keys.DestroyLeftoverSealedKey(epoch);
+        Assert.True(keys.TryLoadSealedKey(epoch, out _));
+
+        // The epochs with a wrapped set are listed per participant; a set of another epoch is refused.
+        Assert.True(keys.TryCreate(new EpochId(UTokyo, 2958), "sealed-older"u8, Set(new EpochId(UTokyo, 2958))));
+        Assert.Equal([new EpochId(UTokyo, 2958), epoch], keys.WrappedSetEpochs(UTokyo));
+        Assert.Empty(keys.WrappedSetEpochs(Kyoto));
+        Assert.Throws<ArgumentException>(() => keys.TryCreate(new EpochId(UTokyo, 2961), "sealed-other"u8.ToArray(), first));
+        Assert.False(keys.TryLoadSealedKey(new EpochId(UTokyo, 2961), out _));
+    }
+
     private static WrappedKeySet Set(EpochId epoch)
     {
         using var key = EpochKey.Create(epoch);

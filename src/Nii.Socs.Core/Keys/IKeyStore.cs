@@ -35,6 +35,26 @@ internal interface IKeyStore
     /// <param name="epoch">The epoch.</param>
     void DestroySealedKey(EpochId epoch);
 
+    /// <summary>Stores a new key of an epoch that has no wrapped set yet: its sealed copy (replacing one a crash left
+    /// without a wrapped set) and its wrapped set, as one step against every other writer of the store (R8.2).</summary>
+    /// <param name="epoch">The epoch.</param>
+    /// <param name="sealedKey">The key sealed under the key-encryption key.</param>
+    /// <param name="wrappedSet">The key wrapped to the participant's certificates, of <paramref name="epoch"/>.</param>
+    /// <returns>False, storing nothing, when the epoch already has a wrapped set: another writer made its key first.</returns>
+    /// <remarks>Hosts that share one store (the cluster's) may rotate at the same instant; only one key per participant
+    /// and epoch may ever be stored, and the loser restores the winner's.</remarks>
+    bool TryCreate(EpochId epoch, ReadOnlySpan<byte> sealedKey, WrappedKeySet wrappedSet);
+
+    /// <summary>Destroys the sealed key of an epoch that has no wrapped set (left by a crash during creation, R8.4);
+    /// does nothing when the epoch has a wrapped set, whose key records may be sealed under.</summary>
+    /// <param name="epoch">The epoch.</param>
+    void DestroyLeftoverSealedKey(EpochId epoch);
+
+    /// <summary>The epochs of a participant that have a wrapped set, ascending.</summary>
+    /// <param name="participant">The participant.</param>
+    /// <returns>The epochs, possibly empty.</returns>
+    IReadOnlyList<EpochId> WrappedSetEpochs(ParticipantId participant);
+
     /// <summary>The epochs of a participant that still have a sealed key.</summary>
     /// <param name="participant">The participant.</param>
     /// <returns>The epochs, possibly empty.</returns>

@@ -187,14 +187,12 @@ internal sealed class KeyRing : IDisposable
         {
             // Records may already be sealed under this epoch's key; its wrapped set is the only way
             // back to them, so it is never replaced by a new key's.
-            throw new InvalidOperationException(
-                $"The key of {epoch} is stored wrapped, but its sealed copy is missing or does not open under this host's key-encryption key; " +
-                "refusing to replace it. Restore the key-encryption key, or wait for the next epoch.");
+            throw Unrestorable(epoch);
         }
 
         // A sealed copy without a wrapped set is left by a crash during creation (the sealed copy is
         // written first): no record was sealed under it. Destroy it before making a new key.
-        _store.DestroySealedKey(epoch);
+        _store.DestroyLeftoverSealedKey(epoch);
         var certificates = _certificates.ActiveFor(participant);
         if (certificates.Count == 0)
         {
@@ -205,11 +203,11 @@ internal sealed class KeyRing : IDisposable
         }
 
         var key = EpochKey.Create(epoch);
+        bool created;
         try
         {
             var set = KeyWrapper.WrapToAll(key, certificates);
-            _store.SaveSealedKey(epoch, _kek.Seal(key.Bytes, KeyWrapper.AadOf(epoch)));
-            _store.SaveWrappedSet(set);
+            created = _store.TryCreate(epoch, _kek.Seal(key.Bytes, KeyWrapper.AadOf(epoch)), set);
         }
         catch
         {
@@ -217,8 +215,22 @@ internal sealed class KeyRing : IDisposable
             throw;
         }
 
-        _current[participant] = key;
-        return new KeyRotation(epoch, true, destroyed) { ClockBehind = clockBehind };
+        if (created)
+        {
+            _current[participant] = key;
+            return new KeyRotation(epoch, true, destroyed) { ClockBehind = clockBehind };
+        }
+
+        // Another host sharing the store made this epoch's key between our look and our write (R8.2: one key per
+        // participant per epoch): ours is dropped unused and theirs restored, or refused as above.
+        key.Dispose();
+        if (_store.TryLoadWrappedSet(epoch, out var theirs) && TryRestore(epoch, theirs, out var restoredTheirs))
+        {
+            _current[participant] = restoredTheirs;
+            return new KeyRotation(epoch, false, destroyed) { ClockBehind = clockBehind };
+        }
+
+        throw Unrestorable(epoch);
     }
 
     /// <summary>The fast path of every call: the held key is of the epoch of now (or later, with a clock behind), so nothing
@@ -283,6 +295,10 @@ internal sealed class KeyRing : IDisposable
         destroyed.Sort((a, b) => a.Index.CompareTo(b.Index));
         return destroyed;
     }
+
+    private static InvalidOperationException Unrestorable(EpochId epoch) => new(
+        $"The key of {epoch} is stored wrapped, but its sealed copy is missing or does not open under this host's key-encryption key; " +
+        "refusing to replace it. Restore the key-encryption key, or wait for the next epoch.");
 
     private bool TryRestore(EpochId epoch, WrappedKeySet set, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpochKey? key)
     {

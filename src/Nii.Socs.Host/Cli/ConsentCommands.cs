@@ -162,7 +162,7 @@ internal static class ConsentCommands
                 throw new CliUsageException($"--request: no request {id}.");
             }
 
-            var keys = new FileKeyStore(session.DataDirectory);
+            var keys = session.Keys;
             using var buffer = new MemoryStream();
             using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
             {
@@ -294,7 +294,7 @@ internal static class ConsentCommands
         o.WriteLine($"deadline\t{CliParse.Iso(Core.Time.Jst.ToJst(r.Deadline))}");
         foreach (var epoch in session.Service.RequiredEpochsAsync(r.Id).GetAwaiter().GetResult())
         {
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"needs_key\t{epoch.Index}\t{Path.Combine(session.DataDirectory, "keys", epoch.Participant.Value, epoch.Index.ToString(CultureInfo.InvariantCulture), "wrapped.json")}"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"needs_key\t{epoch.Index}\t{session.WrappedSetLocation(epoch)}"));
         }
 
         if (session.Service.Ledger.GrantOf(r.Id) is { } grant)
@@ -344,7 +344,7 @@ internal static class ConsentCommands
             ["needs_keys"] = new JsonArray([.. session.Service.RequiredEpochsAsync(r.Id).GetAwaiter().GetResult().Select(e => (JsonNode)new JsonObject
             {
                 ["epoch"] = e.Index,
-                ["wrapped"] = Path.Combine(session.DataDirectory, "keys", e.Participant.Value, e.Index.ToString(CultureInfo.InvariantCulture), "wrapped.json"),
+                ["wrapped"] = session.WrappedSetLocation(e),
             })]),
             ["grant"] = grant is null ? null : new JsonObject
             {
@@ -456,6 +456,15 @@ internal static class ConsentCommands
         public IOperationHistoryStore History => _lease.Data.History;
 
         public IRegistryStore Registry => _lease.Data.Registry;
+
+        /// <summary>The epoch keys: the data directory's, or the cluster's on PostgreSql.</summary>
+        public IKeyStore Keys => _lease.Data.Keys;
+
+        /// <summary>Where an epoch's wrapped set is: its file on FASTER; on PostgreSql the cluster, from which
+        /// <c>consent export-request</c> writes it into the request file.</summary>
+        public string WrappedSetLocation(EpochId epoch) => _lease.Data.Cluster is { } cluster
+            ? $"cluster:{cluster.Storage.Schema}"
+            : Path.Combine(DataDirectory, "keys", epoch.Participant.Value, epoch.Index.ToString(CultureInfo.InvariantCulture), "wrapped.json");
 
         public static Session Open(CliContext context, string? data) => new(DataAccess.Open(context, data, requireKek: true));
 

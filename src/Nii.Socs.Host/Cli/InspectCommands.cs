@@ -65,9 +65,9 @@ internal static class InspectCommands
             Core.Inspection.InspectionReport report;
             if (storage.Provider == Configuration.StorageProvider.PostgreSql)
             {
-                // The consent log, history, registry and detections are the cluster's (docs/scale-out.md).
+                // The consent log, history, registry, detections and wrapped keys are the cluster's (docs/scale-out.md).
                 using var cluster = Pipeline.ClusterStores.Open(storage, context.Time);
-                report = Inspection.ClusterInspection.RunAsync(cluster, dir, settings, context.Time.GetUtcNow()).GetAwaiter().GetResult();
+                report = Inspection.ClusterInspection.RunAsync(cluster, settings, context.Time.GetUtcNow()).GetAwaiter().GetResult();
             }
             else
             {

@@ -125,10 +125,10 @@ internal static class StoreCommands
                     : [new MailCopies(own, Path.Combine(lease.Data.Directory, EmlMailTransport.DirectoryName))],
             };
             var report = sweeper.SweepAsync(at, dry).GetAwaiter().GetResult();
-            if (lease.Data.Cluster is { } cluster)
+            if (Pipeline.RetentionService.ClusterSweeperOf(lease.Data, context.Time) is { } cluster)
             {
-                var swept = new Storage.PostgreSql.PostgreSqlRetentionSweeper(cluster.Detections, lease.Data.History, context.Time) { DerivedCopies = Pipeline.RetentionService.ClusterCopiesOf(lease.Data) }.SweepAsync(at, dry).GetAwaiter().GetResult();
-                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Resumed = [.. report.Resumed, .. swept.Resumed], Copies = [.. report.Copies, .. swept.Copies] };
+                var swept = cluster.SweepAsync(at, dry).GetAwaiter().GetResult();
+                report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], EpochKeys = [.. report.EpochKeys, .. swept.EpochKeys], Resumed = [.. report.Resumed, .. swept.Resumed], Copies = [.. report.Copies, .. swept.Copies] };
             }
 
             if (parse.GetValue(json))

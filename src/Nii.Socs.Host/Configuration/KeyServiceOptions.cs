@@ -26,6 +26,16 @@ internal sealed class KeyServiceOptions
     /// fails), so a sensor sealing for hundreds of participants starts without being throttled.</value>
     public int RequestsPerMinute { get; set; } = 1000;
 
+    /// <summary>On the key-service host: the organization's TLS server certificate (PEM, its chain may follow), naming
+    /// the host name or address the sensors reach the service by.</summary>
+    /// <value>The default is empty: the data directory's development CA issues one for localhost, 127.0.0.1 and ::1
+    /// only, which sensors on other machines refuse.</value>
+    public string ServerCertificate { get; set; } = string.Empty;
+
+    /// <summary>On the key-service host: the private key of <see cref="ServerCertificate"/> (PEM).</summary>
+    /// <value>The default is empty (required with <see cref="ServerCertificate"/>).</value>
+    public string ServerKey { get; set; } = string.Empty;
+
     /// <summary>On a sensor: the key service's base address, such as <c>https://keys.socs.example.ac.jp:5443/</c>.</summary>
     /// <value>The default is empty: the host seals with keys of its own key ring.</value>
     public string Url { get; set; } = string.Empty;
@@ -65,6 +75,18 @@ internal sealed class KeyServiceOptionsValidator : IValidateOptions<KeyServiceOp
             builder.AddError($"{s}:Listen must be address:port such as 127.0.0.1:5443 or [::1]:0 (was '{options.Listen}')");
         }
 
+        if (options.ServerCertificate.Length > 0 || options.ServerKey.Length > 0)
+        {
+            if (!options.Serves)
+            {
+                builder.AddError($"{s}:ServerCertificate and {s}:ServerKey are for the key-service host: set {s}:Listen too");
+            }
+            else if (KeyServiceServerCertificate.Refusal(options.ServerCertificate, options.ServerKey) is { } refusal)
+            {
+                builder.AddError(refusal);
+            }
+        }
+
         if (options.RequestsPerMinute is < 1 or > 1_000_000)
         {
             builder.AddError($"{s}:RequestsPerMinute must be between 1 and 1000000 (was {options.RequestsPerMinute})");
@@ -100,5 +122,42 @@ internal sealed class KeyServiceOptionsValidator : IValidateOptions<KeyServiceOp
         }
 
         return builder.Build();
+    }
+}
+
+/// <summary>The key-service host's own TLS server certificate (<c>Socs:KeyService:ServerCertificate</c> and <c>ServerKey</c>).</summary>
+internal static class KeyServiceServerCertificate
+{
+    /// <summary>Loads the certificate with its private key.</summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The files do not hold a certificate and its key.</exception>
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2 Load(string certificate, string key) =>
+        System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificate, key);
+
+    /// <summary>Why the pair cannot serve TLS, in one line; null when it can.</summary>
+    public static string? Refusal(string certificate, string key)
+    {
+        var s = KeyServiceOptions.SectionName;
+        if (certificate.Length == 0 || key.Length == 0)
+        {
+            return $"{s}:ServerCertificate and {s}:ServerKey go together: set both or neither";
+        }
+
+        foreach (var (name, path) in new[] { ("ServerCertificate", certificate), ("ServerKey", key) })
+        {
+            if (!File.Exists(path))
+            {
+                return $"{s}:{name} must name an existing file (was '{path}')";
+            }
+        }
+
+        try
+        {
+            using var loaded = Load(certificate, key);
+            return loaded.HasPrivateKey ? null : $"{s}:ServerKey holds no private key of {s}:ServerCertificate";
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            return $"{s}:ServerCertificate and {s}:ServerKey must be a PEM certificate and its PEM private key ({ex.Message.Split('\n')[0].TrimEnd('.', '\r')})";
+        }
     }
 }

@@ -3,19 +3,18 @@ using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Inspection;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Storage;
-using Nii.Socs.Core.Storage.Keys;
 using Nii.Socs.Host.Pipeline;
 
 namespace Nii.Socs.Host.Inspection;
 
 /// <summary>The yearly report (R13.1) from the cluster's stores when the provider is PostgreSql: the consent log, the
-/// history (its hash chain checked by the cluster store), the registry and the detections read from the cluster, the
-/// wrapped keys from the data directory, which keeps them on this provider too.</summary>
+/// history (its hash chain checked by the cluster store), the registry, the detections and the wrapped keys read from
+/// the cluster.</summary>
 /// <remarks>The same <see cref="InspectionBuilder"/> as <see cref="StoredInspection"/>, fed in the same order; reads
 /// only. The cluster's history has no signed checkpoints (docs/scale-out.md), so its verification reports none.</remarks>
 internal static class ClusterInspection
 {
-    public static async Task<InspectionReport> RunAsync(ClusterStores cluster, string dataDirectory, InspectionSettings settings, DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    public static async Task<InspectionReport> RunAsync(ClusterStores cluster, InspectionSettings settings, DateTimeOffset asOf, CancellationToken cancellationToken = default)
     {
         var builder = new InspectionBuilder(settings, asOf);
         foreach (var e in cluster.Consent.Events())
@@ -61,15 +60,11 @@ internal static class ClusterInspection
             builder.AddPartition(participant, month, cluster.Detections.Stats(participant, month)?.Records ?? 0);
         }
 
-        var root = Path.GetFullPath(dataDirectory);
-        var directory = new WrappedKeyDirectory(root);
-        var store = new FileKeyStore(root);
-        foreach (var participant in directory.Participants().OrderBy(p => p.Value, StringComparer.Ordinal))
+        foreach (var participant in cluster.Keys.Participants().OrderBy(p => p.Value, StringComparer.Ordinal))
         {
-            foreach (var index in directory.Epochs(participant))
+            foreach (var epoch in cluster.Keys.WrappedSetEpochs(participant))
             {
-                var epoch = new EpochId(participant, index);
-                if (store.TryLoadWrappedSet(epoch, out var set))
+                if (cluster.Keys.TryLoadWrappedSet(epoch, out var set))
                 {
                     builder.AddWrappedKeyHolders(epoch, [.. set.Wrapped.Select(w => w.Thumbprint)]);
                 }

@@ -11,8 +11,9 @@ namespace Nii.Socs.Host.KeyService;
 
 /// <summary>The key service as a hosted service of <c>socs serve</c> when <c>Socs:KeyService:Listen</c> is set: it hands
 /// this host's key ring's current keys to listed sensors (docs/scale-out.md, "Epoch keys").</summary>
-/// <remarks>The CA and the server certificate are the data directory's <c>pki/</c> (<see cref="DevelopmentCa"/>), as the
-/// portal's. Edge case: with <c>Listen</c> empty it does nothing.</remarks>
+/// <remarks>The CA that issues sensor certificates is the data directory's <c>pki/</c> (<see cref="DevelopmentCa"/>), as
+/// the portal's; the server certificate is <c>Socs:KeyService:ServerCertificate</c> when set, else that CA's (localhost
+/// only). Edge case: with <c>Listen</c> empty it does nothing.</remarks>
 internal sealed partial class KeyServiceHostedService(SocsData data, IOptions<KeyServiceOptions> options, TimeProvider time, ILogger<KeyServiceHostedService> logger) : IHostedService, IAsyncDisposable
 {
     private DevelopmentCa? _ca;
@@ -31,7 +32,10 @@ internal sealed partial class KeyServiceHostedService(SocsData data, IOptions<Ke
         }
 
         _ca = DevelopmentCa.OpenOrCreate(data.Directory, time);
-        _server = await KeyServiceServer.StartAsync(data, IPEndPoint.Parse(o.Listen), o.Sensors, _ca.Certificate, _ca.ServerCertificate(), o.RequestsPerMinute, cancellationToken);
+        // The organization's own server certificate when configured (sensors on other machines reach the service by a
+        // name it holds); else the development CA's, for localhost only.
+        var serverCertificate = o.ServerCertificate.Length > 0 ? KeyServiceServerCertificate.Load(o.ServerCertificate, o.ServerKey) : _ca.ServerCertificate();
+        _server = await KeyServiceServer.StartAsync(data, IPEndPoint.Parse(o.Listen), o.Sensors, _ca.Certificate, serverCertificate, o.RequestsPerMinute, cancellationToken);
         await data.History.AppendAsync("system:key-service", "keys.service.started", "key-service", $"listening on {_server.BaseAddress} for {o.Sensors.Count} listed sensor(s)", cancellationToken);
         Listening(logger, _server.BaseAddress, o.Sensors.Count);
     }

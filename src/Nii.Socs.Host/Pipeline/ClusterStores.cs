@@ -4,7 +4,8 @@ using Nii.Socs.Storage.PostgreSql;
 namespace Nii.Socs.Host.Pipeline;
 
 /// <summary>The stores a host keeps on the PostgreSQL cluster when <c>Socs:Storage:Provider</c> is PostgreSql: the
-/// registry, the consent log, the operation history, the detections and the mail outbox, on one connection pool.</summary>
+/// registry, the consent log, the operation history, the detections, the mail outbox and the epoch keys, on one
+/// connection pool.</summary>
 /// <remarks>Every host (sensor, portal, mail) opens its own instance; they share nothing but the cluster, whose head-row
 /// locks order every writer (docs/scale-out.md), so the hosts are stateless against it.</remarks>
 internal sealed class ClusterStores : IDisposable
@@ -20,6 +21,7 @@ internal sealed class ClusterStores : IDisposable
         History = history;
         _signingKey = signingKey;
         Detections = storage.Detections(null, time);
+        Keys = storage.Keys(history, time);
     }
 
     /// <summary>How a host signs the cluster's history: the data directory's <c>audit/signing.key</c>, the witness and
@@ -40,6 +42,10 @@ internal sealed class ClusterStores : IDisposable
     public PostgreSqlDetectionStore Detections { get; }
 
     public PostgreSqlMailOutbox Outbox { get; }
+
+    /// <summary>The cluster's epoch keys (wrapped sets and KEK-sealed current keys, R8.1, R8.2, R8.4): every host of the
+    /// cluster rotates, restores and destroys the same keys here; drops and erasures are recorded in <see cref="History"/>.</summary>
+    public PostgreSqlKeyStore Keys { get; }
 
     /// <summary>Connects, creates the schema when absent and folds the logs.</summary>
     /// <exception cref="Cli.CliUsageException">The options name no cluster or the connection string does not parse.</exception>
@@ -99,6 +105,41 @@ internal sealed class ClusterStores : IDisposable
             throw;
         }
     }
+
+    /// <summary>Refuses a key-encryption key other than the one the cluster's epoch keys are sealed under: every host
+    /// writing one cluster must hold the same KEK (docs/scale-out.md, "One key-encryption key for the cluster"), else it
+    /// could neither restore the current keys another host made nor keep to one key per participant per epoch (R8.2).</summary>
+    /// <param name="kek">This host's key-encryption key.</param>
+    /// <param name="kekFile">Where it was read from (named in the refusal).</param>
+    /// <exception cref="Cli.CliUsageException">The cluster's key check does not open under <paramref name="kek"/>.</exception>
+    /// <remarks>The first host to ask stores a fixed value sealed under its KEK (<c>kek_check</c>); every later host must
+    /// open it. The value is no key: it tells nothing of the KEK or of any epoch key.</remarks>
+    public void VerifyKek(Core.Keys.IKeyEncryptionKey kek, string kekFile)
+    {
+        ArgumentNullException.ThrowIfNull(kek);
+        var stored = Keys.KeyCheck(kek.Seal(KekCheckValue, KekCheckValue));
+        var opened = new byte[KekCheckValue.Length];
+        if (!kek.TryOpen(stored, KekCheckValue, opened, out var written) || written != KekCheckValue.Length || !opened.AsSpan().SequenceEqual(KekCheckValue))
+        {
+            throw new Cli.CliUsageException(
+                $"the key-encryption key {kekFile} is not the one the epoch keys of the cluster (schema {Storage.Schema}) are sealed under; every host writing one cluster must use the same key-encryption key file ({HostSecrets.KekPathSetting}).");
+        }
+    }
+
+    /// <summary>Refuses to create a key-encryption key for a cluster whose epoch keys are already sealed under one: a host
+    /// pointed at a missing KEK file stops before making a key nobody else holds.</summary>
+    /// <param name="kekFile">The missing KEK file.</param>
+    /// <exception cref="Cli.CliUsageException">The cluster has a key check.</exception>
+    public void RefuseNewKek(string kekFile)
+    {
+        if (Keys.StoredKeyCheck() is not null)
+        {
+            throw new Cli.CliUsageException(
+                $"the key-encryption key {kekFile} does not exist, but the epoch keys of the cluster (schema {Storage.Schema}) are sealed under an existing one; every host writing one cluster must use the same key-encryption key file ({HostSecrets.KekPathSetting}).");
+        }
+    }
+
+    private static readonly byte[] KekCheckValue = "nii-socs cluster kek check v1"u8.ToArray();
 
     /// <summary>Whether an exception (or one inside it) says the cluster could not serve now: a connection lost or
     /// refused, a node shutting down or in recovery, a read-only standby reached during a failover, a timeout.</summary>

@@ -327,11 +327,16 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         data.Cluster is { } cluster ? [new Mail.MailCopies(cluster.Outbox, Path.Combine(data.Directory, Mail.EmlMailTransport.DirectoryName))] : [];
 
     /// <summary>The wrapped keys the FASTER sweeper may delete: the data directory's on FASTER. On PostgreSql none: the
-    /// sweeper would judge them by the spool's partitions, which are trimmed once shipped, while the cluster's records
-    /// still need their epochs' keys; the wrapped keys are kept until a sweep that sees the cluster's partitions
-    /// decides (docs/scale-out.md, "Status").</summary>
+    /// keys are the cluster's, judged by the cluster's sweeper (<c>PostgreSqlRetentionSweeper.Keys</c>) by the cluster's
+    /// partitions; the spool's sweeper would judge them by the spool, which is trimmed once shipped.</summary>
     internal static IWrappedKeyStore WrappedKeysToSweep(SocsData data) =>
         data.Cluster is null ? new WrappedKeyDirectory(data.Directory) : new KeptWrappedKeys();
+
+    /// <summary>The sweeper of the cluster's partitions, mail outbox and epoch keys on PostgreSql (null on FASTER): it drops
+    /// the expired partitions, purges the outbox's copies (<see cref="ClusterCopiesOf"/>) and drops the wrapped sets no
+    /// remaining partition needs, and erases all of it from every node (R7.3, R8.4).</summary>
+    internal static Storage.PostgreSql.PostgreSqlRetentionSweeper? ClusterSweeperOf(SocsData data, TimeProvider time) =>
+        data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys, DerivedCopies = ClusterCopiesOf(data) } : null;
 
     /// <summary>No wrapped keys are offered for deletion (the sweeper lists none, so it deletes and records none).</summary>
     private sealed class KeptWrappedKeys : IWrappedKeyStore
@@ -354,7 +359,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
         {
             DerivedCopies = DerivedCopiesOf(data, services),
         };
-        var cluster = data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { DerivedCopies = ClusterCopiesOf(data) } : null;
+        var cluster = ClusterSweeperOf(data, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -363,7 +368,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
                 if (cluster is not null)
                 {
                     var swept = await cluster.SweepAsync(null, false, stoppingToken);
-                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], Copies = [.. report.Copies, .. swept.Copies] };
+                    report = report with { Partitions = [.. report.Partitions, .. swept.Partitions], EpochKeys = [.. report.EpochKeys, .. swept.EpochKeys], Copies = [.. report.Copies, .. swept.Copies] };
                 }
 
                 SocsMetrics.Swept();

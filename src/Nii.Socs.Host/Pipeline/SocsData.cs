@@ -11,8 +11,9 @@ namespace Nii.Socs.Host.Pipeline;
 /// <remarks>Opening takes the directory's lock (<see cref="DataDirectoryLock"/>): a second process that opens it gets
 /// <see cref="DataDirectoryBusyException"/>. Verbs reach an open instance through <see cref="DataAccess"/>.
 /// <para><c>Socs:Storage:Provider</c> chooses where the registry, the consent log, the history and the detections the
-/// portal reads live: the data directory (FASTER, the default) or the PostgreSQL cluster (docs/scale-out.md). The key
-/// store, the host key-encryption key, the certificates and the capture spool stay in the data directory.</para></remarks>
+/// portal reads live: the data directory (FASTER, the default) or the PostgreSQL cluster (docs/scale-out.md), and with
+/// them the epoch keys (<see cref="Keys"/>). The host key-encryption key file, the certificates and the capture spool
+/// stay on the host; on the cluster every host must hold the same key-encryption key (checked at open).</para></remarks>
 internal sealed class SocsData : IAsyncDisposable, IDisposable
 {
     private readonly DataDirectoryLock _lock;
@@ -26,7 +27,22 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         Time = time;
         Retention = retention;
         Cluster = cluster;
+        if (!File.Exists(kekFile))
+        {
+            cluster?.RefuseNewKek(kekFile);
+        }
+
         Kek = File.Exists(kekFile) ? FileKeyEncryptionKey.Load(kekFile) : FileKeyEncryptionKey.Create(kekFile);
+        try
+        {
+            cluster?.VerifyKek(Kek, kekFile);
+        }
+        catch
+        {
+            Kek.Dispose();
+            throw;
+        }
+
         if (cluster is null)
         {
             Registry = RegistryStore.Open(Directory);
@@ -48,7 +64,7 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
         }
 
         Spool.ScheduleSource = RetentionSchedule;
-        Keys = new FileKeyStore(Directory);
+        Keys = cluster is null ? new FileKeyStore(Directory) : cluster.Keys;
         Certificates = new CertificateDirectory(Directory, Registry);
         Ring = new KeyRing(schedule, Keys, Kek, Certificates, time);
         SealingKeys = new RingSealingKeys(this);
@@ -133,7 +149,9 @@ internal sealed class SocsData : IAsyncDisposable, IDisposable
     /// <summary>The consent log (the data directory's, or the cluster's).</summary>
     public IConsentLog Consent { get; }
 
-    public FileKeyStore Keys { get; }
+    /// <summary>The epoch keys (wrapped sets and the KEK-sealed current keys): the data directory's <c>keys/</c>
+    /// (<see cref="FileKeyStore"/>), or the cluster's (<see cref="Storage.PostgreSql.PostgreSqlKeyStore"/>), shared by every host.</summary>
+    public IKeyStore Keys { get; }
 
     public CertificateDirectory Certificates { get; }
 

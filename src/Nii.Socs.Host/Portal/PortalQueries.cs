@@ -139,17 +139,10 @@ internal static class PortalQueries
     /// <returns>The sets.</returns>
     public static IReadOnlyList<WrappedKeySet> WrappedKeys(PortalServices services, ParticipantId participant)
     {
-        var directory = Path.Combine(Path.GetFullPath(services.DataDirectory), "keys", participant.Value);
         var sets = new List<WrappedKeySet>();
-        if (!Directory.Exists(directory))
+        foreach (var epoch in services.Keys.WrappedSetEpochs(participant))
         {
-            return sets;
-        }
-
-        foreach (var epochDirectory in Directory.EnumerateDirectories(directory))
-        {
-            if (long.TryParse(Path.GetFileName(epochDirectory), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index)
-                && services.Keys.TryLoadWrappedSet(new EpochId(participant, index), out var set))
+            if (services.Keys.TryLoadWrappedSet(epoch, out var set))
             {
                 sets.Add(set);
             }

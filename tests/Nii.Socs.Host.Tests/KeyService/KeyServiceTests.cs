@@ -231,6 +231,101 @@ public sealed class KeyServiceTests : IDisposable
         Assert.False(Directory.Exists(data));
     }
 
+    [Fact]
+    [Trait("Requirement", "R8.2")]
+    public async Task The_organizations_own_server_certificate_serves_sensors_that_trust_its_ca_and_not_those_trusting_the_development_ca()
+    {
+        // The organization's CA issues the key service a certificate for the name sensors reach it by (here also
+        // 127.0.0.1, the only address a test may use); a sensor trusting that CA fetches keys, one trusting the
+        // development CA (whose localhost certificate the service no longer presents) is refused by its own TLS check.
+        await ServiceKit.CreateDataAsync(KeysHost, _time);
+        var (serverCertificate, serverKey, organizationCa) = OrganizationServerCertificate();
+        var sensor1 = EnrolSensor("sensor-1");
+        var keyHost = await StartKeyHostAsync(sensor1.Setting, "Socs:KeyService:ServerCertificate=" + serverCertificate, "Socs:KeyService:ServerKey=" + serverKey);
+        try
+        {
+            var url = keyHost.Services.GetRequiredService<KeyServiceHostedService>().BaseAddress!;
+            var keysData = keyHost.Services.GetRequiredService<SocsData>();
+            var e1 = keysData.Schedule.EpochOf(s_tokyo, _time.GetUtcNow());
+
+            var trusting = Path.Combine(_root, "sensor-org");
+            await RegisterScopeAsync(trusting);
+            var sensor = await StartSensorAsync(trusting, url, sensor1.Certificate, sensor1.Key, organizationCa);
+            try
+            {
+                var sealedRecords = SealedOf(await IngestAsync(sensor.Services.GetRequiredService<SocsData>(), "org"), s_tokyo, e1);
+                OpenWithUnwrappedKey(keysData, sealedRecords[0]);
+            }
+            finally
+            {
+                await StopAsync(sensor);
+            }
+
+            var devTrusting = Path.Combine(_root, "sensor-dev");
+            await RegisterScopeAsync(devTrusting);
+            var refused = await StartSensorAsync(devTrusting, url, sensor1.Certificate, sensor1.Key);
+            try
+            {
+                var data = refused.Services.GetRequiredService<SocsData>();
+                var result = await IngestAsync(data, "dev");
+                Assert.Contains(result.Stored, r => r.Header.ContentLength > 0);
+                Assert.All(result.Stored, r => Assert.True(r.SealedContent.IsEmpty, "content stored without a trusted key service"));
+                Assert.Contains(data.History.Entries(), e => e.Action == "keys.sealing.failed");
+            }
+            finally
+            {
+                await StopAsync(refused);
+            }
+        }
+        finally
+        {
+            await StopAsync(keyHost);
+        }
+
+        // Half a pair, or a key that is not the certificate's: one line each, exit 2, before anything is opened.
+        var data2 = Path.Combine(_root, "refused-server");
+        foreach (var settings in new[]
+        {
+            new[] { "Socs:KeyService:ServerCertificate=" + serverCertificate },
+            ["Socs:KeyService:ServerCertificate=" + serverCertificate, "Socs:KeyService:ServerKey=" + organizationCa],
+        })
+        {
+            var serve = Cli.Cli.Run(["serve", "--set", "Socs:Data:Directory=" + data2, "--set", "Socs:KeyService:Listen=127.0.0.1:0", .. settings.SelectMany(v => new[] { "--set", v })]);
+            Assert.Equal(2, serve.ExitCode);
+            Assert.Single(serve.Error.TrimEnd('\n').Split('\n'));
+            Assert.StartsWith("socs: Socs:KeyService:Server", serve.Error, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(data2));
+        }
+    }
+
+    /// <summary>A CA of the organization's and the key service's server certificate it issues (names keys.socs.test and 127.0.0.1).</summary>
+    private (string Certificate, string Key, string Ca) OrganizationServerCertificate()
+    {
+        var dir = Path.Combine(_root, "org-pki");
+        Directory.CreateDirectory(dir);
+        var now = _time.GetUtcNow();
+        using var caKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=Organization test CA", caKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        using var serverKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=keys.socs.test", serverKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("keys.socs.test");
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        using var issued = request.Create(ca, now.AddDays(-1), now.AddDays(300), [1, 2, 3, 4, 5, 6, 7, 8]);
+        var paths = (Path.Combine(dir, "server.crt.pem"), Path.Combine(dir, "server.key.pem"), Path.Combine(dir, "ca.crt.pem"));
+        File.WriteAllText(paths.Item1, issued.ExportCertificatePem());
+        File.WriteAllText(paths.Item2, serverKey.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(paths.Item3, ca.ExportCertificatePem());
+        return paths;
+    }
+
     /// <summary><c>participant keygen</c> on the sensor, then <c>certificates enrol-sensor</c> on the key-service host.</summary>
     private (string Certificate, string Key, string Thumbprint, string Setting) EnrolSensor(string name)
     {
@@ -258,7 +353,7 @@ public sealed class KeyServiceTests : IDisposable
         return host;
     }
 
-    private async Task<IHost> StartSensorAsync(string directory, Uri url, string certificate, string key)
+    private async Task<IHost> StartSensorAsync(string directory, Uri url, string certificate, string key, string? trustedCa = null)
     {
         var builder = ServeCommand.CreateBuilder(
         [
@@ -267,7 +362,7 @@ public sealed class KeyServiceTests : IDisposable
             "Socs:KeyService:Url=" + url,
             "Socs:KeyService:ClientCertificate=" + certificate,
             "Socs:KeyService:ClientKey=" + key,
-            "Socs:KeyService:TrustedCa=" + Path.Combine(KeysHost, DevelopmentCa.DirectoryName, "ca.crt.pem"),
+            "Socs:KeyService:TrustedCa=" + (trustedCa ?? Path.Combine(KeysHost, DevelopmentCa.DirectoryName, "ca.crt.pem")),
         ], _time);
         builder.Services.AddSocsPipeline();
         var host = builder.Build();

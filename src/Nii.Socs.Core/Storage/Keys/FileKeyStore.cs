@@ -80,7 +80,42 @@ internal sealed class FileKeyStore : IKeyStore
     public void DestroySealedKey(EpochId epoch) => SafeFile.Destroy(PathOf(epoch, SealedName));
 
     /// <inheritdoc />
-    public IReadOnlyList<EpochId> SealedKeyEpochs(ParticipantId participant)
+    /// <remarks>One host owns a data directory (its lock) and its ring serialises rotations, so checking and writing in
+    /// turn is one step here. The sealed copy is written first, as before: a crash between leaves it without a wrapped set.</remarks>
+    public bool TryCreate(EpochId epoch, ReadOnlySpan<byte> sealedKey, WrappedKeySet wrappedSet)
+    {
+        ArgumentNullException.ThrowIfNull(wrappedSet);
+        if (wrappedSet.Epoch != epoch)
+        {
+            throw new ArgumentException($"The wrapped set is of {wrappedSet.Epoch}, not {epoch}.", nameof(wrappedSet));
+        }
+
+        if (File.Exists(PathOf(epoch, WrappedName)))
+        {
+            return false;
+        }
+
+        SaveSealedKey(epoch, sealedKey);
+        SaveWrappedSet(wrappedSet);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void DestroyLeftoverSealedKey(EpochId epoch)
+    {
+        if (!File.Exists(PathOf(epoch, WrappedName)))
+        {
+            DestroySealedKey(epoch);
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<EpochId> WrappedSetEpochs(ParticipantId participant) => EpochsWith(participant, WrappedName);
+
+    /// <inheritdoc />
+    public IReadOnlyList<EpochId> SealedKeyEpochs(ParticipantId participant) => EpochsWith(participant, SealedName);
+
+    private List<EpochId> EpochsWith(ParticipantId participant, string name)
     {
         var directory = Path.Combine(Root, participant.Value);
         var epochs = new List<EpochId>();
@@ -92,7 +127,7 @@ internal sealed class FileKeyStore : IKeyStore
         foreach (var epochDirectory in Directory.EnumerateDirectories(directory))
         {
             if (long.TryParse(Path.GetFileName(epochDirectory), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index)
-                && File.Exists(Path.Combine(epochDirectory, SealedName)))
+                && File.Exists(Path.Combine(epochDirectory, name)))
             {
                 epochs.Add(new EpochId(participant, index));
             }
