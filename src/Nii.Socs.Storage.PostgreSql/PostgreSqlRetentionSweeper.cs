@@ -1,5 +1,6 @@
 using System.Globalization;
 using Nii.Socs.Core.Audit;
+using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
 using Nii.Socs.Core.Retention;
 using Nii.Socs.Core.Storage;
@@ -46,6 +47,10 @@ internal sealed class PostgreSqlRetentionSweeper
     /// <summary>The epoch-key store whose wrapped sets the sweep deletes once no partition references their epoch (R8.4); null for none.</summary>
     public PostgreSqlKeyStore? Keys { get; init; }
 
+    /// <summary>The epoch schedule of the keys in <see cref="Keys"/>: a wrapped set is kept until the expiry of the JST
+    /// month its epoch ends in, so records still in a sensor's spool when the sweep runs can be opened once shipped.</summary>
+    public EpochSchedule KeySchedule { get; init; } = EpochSchedule.WeeklyFromMondayJst;
+
     /// <summary>The copies of header data outside the detections that go with their partition (R7.3): on a host, the
     /// cluster's mail outbox and the host's <c>.eml</c> files. Each is purged after the drops of a real sweep and before
     /// its erasure rounds (so a purge that drops a table, as the cluster outbox's does, is erased by the same sweep), and
@@ -75,7 +80,9 @@ internal sealed class PostgreSqlRetentionSweeper
             ? new Dictionary<ParticipantId, IReadOnlyList<long>>()
             : Keys.Participants().ToDictionary(p => p, p => Keys.Epochs(p));
         var schedule = _store.Schedule;
-        var plan = SweepPlanner.Plan(facts, keyEpochs, schedule, at);
+        // Sensors ship their spools later: a wrapped set no partition on the cluster references yet may still be needed by
+        // records in flight, so it stays until every record of its epoch would be expired (docs/scale-out.md).
+        var plan = SweepPlanner.Plan(facts, keyEpochs, schedule, at, KeySchedule);
         if (dryRun)
         {
             return new SweepReport(at, true, plan.Partitions, plan.EpochKeys, []);

@@ -16,20 +16,7 @@ internal static class SealingProfile
     public static void Run(Func<Action, double> time)
     {
         var epoch = new EpochId(new ParticipantId("u-tokyo"), 2969);
-        var header = new DetectionHeader
-        {
-            ObservedAt = new DateTimeOffset(2026, 11, 30, 1, 2, 3, TimeSpan.Zero),
-            Source = IPAddress.Parse("192.0.2.10"),
-            Destination = IPAddress.Parse("198.51.100.7"),
-            Protocol = 6,
-            SourcePort = 51515,
-            DestinationPort = 443,
-            TcpFlags = 0x18,
-            CapturedLength = 1514,
-            WireLength = 1514,
-            ContentLength = 1460,
-            HeaderBytes = new byte[54],
-        };
+        var header = SealingBenchmark.SampleHeader();
         using var key = EpochKey.Create(epoch);
         var id = DetectionId.New(header.ObservedAt);
         var context = SealingContext.For(epoch, id, header);

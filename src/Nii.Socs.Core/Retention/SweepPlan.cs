@@ -43,13 +43,18 @@ internal static class SweepPlanner
     /// <param name="keyEpochs">The epochs present in the key store, per participant.</param>
     /// <param name="schedule">The retention in force.</param>
     /// <param name="now">The instant of the decision.</param>
+    /// <param name="inFlight">When records may still arrive after the partitions were listed (sensors' spools shipped to a
+    /// cluster later), the epoch schedule: an epoch's wrapped keys are then also kept until the expiry of the JST month
+    /// its last instant falls in, from which every record of the epoch would be refused as expired anyway. Null on one
+    /// machine, where every record is in the partitions listed.</param>
     /// <returns>The plan; empty lists when nothing is due.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static SweepPlan Plan(
         IEnumerable<PartitionFacts> partitions,
         IReadOnlyDictionary<ParticipantId, IReadOnlyList<long>> keyEpochs,
         RetentionSchedule schedule,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        Keys.EpochSchedule? inFlight = null)
     {
         ArgumentNullException.ThrowIfNull(partitions);
         ArgumentNullException.ThrowIfNull(keyEpochs);
@@ -89,7 +94,7 @@ internal static class SweepPlanner
             var bound = referenced.Count > 0 ? Math.Min(referenced.Min(), epochs.Max()) : epochs.Max();
             foreach (var epoch in epochs.Order())
             {
-                if (epoch < bound && !referenced.Contains(epoch))
+                if (epoch < bound && !referenced.Contains(epoch) && (inFlight is null || now >= LastRecordExpiry(inFlight, schedule, participant, epoch)))
                 {
                     keys.Add(new EpochKeyDeletion(participant, epoch));
                 }
@@ -98,4 +103,9 @@ internal static class SweepPlanner
 
         return new SweepPlan(deletions, keys);
     }
+
+    /// <summary>The instant from which every record sealed under an epoch is expired: the expiry of the JST month of the
+    /// epoch's last instant.</summary>
+    private static DateTimeOffset LastRecordExpiry(Keys.EpochSchedule epochs, RetentionSchedule schedule, ParticipantId participant, long epoch) =>
+        schedule.ExpiryOf(participant, JstMonth.Of(epochs.EndOf(new Keys.EpochId(participant, epoch)).AddTicks(-1)));
 }

@@ -336,7 +336,7 @@ internal sealed class RetentionService(SocsData data, TimeProvider time, ILogger
     /// the expired partitions, purges the outbox's copies (<see cref="ClusterCopiesOf"/>) and drops the wrapped sets no
     /// remaining partition needs, and erases all of it from every node (R7.3, R8.4).</summary>
     internal static Storage.PostgreSql.PostgreSqlRetentionSweeper? ClusterSweeperOf(SocsData data, TimeProvider time) =>
-        data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys, DerivedCopies = ClusterCopiesOf(data) } : null;
+        data.Cluster is { } c ? new Storage.PostgreSql.PostgreSqlRetentionSweeper(c.Detections, data.History, time) { Keys = c.Keys, KeySchedule = data.Schedule, DerivedCopies = ClusterCopiesOf(data) } : null;
 
     /// <summary>No wrapped keys are offered for deletion (the sweeper lists none, so it deletes and records none).</summary>
     private sealed class KeptWrappedKeys : IWrappedKeyStore

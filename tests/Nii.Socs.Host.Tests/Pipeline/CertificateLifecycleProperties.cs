@@ -173,24 +173,5 @@ public class CertificateLifecycleProperties
 
     private static EpochId Current(SocsData data, ParticipantId p) => data.Schedule.EpochOf(p, data.Time.GetUtcNow());
 
-    private static CaptureDetection Detection(DateTimeOffset at) => new(
-        new DetectionHeader
-        {
-            ObservedAt = at,
-            Source = IPAddress.Parse("203.0.113.9"),
-            Destination = IPAddress.Parse("192.0.0.10"),
-            Protocol = 6,
-            SourcePort = 40000,
-            DestinationPort = 80,
-            TcpFlags = 0x18,
-            CapturedLength = 100,
-            WireLength = 100,
-            ContentLength = 20,
-            HeaderBytes = Encoding.ASCII.GetBytes("HEADER"),
-        },
-        new RuleRef(1000001, 1, "probe", null, 2),
-        Encoding.ASCII.GetBytes("GET /secret HTTP/1.1"),
-        s_participants,
-        DetectionSource.Packet,
-        1);
+    private static CaptureDetection Detection(DateTimeOffset at) => ServiceKit.Detection(at, s_participants);
 }

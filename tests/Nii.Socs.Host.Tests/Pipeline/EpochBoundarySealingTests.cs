@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
-using Nii.Socs.Capture.Detection;
 using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Keys;
 using Nii.Socs.Core.Participants;
@@ -54,26 +52,7 @@ public sealed class EpochBoundarySealingTests
             var keys = new EpochEndsAfterFirstLookup(data, time);
             data.SealingKeys = keys;
             var participant = new ParticipantId("u-tokyo");
-            var detection = new CaptureDetection(
-                new DetectionHeader
-                {
-                    ObservedAt = time.GetUtcNow(),
-                    Source = IPAddress.Parse("203.0.113.9"),
-                    Destination = IPAddress.Parse("192.0.0.10"),
-                    Protocol = 6,
-                    SourcePort = 40000,
-                    DestinationPort = 80,
-                    TcpFlags = 0x18,
-                    CapturedLength = 100,
-                    WireLength = 100,
-                    ContentLength = 20,
-                    HeaderBytes = Encoding.ASCII.GetBytes("HEADER"),
-                },
-                new RuleRef(1000001, 1, "probe", null, 2),
-                Encoding.ASCII.GetBytes("GET /secret HTTP/1.1"),
-                [participant],
-                DetectionSource.Packet,
-                1);
+            var detection = ServiceKit.Detection(time.GetUtcNow(), [participant]);
 
             var record = await Ingestor.SealAsync(data, new Ingestor.Sealers(), detection, participant, DetectionId.New(detection.Header.ObservedAt), CancellationToken.None);
 

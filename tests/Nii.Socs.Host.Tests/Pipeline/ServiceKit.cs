@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Text;
+using Nii.Socs.Capture.Detection;
 using Nii.Socs.Capture.Readers;
 using Nii.Socs.Core.Detections;
 using Nii.Socs.Core.Participants;
@@ -39,6 +42,29 @@ internal static class ServiceKit
 
         await KeyEpochs.RotateAllAsync(data, CancellationToken.None);
     }
+
+    /// <summary>One HTTP request detection for <paramref name="participants"/> observed at <paramref name="at"/>, its
+    /// content <c>GET /secret HTTP/1.1</c>.</summary>
+    public static CaptureDetection Detection(DateTimeOffset at, IReadOnlyList<ParticipantId> participants) => new(
+        new DetectionHeader
+        {
+            ObservedAt = at,
+            Source = IPAddress.Parse("203.0.113.9"),
+            Destination = IPAddress.Parse("192.0.0.10"),
+            Protocol = 6,
+            SourcePort = 40000,
+            DestinationPort = 80,
+            TcpFlags = 0x18,
+            CapturedLength = 100,
+            WireLength = 100,
+            ContentLength = 20,
+            HeaderBytes = Encoding.ASCII.GetBytes("HEADER"),
+        },
+        new RuleRef(1000001, 1, "probe", null, 2),
+        Encoding.ASCII.GetBytes("GET /secret HTTP/1.1"),
+        participants,
+        DetectionSource.Packet,
+        1);
 
     /// <summary>Writes a pcap of <paramref name="cycles"/> copies of the demo capture's frames, each padded to
     /// <paramref name="frameBytes"/> with Ethernet padding (content, not header), 1 ms apart from <paramref name="start"/>.</summary>
