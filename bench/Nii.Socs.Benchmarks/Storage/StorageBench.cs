@@ -69,8 +69,9 @@ public static class StorageBench
         var encoded = records.Select(DetectionCodec.Encode).ToList();
         var bytes = encoded.Sum(e => (long)e.Length);
 
-        // Profile of the store's own CPU work per record, outside any log: encoding into the reused thread buffer (what
-        // DetectionPartition.Enqueue does before copying into the log) and building its index entry.
+        // Profile of the store's own CPU work per record, outside any log: the whole encode into the reused thread buffer
+        // (DetectionPartition.Enqueue frames only head and tail there and FASTER copies the content into its page) and
+        // building its index entry.
         var encodeWatch = Stopwatch.StartNew();
         foreach (var record in records)
         {
@@ -90,6 +91,7 @@ public static class StorageBench
 
         // Warm-up of each path on a throwaway directory, so JIT is not measured.
         await StoreAppend(Path.Combine(root, "warm-store"), records.Take(batch * 2).ToList(), batch);
+        await Breakdown(root, records, encoded, batch);
         await RawAppend(Path.Combine(root, "warm-raw"), encoded.Take(batch * 2).ToList(), batch);
         FileAppend(Path.Combine(root, "warm-file"), encoded.Take(batch * 2).ToList(), batch);
 
@@ -127,6 +129,72 @@ public static class StorageBench
                 $"append  {name,-52} {$"{rate.Median:F0} ({rate.Min:F0}–{rate.Max:F0})",-40} {$"{ratio.Median:F2} ({ratio.Min:F2}–{ratio.Max:F2})",-30}"));
         }
     }
+
+    /// <summary>Where the wall time of one pass goes, per record: the store's enqueue step (id check, encode, copy into
+    /// the log, index entry; under the partition's lock) and its commit wait (FASTER commit + group-commit hops + the
+    /// sidecar write), against the raw path's enqueue loop and CommitAsync, on fresh directories, one pass each.</summary>
+    private static async Task Breakdown(string root, List<DetectionRecord> records, List<byte[]> encoded, int batch)
+    {
+        var count = Math.Min(records.Count, 200_000);
+        var storeDir = Path.Combine(root, "breakdown-store");
+        double storeEnqueue = 0, storeCommit = 0, rawEnqueue = 0, rawCommit = 0;
+        using (var store = DetectionStore.Open(storeDir, time: new FixedClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero))))
+        {
+            await store.AppendAsync(records.GetRange(0, batch));
+            var partition = store.Partition(Who, Nii.Socs.Core.Time.JstMonth.Of(records[0].AcquiredAt))!;
+            for (var i = batch; i < count; i += batch)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                var (until, _) = partition.Enqueue(records.GetRange(i, Math.Min(batch, count - i)));
+                var t1 = Stopwatch.GetTimestamp();
+                await partition.EnsureCommittedAsync(until, CancellationToken.None);
+                var t2 = Stopwatch.GetTimestamp();
+                storeEnqueue += Stopwatch.GetElapsedTime(t0, t1).TotalNanoseconds;
+                storeCommit += Stopwatch.GetElapsedTime(t1, t2).TotalNanoseconds;
+            }
+        }
+
+        var rawDir = Path.Combine(root, "breakdown-raw");
+        Directory.CreateDirectory(rawDir);
+        using (var device = Devices.CreateLogDevice(Path.Combine(rawDir, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true))
+        using (var log = new FasterLog(RawSettings(device, rawDir)))
+        {
+            for (var i = 0; i < count; i += batch)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                for (var j = i; j < Math.Min(count, i + batch); j++)
+                {
+                    log.Enqueue(encoded[j]);
+                }
+
+                var t1 = Stopwatch.GetTimestamp();
+                await log.CommitAsync();
+                var t2 = Stopwatch.GetTimestamp();
+                if (i >= batch)
+                {
+                    rawEnqueue += Stopwatch.GetElapsedTime(t0, t1).TotalNanoseconds;
+                    rawCommit += Stopwatch.GetElapsedTime(t1, t2).TotalNanoseconds;
+                }
+            }
+        }
+
+        Directory.Delete(storeDir, recursive: true);
+        Directory.Delete(rawDir, recursive: true);
+        var n = count - batch;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile wall ns/record over {n} records: store enqueue {storeEnqueue / n:F0} + commit wait {storeCommit / n:F0} = {(storeEnqueue + storeCommit) / n:F0}; raw enqueue {rawEnqueue / n:F0} + commit {rawCommit / n:F0} = {(rawEnqueue + rawCommit) / n:F0}"));
+    }
+
+    private static FasterLogSettings RawSettings(IDevice device, string dir) => new()
+    {
+        LogDevice = device,
+        LogCommitDir = dir,
+        PageSizeBits = 20,
+        MemorySizeBits = 22,
+        SegmentSizeBits = 28,
+        TryRecoverLatest = true,
+        RemoveOutdatedCommits = true,
+        AutoRefreshSafeTailAddress = false,
+    };
 
     private static (double Median, double Min, double Max) Stats(IEnumerable<double> values)
     {

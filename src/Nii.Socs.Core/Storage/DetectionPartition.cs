@@ -108,11 +108,10 @@ internal sealed class DetectionPartition : IDisposable
 
     /// <summary>Encodes and enqueues the records whose id the partition does not hold yet; returns the tail address the commit must reach and how many were enqueued.</summary>
     /// <remarks>The check and the reservation of an id are one step under the lock, so two concurrent appends of one id
-    /// store it once. Each record is encoded into this thread's buffer and copied into the log from there: no array per
-    /// record. Its index entry is kept until a commit covers it (<see cref="IndexCommitted"/>).</remarks>
+    /// store it once. Each record's MessagePack framing is encoded into this thread's buffer and FASTER copies framing
+    /// and content straight into its page: no array per record, the content copied once. Its index entry is kept until a commit covers it (<see cref="IndexCommitted"/>).</remarks>
     public (long Until, int Enqueued) Enqueue(IReadOnlyList<DetectionRecord> records)
     {
-        var buffer = DetectionCodec.ThreadBuffer();
         var enqueued = 0;
         lock (_gate)
         {
@@ -130,9 +129,7 @@ internal sealed class DetectionPartition : IDisposable
                     _markedDirty = true;
                 }
 
-                buffer.ResetWrittenCount();
-                DetectionCodec.Encode(record, buffer);
-                var address = _log.Log.Enqueue(buffer.WrittenSpan);
+                var address = _log.Log.Enqueue(DetectionCodec.Frame(record));
                 _pending.Add(IndexEntry.Of(record, address));
                 enqueued++;
             }

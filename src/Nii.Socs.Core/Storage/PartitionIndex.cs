@@ -56,15 +56,22 @@ internal readonly record struct IndexEntry(long Ticks, Guid Id, long Address, lo
         {
             // An IPv4-mapped address's own bytes are already ::ffff:a.b.c.d.
             address.TryWriteBytes(bytes, out _);
-        }
-        else
-        {
-            bytes[10] = 0xFF;
-            bytes[11] = 0xFF;
-            address.TryWriteBytes(bytes[12..], out _);
+            return Fnv(FnvBasis, bytes);
         }
 
-        var hash = 2166136261u;
+        // An IPv4 address is hashed as ::ffff:a.b.c.d; the state after the fixed 12-byte prefix is a constant.
+        address.TryWriteBytes(bytes, out _);
+        return Fnv(MappedPrefixState, bytes[..4]);
+    }
+
+    private const uint FnvBasis = 2166136261u;
+
+    /// <summary>The FNV-1a state after the prefix of an IPv4-mapped address (10 zero bytes, then 0xFF 0xFF); the
+    /// property test <c>StoredDetectionProperties</c> checks every hash against the 16-byte loop.</summary>
+    private const uint MappedPrefixState = 3013018507u;
+
+    private static uint Fnv(uint hash, ReadOnlySpan<byte> bytes)
+    {
         foreach (var b in bytes)
         {
             hash = unchecked((hash ^ b) * 16777619u);

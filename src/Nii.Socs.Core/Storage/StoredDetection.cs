@@ -102,8 +102,47 @@ internal static class DetectionCodec
     /// byte), without the intermediate object, the id and address arrays, and the copies of header and content.</remarks>
     public static void Encode(DetectionRecord record, IBufferWriter<byte> output)
     {
-        var header = record.Header;
         var writer = new MessagePackWriter(output);
+        WriteHead(ref writer, record);
+        writer.WriteRaw(record.SealedContent.Span);
+        WriteTail(ref writer, record);
+        writer.Flush();
+    }
+
+    /// <summary>Encodes everything of a record but its sealed content's bytes into this thread's buffer: the head (up to
+    /// and including the content's bin header), then the tail. The append path copies head, content and tail straight
+    /// into the log page (<see cref="LogEntry"/>), so the ~1 KiB content is copied once, as by a raw enqueue.</summary>
+    public static LogEntry Frame(DetectionRecord record)
+    {
+        var buffer = ThreadBuffer();
+        var writer = new MessagePackWriter(buffer);
+        WriteHead(ref writer, record);
+        writer.Flush();
+        var head = buffer.WrittenCount;
+        writer = new MessagePackWriter(buffer);
+        WriteTail(ref writer, record);
+        writer.Flush();
+        return new LogEntry(buffer.WrittenMemory, head, record.SealedContent);
+    }
+
+    /// <summary>A record framed by <see cref="Frame"/>, serialised by FASTER straight into its page: exactly the bytes
+    /// <see cref="Encode(DetectionRecord, IBufferWriter{byte})"/> writes (<c>StoredDetectionProperties</c> checks it).</summary>
+    internal readonly struct LogEntry(ReadOnlyMemory<byte> framing, int headLength, ReadOnlyMemory<byte> content) : FASTER.core.ILogEnqueueEntry
+    {
+        public int SerializedLength => framing.Length + content.Length;
+
+        public void SerializeTo(Span<byte> dest)
+        {
+            var f = framing.Span;
+            f[..headLength].CopyTo(dest);
+            content.Span.CopyTo(dest[headLength..]);
+            f[headLength..].CopyTo(dest[(headLength + content.Length)..]);
+        }
+    }
+
+    private static void WriteHead(ref MessagePackWriter writer, DetectionRecord record)
+    {
+        var header = record.Header;
         writer.WriteArrayHeader(FieldCount);
         writer.Write(StoredDetection.CurrentSchema);
         writer.WriteBinHeader(16);
@@ -128,10 +167,10 @@ internal static class DetectionCodec
         writer.Write(record.Rule.ClassType);
         writer.Write(record.Rule.Priority);
         writer.Write((int)record.Source);
-        writer.Write(record.SealedContent.Span);
-        writer.Write(record.AcquiredAt.UtcTicks);
-        writer.Flush();
+        writer.WriteBinHeader(record.SealedContent.Length);
     }
+
+    private static void WriteTail(ref MessagePackWriter writer, DetectionRecord record) => writer.Write(record.AcquiredAt.UtcTicks);
 
     // As GetAddressBytes would give them (4 or 16 bytes), written straight into the output.
     private static void WriteAddress(ref MessagePackWriter writer, IPAddress address)

@@ -86,9 +86,19 @@ public sealed class StoredDetectionProperties
             DetectionCodec.Encode(r, buffer);
             return buffer.WrittenSpan.SequenceEqual(expected).Label("the same bytes into the reused buffer")
                 .And(DetectionCodec.Encode(r).AsSpan().SequenceEqual(expected).Label("the same bytes into a new array"))
+                .And(Framed(r).AsSpan().SequenceEqual(expected).Label("the same bytes framed for the log page (head, content, tail)"))
                 .And((IndexEntry.Of(r, 4242) == DetectionCodec.ReadIndexFields(expected, 4242)).Label("the index entry taken from the record is the one parsed from its bytes"))
                 .And((IndexEntry.HashOf(r.Header.Source) == EarlierHashOf(r.Header.Source)).Label("address hash as sidecars written before hold it"));
         });
+    }
+
+    // What FASTER writes into its page for the append path's entry: SerializedLength bytes through SerializeTo.
+    private static byte[] Framed(DetectionRecord r)
+    {
+        var entry = DetectionCodec.Frame(r);
+        var page = new byte[entry.SerializedLength];
+        entry.SerializeTo(page);
+        return page;
     }
 
     // IndexEntry.HashOf as written before issue #16 (through IPPrefix.ToBits): sidecars on disk hold these hashes.
