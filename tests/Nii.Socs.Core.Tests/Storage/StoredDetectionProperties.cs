@@ -25,7 +25,12 @@ public sealed class StoredDetectionProperties
         from flags in Gen.Elements<byte?>(null, 0, 0x12, 0xFF)
         from sid in Gen.Choose(0, int.MaxValue)
         from classType in Gen.Elements<string?>(null, "trojan-activity", "ウイルス")
-        from content in Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())
+        from content in Gen.Frequency(
+            (6, Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())),
+            // Across MessagePack's bin8/bin16/bin32 length headers (255/256, 65,535/65,536 bytes) and a full frame.
+            (1, from n in Gen.Elements(255, 256, 1460, 65_535, 65_536, 70_000)
+                from seed in Gen.Choose(0, 255)
+                select Enumerable.Range(0, n).Select(i => (byte)((i * 31) + seed)).ToArray()))
         from header in Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())
         from id in Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), 16)
         select new DetectionRecord
