@@ -306,7 +306,13 @@ internal sealed class DetectionPartition : IDisposable
             read += n;
         }
 
-        _sidecar.SetLength(kept * IndexEntry.Size);
+        if (_sidecar.Length != kept * IndexEntry.Size)
+        {
+            // Only when something is cut: a truncate to the same length still stamps the file as modified, so a reader
+            // that opens a partition (detections list, inspect) would look like a writer.
+            _sidecar.SetLength(kept * IndexEntry.Size);
+        }
+
         _sidecar.Position = _sidecar.Length;
         _indexedUntil = lastAddress < 0 ? _log.Log.BeginAddress : NextAfter(lastAddress);
     }

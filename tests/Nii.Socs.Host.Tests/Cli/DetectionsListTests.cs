@@ -8,8 +8,8 @@ using Nii.Socs.Host.Tests.Docs;
 
 namespace Nii.Socs.Host.Tests.Cli;
 
-/// <summary>docs/cli.md: <c>detections list</c> shows 50 by default, at most 10,000, and changes no byte of the data
-/// directory (it may rewrite its partition index with the same bytes, so modification times are not compared).</summary>
+/// <summary>docs/cli.md: <c>detections list</c> shows 50 by default, at most 10,000, and changes no file of the data
+/// directory: neither its bytes nor its modification time.</summary>
 public sealed class DetectionsListTests : IDisposable
 {
     private static readonly ParticipantId s_tokyo = new("u-tokyo");
@@ -18,7 +18,7 @@ public sealed class DetectionsListTests : IDisposable
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
     [Fact]
-    public async Task Detections_list_shows_50_by_default_refuses_a_limit_over_10000_and_changes_no_byte()
+    public async Task Detections_list_shows_50_by_default_refuses_a_limit_over_10000_and_changes_no_file()
     {
         var observed = Jst.At(new DateOnly(2026, 11, 2), new TimeOnly(10, 0));
         using (var store = DetectionStore.Open(_data, time: new FakeTimeProvider(observed.AddHours(1))))
@@ -26,7 +26,7 @@ public sealed class DetectionsListTests : IDisposable
             await store.AppendAsync([.. Enumerable.Range(0, 60).Select(i => Record(observed.AddMinutes(i)))]);
         }
 
-        var before = DirectoryListing.Of(_data, times: false);
+        var before = DirectoryListing.Of(_data, times: true);
 
         var list = Cli.Run("detections", "list", "--data", _data);
         var all = Cli.Run("detections", "list", "--data", _data, "--limit", "10000");
@@ -40,7 +40,7 @@ public sealed class DetectionsListTests : IDisposable
         Assert.StartsWith("60 detection(s)", all.Out.TrimEnd('\n').Split('\n')[^1], StringComparison.Ordinal);
         Assert.Equal(2, tooMany.ExitCode);
         Assert.Single(tooMany.Error.TrimEnd('\n').Split('\n'));
-        Assert.Equal(before, DirectoryListing.Of(_data, times: false));
+        Assert.Equal(before, DirectoryListing.Of(_data, times: true));
     }
 
     private static DetectionRecord Record(DateTimeOffset observedAt) =>
