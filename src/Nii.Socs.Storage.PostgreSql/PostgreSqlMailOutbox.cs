@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Nii.Socs.Core.Notifications;
 using Nii.Socs.Core.Storage;
 using Nii.Socs.Core.Storage.Outbox;
@@ -99,22 +100,10 @@ internal sealed class PostgreSqlMailOutbox : IMailOutbox
     /// <exception cref="NpgsqlException">The cluster could not be reached; nothing changed.</exception>
     public async Task<OutboxReduction> PurgeAsync(Func<NotificationRow, bool> expired, DateTimeOffset at, Action<OutboxReduction>? beforeRewrite = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(expired);
-        OutboxReduction? reduction = null;
-        IReadOnlyList<OutboxEvent>? Transform(IReadOnlyList<OutboxEvent> events)
-        {
-            reduction = OutboxRetention.Reduce(events, expired, at);
-            if (!reduction.Changed)
-            {
-                return null;
-            }
-
-            beforeRewrite?.Invoke(reduction);
-            return reduction.Events;
-        }
-
-        await _log.RewriteAsync(Transform, head => string.Create(CultureInfo.InvariantCulture, $"outbox/{head}"), at, cancellationToken).ConfigureAwait(false);
-        return reduction!;
+        var reduction = new StrongBox<OutboxReduction?>();
+        var step = OutboxRetention.PurgeStep(expired, at, beforeRewrite, reduction);
+        await _log.RewriteAsync(step, head => string.Create(CultureInfo.InvariantCulture, $"outbox/{head}"), at, cancellationToken).ConfigureAwait(false);
+        return reduction.Value!;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace Nii.Socs.Core.Notifications;
 
@@ -33,6 +34,32 @@ internal sealed record OutboxReduction(ImmutableArray<OutboxEvent> Events, Immut
 /// </remarks>
 internal static class OutboxRetention
 {
+    /// <summary>The rewrite step of a purge, the same for the FASTER and the PostgreSQL outbox: given every event under
+    /// the outbox's lock, reduces them, offers the reduction to <paramref name="beforeRewrite"/> when something ended,
+    /// and returns the events to keep (null: nothing to rewrite).</summary>
+    /// <param name="expired">Whether a row's retention has ended.</param>
+    /// <param name="at">When withdrawals are recorded.</param>
+    /// <param name="beforeRewrite">Called before the rewrite, e.g. to delete the stored copies of the affected mails.</param>
+    /// <param name="reduction">Holds the last reduction once the step ran.</param>
+    /// <returns>The step.</returns>
+    public static Func<IReadOnlyList<OutboxEvent>, IReadOnlyList<OutboxEvent>?> PurgeStep(Func<NotificationRow, bool> expired, DateTimeOffset at, Action<OutboxReduction>? beforeRewrite, StrongBox<OutboxReduction?> reduction)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        ArgumentNullException.ThrowIfNull(reduction);
+        return events =>
+        {
+            var reduced = Reduce(events, expired, at);
+            reduction.Value = reduced;
+            if (!reduced.Changed)
+            {
+                return null;
+            }
+
+            beforeRewrite?.Invoke(reduced);
+            return reduced.Events;
+        };
+    }
+
     /// <summary>Reduces an outbox's events.</summary>
     /// <param name="events">Every event, in log order.</param>
     /// <param name="expired">Whether a row's retention has ended.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Nii.Socs.Core.Notifications;
 
 namespace Nii.Socs.Core.Storage.Outbox;
@@ -52,22 +53,10 @@ internal sealed class MailOutbox : IMailOutbox
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public async Task<OutboxReduction> PurgeAsync(Func<NotificationRow, bool> expired, DateTimeOffset at, Action<OutboxReduction>? beforeRewrite = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(expired);
-        OutboxReduction? reduction = null;
-        IReadOnlyList<OutboxEvent>? Transform(IReadOnlyList<OutboxEvent> events)
-        {
-            reduction = OutboxRetention.Reduce(events, expired, at);
-            if (!reduction.Changed)
-            {
-                return null;
-            }
-
-            beforeRewrite?.Invoke(reduction);
-            return reduction.Events;
-        }
-
-        await _log.RewriteAsync(Transform, cancellationToken).ConfigureAwait(false);
-        return reduction!;
+        var reduction = new StrongBox<OutboxReduction?>();
+        var step = OutboxRetention.PurgeStep(expired, at, beforeRewrite, reduction);
+        await _log.RewriteAsync(step, cancellationToken).ConfigureAwait(false);
+        return reduction.Value!;
     }
 
     /// <inheritdoc />
