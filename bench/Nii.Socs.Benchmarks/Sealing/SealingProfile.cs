@@ -59,6 +59,18 @@ internal static class SealingProfile
             block.AsSpan(at, 32).CopyTo(nonce);
             at += 32;
         });
+        P("raw reference: nonce from a local block + AEAD call", () =>
+        {
+            if (at + 32 > block.Length)
+            {
+                RandomNumberGenerator.Fill(block);
+                at = 0;
+            }
+
+            block.AsSpan(at, 32).CopyTo(nonce);
+            at += 32;
+            aead.Encrypt(rawKey, nonce, aad, plaintext, output.AsSpan(0, 96));
+        });
         P("nonce: KeyMaterial.FillNonce (thread-static block)", () => KeyMaterial.FillNonce(nonce));
         P("RandomNumberGenerator.Fill of 4 KiB (per 128 nonces)", () => RandomNumberGenerator.Fill(block));
         P("EpochKey.AeadKey lookup", () => key.AeadKey(aead));
@@ -76,6 +88,8 @@ internal static class SealingProfile
         P("EpochSealer.Seal (thread-static scratch)", () => epochSealer.Seal(id, header, plaintext, output));
         var ownScratch = new SealingScratch();
         P("EpochSealer.Seal with a scratch", () => epochSealer.Seal(id, header, plaintext, output, ownScratch));
+        var nsecKey = sealer.AeadKeyOf(key);
+        P("ContentSealer.SealTrusted (AAD prebuilt, NonceBlock)", () => sealer.SealTrusted(nsecKey, aad, plaintext, output, ownScratch.Nonces));
         P("nonce: NonceBlock.Fill (the ingest path)", () => ownScratch.Nonces.Fill(nonce));
         var sealers = new Nii.Socs.Host.Pipeline.Ingestor.Sealers(sealer);
         var inFlight = Nii.Socs.Host.Pipeline.Ingestor.SealedSlabs.None;

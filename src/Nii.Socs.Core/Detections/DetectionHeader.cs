@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Nii.Socs.Core.Detections;
 
@@ -62,36 +64,56 @@ public sealed record DetectionHeader
     private const int CanonicalFixedLength = 1 + 8 + 16 + 16 + 1 + 4 + 4 + 2 + 4 + 4 + 4 + 4;
 
     /// <summary>Writes <see cref="ToCanonicalBytes"/> into a span of at least <see cref="CanonicalLength"/> bytes, allocating nothing (the sealing hot path).</summary>
+    /// <exception cref="ArgumentException"><paramref name="span"/> is shorter than <see cref="CanonicalLength"/>.</exception>
+    /// <remarks>R7.1. One length check, then the fixed part with direct unaligned stores (issue #16): the bytes are the
+    /// layout of <see cref="ToCanonicalBytes"/>, which blobs already stored are bound to
+    /// (<c>DetectionHeaderCanonicalProperties</c> checks it against a plain field-by-field encoder).</remarks>
     internal void WriteCanonical(Span<byte> span)
     {
-        span[0] = 1;
-        BinaryPrimitives.WriteInt64BigEndian(span[1..], ObservedAt.UtcTicks);
-        WriteAddress(span.Slice(9, 16), Source);
-        WriteAddress(span.Slice(25, 16), Destination);
-        span[41] = Protocol;
-        BinaryPrimitives.WriteUInt32BigEndian(span[42..], SourcePort ?? 0xFFFF_FFFFu);
-        BinaryPrimitives.WriteUInt32BigEndian(span[46..], DestinationPort ?? 0xFFFF_FFFFu);
-        BinaryPrimitives.WriteUInt16BigEndian(span[50..], (ushort)(TcpFlags ?? 0x1FF));
-        BinaryPrimitives.WriteInt32BigEndian(span[52..], CapturedLength);
-        BinaryPrimitives.WriteInt32BigEndian(span[56..], WireLength);
-        BinaryPrimitives.WriteInt32BigEndian(span[60..], ContentLength);
-        BinaryPrimitives.WriteInt32BigEndian(span[64..], HeaderBytes.Length);
-        HeaderBytes.Span.CopyTo(span[68..]);
+        var headerBytes = HeaderBytes.Span;
+        if (span.Length < CanonicalFixedLength + headerBytes.Length)
+        {
+            throw new ArgumentException($"The canonical header needs {CanonicalFixedLength + headerBytes.Length} bytes; the span holds {span.Length}.", nameof(span));
+        }
+
+        ref var at = ref MemoryMarshal.GetReference(span);
+        at = 1;
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 1), BigEndian(ObservedAt.UtcTicks));
+        WriteAddress(ref Unsafe.Add(ref at, 9), Source);
+        WriteAddress(ref Unsafe.Add(ref at, 25), Destination);
+        Unsafe.Add(ref at, 41) = Protocol;
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 42), BigEndian(SourcePort ?? 0xFFFF_FFFFu));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 46), BigEndian(DestinationPort ?? 0xFFFF_FFFFu));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 50), BigEndian((ushort)(TcpFlags ?? 0x1FF)));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 52), BigEndian(CapturedLength));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 56), BigEndian(WireLength));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 60), BigEndian(ContentLength));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 64), BigEndian(headerBytes.Length));
+        headerBytes.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref at, CanonicalFixedLength), headerBytes.Length));
     }
 
-    // 16 bytes: an IPv6 address as it is, an IPv4 address (or an IPv4-mapped IPv6 one) as ::ffff:a.b.c.d.
-    private static void WriteAddress(Span<byte> destination, IPAddress address)
+    // 16 bytes: an IPv6 address as it is, an IPv4 address (or an IPv4-mapped IPv6 one) as ::ffff:a.b.c.d. The caller
+    // checked that 16 bytes are there.
+    private static void WriteAddress(ref byte destination, IPAddress address)
     {
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
         {
             // A mapped address's own 16 bytes are already ::ffff:a.b.c.d.
-            address.TryWriteBytes(destination, out _);
+            address.TryWriteBytes(MemoryMarshal.CreateSpan(ref destination, 16), out _);
             return;
         }
 
-        destination[..10].Clear();
-        destination[10] = 0xFF;
-        destination[11] = 0xFF;
-        address.TryWriteBytes(destination[12..], out _);
+        // Ten zero bytes and 0xFF 0xFF, then the four address bytes in network order.
+        Unsafe.WriteUnaligned(ref destination, 0UL);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, 8), BigEndian(0x0000_FFFFu));
+        address.TryWriteBytes(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, 12), 4), out _);
     }
+
+    private static long BigEndian(long value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
+
+    private static int BigEndian(int value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
+
+    private static uint BigEndian(uint value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
+
+    private static ushort BigEndian(ushort value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Nii.Socs.Core.Keys;
 
 /// <summary>Nonces for one owner (one ingest consumer): OS CSPRNG bytes drawn <see cref="KeyMaterial.NonceBlockSize"/> at a
@@ -21,7 +24,8 @@ internal sealed class NonceBlock
     /// <param name="destination">The nonce (24 or 32 bytes in practice).</param>
     public void Fill(Span<byte> destination)
     {
-        if (_block.Length - _at < destination.Length)
+        var at = _at;
+        if (_block.Length - at < destination.Length)
         {
             if (destination.Length > KeyMaterial.NonceBlockSize / 8)
             {
@@ -29,11 +33,20 @@ internal sealed class NonceBlock
                 return;
             }
 
-            KeyMaterial.FillNonces(_block);
-            _at = 0;
+            Refill();
+            at = 0;
         }
 
-        _block.AsSpan(_at, destination.Length).CopyTo(destination);
-        _at += destination.Length;
+        // In range: at + destination.Length <= the block's length (checked above, or a fresh block of 4 KiB).
+        Unsafe.CopyBlockUnaligned(ref MemoryMarshal.GetReference(destination), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_block), at), (uint)destination.Length);
+        _at = at + destination.Length;
+    }
+
+    // Once per block: kept out of Fill so the per-nonce path stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Refill()
+    {
+        KeyMaterial.FillNonces(_block);
+        _at = 0;
     }
 }

@@ -119,17 +119,19 @@ internal sealed class ContentSealer
     /// <summary>Seals as <see cref="SealTrusted(EpochKey, ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/> with the
     /// epoch key's NSec key already looked up and the nonce drawn from its owner's <see cref="NonceBlock"/> (the ingest
     /// path's <see cref="EpochSealer"/> with a <see cref="SealingScratch"/>, issue #16).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal int SealTrusted(Key aeadKey, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> destination, NonceBlock nonces)
     {
         var nonceSize = _aead.NonceSize;
-        var length = HeaderSize + nonceSize + plaintext.Length + _aead.TagSize;
-        System.Diagnostics.Debug.Assert(destination.Length >= length, "The caller sized the destination.");
+        var body = plaintext.Length + _aead.TagSize;
+        System.Diagnostics.Debug.Assert(destination.Length >= HeaderSize + nonceSize + body, "The caller sized the destination.");
+        var nonce = destination.Slice(HeaderSize, nonceSize);
+        var sealedBody = destination.Slice(HeaderSize + nonceSize, body);
         destination[0] = FormatVersion;
         destination[1] = (byte)Algorithm;
-        var nonce = destination.Slice(HeaderSize, nonceSize);
         nonces.Fill(nonce);
-        _aead.Encrypt(aeadKey, nonce, associatedData, plaintext, destination.Slice(HeaderSize + nonceSize, plaintext.Length + _aead.TagSize));
-        return length;
+        _aead.Encrypt(aeadKey, nonce, associatedData, plaintext, sealedBody);
+        return HeaderSize + nonceSize + body;
     }
 
     /// <summary>The NSec key of an epoch key for this sealer's AEAD (imported once per epoch key and AEAD).</summary>

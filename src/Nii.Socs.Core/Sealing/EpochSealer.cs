@@ -23,6 +23,7 @@ internal sealed class EpochSealer
     private readonly ContentSealer _sealer;
     private readonly byte[] _prefix;
     private readonly NSec.Cryptography.Key _aeadKey;
+    private readonly int _overhead;
 
     /// <summary>Creates a sealer for the epoch of a key.</summary>
     /// <param name="sealer">The AEAD to seal with (usually <see cref="ContentSealer.Default"/>).</param>
@@ -40,6 +41,7 @@ internal sealed class EpochSealer
         // One key schedule per epoch key: the NSec key is looked up once. Destroying the epoch key disposes it, and
         // sealing with a disposed NSec key throws ObjectDisposedException (R8.4).
         _aeadKey = sealer.AeadKeyOf(key);
+        _overhead = sealer.SealedLength(0);
     }
 
     /// <summary>The key this sealer seals with.</summary>
@@ -51,6 +53,9 @@ internal sealed class EpochSealer
     /// <returns>Header, nonce, ciphertext and tag.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="plaintextLength"/> is negative.</exception>
     public int SealedLength(int plaintextLength) => _sealer.SealedLength(plaintextLength);
+
+    /// <summary>What a blob adds to its content: header, nonce and tag (66 bytes with AEGIS-256, 42 with XChaCha20-Poly1305).</summary>
+    internal int Overhead => _overhead;
 
     /// <summary>Seals one record's content into a caller's buffer, allocating nothing.</summary>
     /// <param name="record">The record id.</param>
@@ -104,10 +109,13 @@ internal sealed class EpochSealer
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(scratch);
-        var length = _sealer.SealedLength(plaintext.Length);
-        if (destination.Length < length)
+
+        // Everything that holds for the whole epoch (the key's epoch, its NSec key, the blob overhead, the AAD prefix) was
+        // settled at construction; per record only the destination's length is checked (issue #16). No overflow: the
+        // left side is at least -_overhead.
+        if (destination.Length - _overhead < plaintext.Length)
         {
-            throw new ArgumentException($"The destination must hold {length} bytes; it holds {destination.Length}.", nameof(destination));
+            throw new ArgumentException($"The destination must hold {(long)_overhead + plaintext.Length} bytes; it holds {destination.Length}.", nameof(destination));
         }
 
         var prefixLength = _prefix.Length;
@@ -125,8 +133,9 @@ internal sealed class EpochSealer
             scratch.PrefixFor = this;
         }
 
-        record.Value.TryWriteBytes(aad.AsSpan(prefixLength, 16), bigEndian: true, out _);
-        header.WriteCanonical(aad.AsSpan(prefixLength + 16));
+        var variable = aad.AsSpan(prefixLength, aadLength - prefixLength);
+        record.Value.TryWriteBytes(variable, bigEndian: true, out _);
+        header.WriteCanonical(variable[16..]);
         return _sealer.SealTrusted(_aeadKey, aad.AsSpan(0, aadLength), plaintext, destination, scratch.Nonces);
     }
 }

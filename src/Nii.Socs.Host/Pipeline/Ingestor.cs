@@ -291,7 +291,7 @@ internal sealed class Ingestor(SocsData data, RuleSet rules, LoadGovernorOptions
                 _last = sealer;
             }
 
-            var length = sealer.SealedLength(content.Length);
+            var length = sealer.Overhead + content.Length;
             if (_slab.Length - _at < length)
             {
                 // Not zeroed first: every byte handed out is written by the seal before anyone reads it.
