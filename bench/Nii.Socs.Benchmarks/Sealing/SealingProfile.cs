@@ -48,6 +48,38 @@ internal static class SealingProfile
 
         P("AEAD call alone (fixed nonce, same AAD)", () => aead.Encrypt(rawKey, nonce, aad, plaintext, output.AsSpan(0, 96)));
         P("AEAD call, nonce and output inside one blob", () => aead.Encrypt(rawKey, output.AsSpan(2, 32), aad, plaintext, output.AsSpan(34, 96)));
+        foreach (var size in new[] { 64, 1024 })
+        {
+            // Writing each blob to memory the core did not write just before: the AEAD call alone into one reused buffer
+            // (as the raw reference), then into slab memory laid out as Ingestor.Sealers does: blobs one after another,
+            // a batch of Ingestor.BatchSize blobs in slabs of its own, two batches' slabs alternating (one in flight).
+            var content = RandomNumberGenerator.GetBytes(size);
+            var blobLength = 2 + 32 + size + 32;
+            var reused = new byte[blobLength];
+            P($"AEAD call alone, {size} B, into one reused buffer", () => aead.Encrypt(rawKey, nonce, aad, content, reused.AsSpan(34, size + 32)));
+            var perBatch = (int)Math.Ceiling((double)Nii.Socs.Host.Pipeline.Ingestor.BatchSize * blobLength / Nii.Socs.Host.Pipeline.Ingestor.Sealers.SlabSize);
+            var ring = Enumerable.Range(0, 2 * perBatch).Select(_ => GC.AllocateUninitializedArray<byte>(Nii.Socs.Host.Pipeline.Ingestor.Sealers.SlabSize)).ToArray();
+            int slab = 0, batchStart = 0, into = 0, count = 0;
+            P($"AEAD call alone, {size} B, into slab memory", () =>
+            {
+                if (into + blobLength > ring[slab].Length)
+                {
+                    slab++;
+                    into = 0;
+                }
+
+                aead.Encrypt(rawKey, nonce, aad, content, ring[slab].AsSpan(into + 34, size + 32));
+                into += blobLength;
+                if (++count == Nii.Socs.Host.Pipeline.Ingestor.BatchSize)
+                {
+                    count = 0;
+                    into = 0;
+                    batchStart = (batchStart + perBatch) % ring.Length;
+                    slab = batchStart;
+                }
+            });
+        }
+
         P("nonce from a local 4 KiB block (the raw reference)", () =>
         {
             if (at + 32 > block.Length)
@@ -90,6 +122,19 @@ internal static class SealingProfile
         P("EpochSealer.Seal with a scratch", () => epochSealer.Seal(id, header, plaintext, output, ownScratch));
         var nsecKey = sealer.AeadKeyOf(key);
         P("ContentSealer.SealTrusted (AAD prebuilt, NonceBlock)", () => sealer.SealTrusted(nsecKey, aad, plaintext, output, ownScratch.Nonces));
+        P("AAD layout, then ContentSealer.SealTrusted with it", () =>
+        {
+            prefix.CopyTo(scratch, 0);
+            id.Value.TryWriteBytes(scratch.AsSpan(prefix.Length, 16), bigEndian: true, out _);
+            header.WriteCanonical(scratch.AsSpan(prefix.Length + 16));
+            sealer.SealTrusted(nsecKey, scratch.AsSpan(0, aad.Length), plaintext, output, ownScratch.Nonces);
+        });
+        var copied = new byte[512];
+        P("AAD copied from a prebuilt one, then SealTrusted", () =>
+        {
+            aad.CopyTo(copied, 0);
+            sealer.SealTrusted(nsecKey, copied.AsSpan(0, aad.Length), plaintext, output, ownScratch.Nonces);
+        });
         P("nonce: NonceBlock.Fill (the ingest path)", () => ownScratch.Nonces.Fill(nonce));
         var sealers = new Nii.Socs.Host.Pipeline.Ingestor.Sealers(sealer);
         var inFlight = Nii.Socs.Host.Pipeline.Ingestor.SealedSlabs.None;
