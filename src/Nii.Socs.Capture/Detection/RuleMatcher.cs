@@ -35,6 +35,8 @@ public sealed class RuleMatcher
     // Prefilters are immutable once built: the matchers of one pipeline (one per detection worker) share them.
     private readonly ConcurrentDictionary<string, Prefilter> _prefilters;
     private readonly ConcurrentDictionary<ulong, Prefilter> _prefiltersByMask;
+    private readonly GroupMaskTable? _groupMasks;
+    private readonly Dictionary<ulong, Prefilter> _ownByMask = [];
     private ulong _lastMask;
     private Prefilter? _lastPrefilter;
     private readonly int[] _ruleStamps;
@@ -87,6 +89,7 @@ public sealed class RuleMatcher
         _ruleStamps = new int[_rules.Length];
         _prefilters = new(StringComparer.Ordinal);
         _prefiltersByMask = new();
+        _groupMasks = GroupMaskTable.Create([.. _groups.Select(g => g.Representative)]);
     }
 
     /// <summary>A matcher over the same rules that shares <paramref name="sibling"/>'s groups and built prefilters (they are
@@ -102,6 +105,7 @@ public sealed class RuleMatcher
         _patternCount = sibling._patternCount;
         _prefilters = sibling._prefilters;
         _prefiltersByMask = sibling._prefiltersByMask;
+        _groupMasks = sibling._groupMasks;
         _ruleStamps = new int[_rules.Length];
     }
 
@@ -382,15 +386,7 @@ public sealed class RuleMatcher
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Prefilter? PrefilterByMask(in PacketHeader header)
     {
-        var mask = 0UL;
-        for (var g = 0; g < _groups.Length; g++)
-        {
-            if (_groups[g].Representative.MatchesTransport(header))
-            {
-                mask |= 1UL << g;
-            }
-        }
-
+        var mask = _groupMasks is not null ? _groupMasks.Mask(header) : GroupMaskByCalls(header);
         if (mask == 0)
         {
             return null;
@@ -401,24 +397,51 @@ public sealed class RuleMatcher
             return _lastPrefilter;
         }
 
-        if (!_prefiltersByMask.TryGetValue(mask, out var prefilter))
+        // The worker's own dictionary first (no interlocked reads on the hot path), then the prefilters its siblings built.
+        if (!_ownByMask.TryGetValue(mask, out var prefilter))
         {
-            // Two workers meeting a new combination at once may both build it; one is kept (both are equal).
-            _applicable.Clear();
-            for (var g = 0; g < _groups.Length; g++)
+            if (!_prefiltersByMask.TryGetValue(mask, out prefilter))
             {
-                if ((mask & (1UL << g)) != 0)
+                // Two workers meeting a new combination at once may both build it; one is kept (both are equal).
+                _applicable.Clear();
+                for (var g = 0; g < _groups.Length; g++)
                 {
-                    _applicable.Add(g);
+                    if ((mask & (1UL << g)) != 0)
+                    {
+                        _applicable.Add(g);
+                    }
                 }
+
+                prefilter = _prefiltersByMask.GetOrAdd(mask, PrefilterFor(_applicable));
             }
 
-            prefilter = _prefiltersByMask.GetOrAdd(mask, PrefilterFor(_applicable));
+            _ownByMask.Add(mask, prefilter);
         }
 
         _lastMask = mask;
         _lastPrefilter = prefilter;
         return prefilter;
+    }
+
+    /// <summary>Whether the header-group mask comes from <see cref="GroupMaskTable"/> (up to 64 groups and 256 port classes), for the tests.</summary>
+    internal bool HasGroupMaskTable => _groupMasks is not null;
+
+    /// <summary>The header groups (up to 64) whose transport test holds, from the table where there is one.</summary>
+    internal ulong GroupMask(in PacketHeader header) => _groupMasks is not null ? _groupMasks.Mask(header) : GroupMaskByCalls(header);
+
+    /// <summary>The header groups (up to 64) whose transport test holds, one <see cref="Rule.MatchesTransport"/> call per group.</summary>
+    internal ulong GroupMaskByCalls(in PacketHeader header)
+    {
+        var mask = 0UL;
+        for (var g = 0; g < _groups.Length && g < 64; g++)
+        {
+            if (_groups[g].Representative.MatchesTransport(header))
+            {
+                mask |= 1UL << g;
+            }
+        }
+
+        return mask;
     }
 
     /// <summary>As <see cref="PrefilterByMask"/>, for more than 64 header groups: cached by the list of group numbers.</summary>
