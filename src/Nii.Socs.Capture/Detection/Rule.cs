@@ -179,6 +179,7 @@ public sealed class Rule
     }
 
     /// <summary>Stateless direction (docs/capture.md): a SYN goes to the server, a SYN-ACK to the client; otherwise the lower port is the server's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsToServer(in PacketHeader header)
     {
         if (header.IsTcp && (header.TcpFlags & 0x02) != 0)
@@ -189,6 +190,7 @@ public sealed class Rule
         return !header.HasPorts || header.DestinationPort <= header.SourcePort;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsToClient(in PacketHeader header)
     {
         if (header.IsTcp && (header.TcpFlags & 0x02) != 0)
@@ -199,6 +201,7 @@ public sealed class Rule
         return !header.HasPorts || header.DestinationPort >= header.SourcePort;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsEstablished(in PacketHeader header) =>
         header.Protocol != 6 || (header.IsTcp && (header.TcpFlags & 0x10) != 0 && (header.TcpFlags & 0x02) == 0);
 

@@ -30,15 +30,17 @@ public sealed class RuleMatcher
     /// <summary>Up to this many fast patterns per header-group combination, one <see cref="SearchValues{T}"/> pass.</summary>
     internal const int DefaultSearchValuesLimit = 48;
 
+    /// <summary>The per-worker cache of header-group combinations has 2^this slots (a mask of 0 never reaches it).</summary>
+    private const int MaskCacheBits = 5;
+
     private readonly Rule[] _rules;
     private readonly Group[] _groups;
     // Prefilters are immutable once built: the matchers of one pipeline (one per detection worker) share them.
     private readonly ConcurrentDictionary<string, Prefilter> _prefilters;
     private readonly ConcurrentDictionary<ulong, Prefilter> _prefiltersByMask;
     private readonly GroupMaskTable? _groupMasks;
-    private readonly Dictionary<ulong, Prefilter> _ownByMask = [];
-    private ulong _lastMask;
-    private Prefilter? _lastPrefilter;
+    private readonly ulong[] _cachedMasks = new ulong[1 << MaskCacheBits];
+    private readonly Prefilter?[] _cachedPrefilters = new Prefilter?[1 << MaskCacheBits];
     private readonly int[] _ruleStamps;
     private readonly List<int> _applicable = [];
     private readonly List<int> _candidates = [];
@@ -392,34 +394,31 @@ public sealed class RuleMatcher
             return null;
         }
 
-        if (mask == _lastMask)
+        // A small direct-mapped cache of this worker's recent combinations (no hashing of a dictionary, no interlocked
+        // reads); behind it the prefilters every worker has built.
+        var slot = (int)(unchecked(mask * 0x9E3779B97F4A7C15UL) >> (64 - MaskCacheBits));
+        if (_cachedMasks[slot] == mask)
         {
-            return _lastPrefilter;
+            return _cachedPrefilters[slot];
         }
 
-        // The worker's own dictionary first (no interlocked reads on the hot path), then the prefilters its siblings built.
-        if (!_ownByMask.TryGetValue(mask, out var prefilter))
+        if (!_prefiltersByMask.TryGetValue(mask, out var prefilter))
         {
-            if (!_prefiltersByMask.TryGetValue(mask, out prefilter))
+            // Two workers meeting a new combination at once may both build it; one is kept (both are equal).
+            _applicable.Clear();
+            for (var g = 0; g < _groups.Length; g++)
             {
-                // Two workers meeting a new combination at once may both build it; one is kept (both are equal).
-                _applicable.Clear();
-                for (var g = 0; g < _groups.Length; g++)
+                if ((mask & (1UL << g)) != 0)
                 {
-                    if ((mask & (1UL << g)) != 0)
-                    {
-                        _applicable.Add(g);
-                    }
+                    _applicable.Add(g);
                 }
-
-                prefilter = _prefiltersByMask.GetOrAdd(mask, PrefilterFor(_applicable));
             }
 
-            _ownByMask.Add(mask, prefilter);
+            prefilter = _prefiltersByMask.GetOrAdd(mask, PrefilterFor(_applicable));
         }
 
-        _lastMask = mask;
-        _lastPrefilter = prefilter;
+        _cachedMasks[slot] = mask;
+        _cachedPrefilters[slot] = prefilter;
         return prefilter;
     }
 
@@ -494,6 +493,10 @@ public sealed class RuleMatcher
         private const int MinWordBits = 13;
         private const int MaxWordBits = 16;
         private const int MaxStep = 13;
+
+        /// <summary>At most this many short patterns move from the window bitmap to the <see cref="SearchValues{T}"/> pass.</summary>
+        private const int MaxShortPatterns = 16;
+
         public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
         {
             var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -537,14 +540,24 @@ public sealed class RuleMatcher
             }
             else
             {
-                var shortOnes = keys.Where(k => k.Length < 4).ToArray();
+                // The sampling step is the shortest bitmap pattern's length − 3: a few short patterns (".php?", "union")
+                // among long ones would make every second window a gather. Up to MaxShortPatterns of the shortest go to
+                // SearchValues instead (which patterns under 4 bytes need anyway), as long as that lengthens the step.
+                var threshold = 4;
+                var shortBudget = Math.Max(patterns.Count(p => p.Length < 4), Math.Min(searchValuesLimit, MaxShortPatterns));
+                while (threshold < MaxStep && patterns.Count(p => p.Length < threshold + 1) <= shortBudget && patterns.Any(p => p.Length >= threshold + 1))
+                {
+                    threshold++;
+                }
+
+                var shortOnes = keys.Where(k => k.Length < threshold).ToArray();
                 Values = shortOnes.Length == 0 ? null : SearchValues.Create(shortOnes, StringComparison.OrdinalIgnoreCase);
-                var shortestLong = patterns.Where(p => p.Length >= 4).Min(p => p.Length);
+                var shortestLong = patterns.Where(p => p.Length >= threshold).Min(p => p.Length);
                 Step = Math.Min(shortestLong, MaxStep) - 4 + 1;
                 var entries = new Dictionary<uint, List<(int, int)>>();
                 for (var p = 0; p < patterns.Count; p++)
                 {
-                    if (patterns[p].Length < 4)
+                    if (patterns[p].Length < threshold)
                     {
                         continue;
                     }
