@@ -35,10 +35,21 @@ public class RuleMatcherProperties
     /// the patterns' words and random bytes, so the vector loop and its scalar tail both run.</summary>
     [Property(MaxTest = 40)]
     [Trait("Requirement", "R4.2")]
-    public Property R4_2_the_vectorised_window_filter_equals_the_scalar_filter_and_a_naive_per_rule_matcher()
+    public Property R4_2_the_vectorised_window_filter_equals_the_scalar_filter_and_a_naive_per_rule_matcher() =>
+        WindowFilterSameAsNaive(4, searchValuesLimit: 0);
+
+    /// <summary>As <see cref="R4_2_the_vectorised_window_filter_equals_the_scalar_filter_and_a_naive_per_rule_matcher"/> at the
+    /// default limit with fast patterns of 3–13 bytes: up to 16 of the shortest go to the <see cref="System.Buffers.SearchValues{T}"/>
+    /// pass, the rest to the window filter with a longer step, and the hits stay those of the naive matcher.</summary>
+    [Property(MaxTest = 40)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_short_fast_patterns_moved_out_of_the_window_filter_still_equal_a_naive_per_rule_matcher() =>
+        WindowFilterSameAsNaive(3, RuleMatcher.DefaultSearchValuesLimit);
+
+    private static Property WindowFilterSameAsNaive(int shortest, int searchValuesLimit)
     {
         var words =
-            from length in Gen.Choose(4, 13)
+            from length in Gen.Choose(shortest, 13)
             from letters in Gen.ArrayOf(Gen.Elements("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./=-_".ToCharArray()), length)
             select new string(letters);
         var gen =
@@ -63,8 +74,8 @@ public class RuleMatcherProperties
                 return false.Label($"generated rule rejected: {set.Errors[0]}");
             }
 
-            var vector = new RuleMatcher(set, searchValuesLimit: 0, vectorAnchors: true);
-            var scalar = new RuleMatcher(set, searchValuesLimit: 0, vectorAnchors: false);
+            var vector = new RuleMatcher(set, searchValuesLimit, vectorAnchors: true);
+            var scalar = new RuleMatcher(set, searchValuesLimit, vectorAnchors: false);
             var vectorHits = new List<Rule>();
             var scalarHits = new List<Rule>();
             var total = 0;
@@ -85,7 +96,8 @@ public class RuleMatcherProperties
                 total += expected.Length;
             }
 
-            return (!Avx2.IsSupported || vector.VectorBlocks > 0).Label("the AVX2 loop ran")
+            return (!Avx2.IsSupported || vector.PatternCount <= searchValuesLimit || vector.VectorBlocks > 0).Label("the AVX2 loop ran")
+                .Classify(vector.PatternCount > searchValuesLimit, "window filter")
                 .Classify(total == 0, "no hits").Classify(total > 0, "some hits");
         });
     }
