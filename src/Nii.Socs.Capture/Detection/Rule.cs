@@ -73,14 +73,6 @@ public sealed class Rule
     /// <summary>The content the prefilter indexes; null when the rule must be checked on every packet.</summary>
     internal ContentMatch? FastPattern { get; init; }
 
-    /// <summary>A positive content that must lie within the first <see cref="MaxGateWindow"/> bytes at an absolute place
-    /// (<c>offset</c>/<c>depth</c>, not relative to another content): the rule cannot match a payload where it does not occur
-    /// there; null when the rule has none.</summary>
-    internal ContentMatch? Gate => Contents.FirstOrDefault(c => !c.Negated && !c.IsRelative && c.Depth >= 0 && (long)c.Offset + c.Depth <= MaxGateWindow);
-
-    /// <summary>How far into the payload a gate may reach (its check is a short search per packet).</summary>
-    internal const int MaxGateWindow = 64;
-
     /// <summary>The rule as an analyst sees it next to a detection.</summary>
     /// <returns>The reference.</returns>
     public RuleRef ToRuleRef() => new(Sid, Rev, Message, ClassType, Priority);

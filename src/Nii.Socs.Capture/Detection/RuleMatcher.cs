@@ -159,23 +159,22 @@ public sealed class RuleMatcher
         }
 
         _candidates.Clear();
-        var patterns = prefilter.PatternsFor(content);
-        if (content.Length >= patterns.ShortestPattern)
+        if (content.Length >= prefilter.ShortestPattern)
         {
-            if (patterns.Values is not null)
+            if (prefilter.Values is not null)
             {
-                Scan(patterns, content);
+                Scan(prefilter, content);
             }
 
-            if (patterns.Anchors is not null)
+            if (prefilter.Anchors is not null)
             {
                 if (_vectorAnchors)
                 {
-                    ScanAnchorsAvx2(patterns, content);
+                    ScanAnchorsAvx2(prefilter, content);
                 }
                 else
                 {
-                    ScanAnchors(patterns, content, 0);
+                    ScanAnchors(prefilter, content, 0);
                 }
             }
         }
@@ -214,7 +213,7 @@ public sealed class RuleMatcher
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Scan(PatternSet prefilter, ReadOnlySpan<byte> content)
+    private void Scan(Prefilter prefilter, ReadOnlySpan<byte> content)
     {
         if (_text.Length < content.Length)
         {
@@ -240,13 +239,13 @@ public sealed class RuleMatcher
     }
 
     /// <summary>
-    /// The many-pattern pass: every <see cref="PatternSet.Step"/>-th 4-byte window of the content, from <paramref name="from"/>,
-    /// is looked up in a bitmap of the 4-byte windows that start within the first <see cref="PatternSet.Step"/> bytes of each
+    /// The many-pattern pass: every <see cref="Prefilter.Step"/>-th 4-byte window of the content, from <paramref name="from"/>,
+    /// is looked up in a bitmap of the 4-byte windows that start within the first <see cref="Prefilter.Step"/> bytes of each
     /// pattern, so every occurrence of a pattern is seen at one sampled window; the cost per byte does not grow with the
     /// pattern count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanAnchors(PatternSet prefilter, ReadOnlySpan<byte> content, int from)
+    private void ScanAnchors(Prefilter prefilter, ReadOnlySpan<byte> content, int from)
     {
         // The loop reads windows and bitmap words through references: every window lies within the content (at ≤ length − 4)
         // and every word index within the bitmap (the hash's top bits, as many as the bitmap has words), so the bounds
@@ -258,9 +257,9 @@ public sealed class RuleMatcher
         var last = content.Length - 4;
         for (var at = from; at <= last; at += step)
         {
-            var window = PatternSet.Window(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref text, at)));
-            var hash = PatternSet.Hash(window);
-            var bits = PatternSet.Bits(hash);
+            var window = Prefilter.Window(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref text, at)));
+            var hash = Prefilter.Hash(window);
+            var bits = Prefilter.Bits(hash);
             if ((Unsafe.Add(ref bitmap, (int)(hash >> shift)) & bits) == bits)
             {
                 ConfirmAnchor(prefilter, content, at, window);
@@ -274,7 +273,7 @@ public sealed class RuleMatcher
     /// windows whose three bits are set (a pattern's window, or a false hit of the filter) are confirmed one by one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void ScanAnchorsAvx2(PatternSet prefilter, ReadOnlySpan<byte> content)
+    private unsafe void ScanAnchorsAvx2(Prefilter prefilter, ReadOnlySpan<byte> content)
     {
         var step = prefilter.Step;
         var last = content.Length - 4;
@@ -282,9 +281,9 @@ public sealed class RuleMatcher
         if (last >= 7 * step)
         {
             var offsets = Vector256.Create(0, step, 2 * step, 3 * step, 4 * step, 5 * step, 6 * step, 7 * step);
-            var fold = Vector256.Create(PatternSet.FoldMask);
-            var multiplier = Vector256.Create(PatternSet.Multiplier);
-            var mixer = Vector256.Create(PatternSet.Mixer);
+            var fold = Vector256.Create(Prefilter.FoldMask);
+            var multiplier = Vector256.Create(Prefilter.Multiplier);
+            var mixer = Vector256.Create(Prefilter.Mixer);
             var one = Vector256.Create(1u);
             var low5 = Vector256.Create(31u);
             var shift = prefilter.WordShift;
@@ -309,7 +308,7 @@ public sealed class RuleMatcher
                         var lane = System.Numerics.BitOperations.TrailingZeroCount(set);
                         set &= set - 1;
                         var position = at + (lane * step);
-                        ConfirmAnchor(prefilter, content, position, PatternSet.Window(BinaryPrimitives.ReadUInt32LittleEndian(content[position..])));
+                        ConfirmAnchor(prefilter, content, position, Prefilter.Window(BinaryPrimitives.ReadUInt32LittleEndian(content[position..])));
                     }
                 }
             }
@@ -319,7 +318,7 @@ public sealed class RuleMatcher
     }
 
     /// <summary>A sampled window passed the bitmap: adds the rules of the patterns that have this window and occur around it.</summary>
-    private void ConfirmAnchor(PatternSet prefilter, ReadOnlySpan<byte> content, int at, uint window)
+    private void ConfirmAnchor(Prefilter prefilter, ReadOnlySpan<byte> content, int at, uint window)
     {
         if (!prefilter.AnchorEntries!.TryGetValue(window, out var entries))
         {
@@ -337,7 +336,7 @@ public sealed class RuleMatcher
         }
     }
 
-    private void AddRulesOf(PatternSet prefilter, int pattern)
+    private void AddRulesOf(Prefilter prefilter, int pattern)
     {
         foreach (var rule in prefilter.RulesOfPattern[pattern])
         {
@@ -351,7 +350,7 @@ public sealed class RuleMatcher
 
     /// <summary>Adds the rules of every fast pattern that starts at <paramref name="position"/> (ASCII letters folded).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Confirm(PatternSet prefilter, ReadOnlySpan<byte> content, int position)
+    private void Confirm(Prefilter prefilter, ReadOnlySpan<byte> content, int position)
     {
         var first = ContentMatch.Fold(content[position]);
         var second = position + 1 < content.Length ? ContentMatch.Fold(content[position + 1]) : -1;
@@ -482,69 +481,11 @@ public sealed class RuleMatcher
 
     private sealed record Group(Rule Representative, int[] Rules);
 
-    /// <summary>The rules of one combination of header groups: those verified on every packet, and the fast patterns to search.</summary>
-    /// <remarks>Rules whose contents include one that must lie at an absolute place near the start of the payload (such as
-    /// <c>content:"GET "; depth:4;</c> or <c>content:"|16 03 01|"; depth:3;</c>) are "gated" by it: when none of the
-    /// combination's few gates occurs where it must, no gated rule can match and only the fast patterns of the other rules are
-    /// searched (for instance nothing at all for TLS application data on port 443 under rules about ClientHello).</remarks>
-    private sealed class Prefilter
-    {
-        /// <summary>Above this many distinct gates in one combination, gating is left out (each gate costs a check per packet).</summary>
-        private const int MaxGates = 4;
-
-        public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
-        {
-            Always = [.. members.Where(r => rules[r].FastPattern is not { Pattern.Length: > 0 })];
-            Full = new PatternSet(rules, members, searchValuesLimit);
-            var searched = members.Where(r => rules[r].FastPattern is { Pattern.Length: > 0 }).ToArray();
-            var gates = searched.Select(r => rules[r].Gate).OfType<ContentMatch>()
-                .DistinctBy(g => $"{Convert.ToHexString(g.Pattern)}|{g.NoCase}|{g.Offset}|{g.Depth}").ToArray();
-            if (gates.Length is > 0 and <= MaxGates)
-            {
-                Gates = gates;
-                Ungated = new PatternSet(rules, [.. searched.Where(r => rules[r].Gate is null)], searchValuesLimit);
-            }
-        }
-
-        /// <summary>The rules with no fast pattern, verified on every packet of the combination.</summary>
-        public int[] Always { get; }
-
-        /// <summary>The fast patterns of every rule.</summary>
-        public PatternSet Full { get; }
-
-        /// <summary>The fast patterns of the rules without a gate; null when gating is left out.</summary>
-        public PatternSet? Ungated { get; }
-
-        /// <summary>The distinct gates of the gated rules.</summary>
-        public ContentMatch[] Gates { get; } = [];
-
-        /// <summary>All fast patterns when a gate holds (or there is no gating), else those of the ungated rules.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public PatternSet PatternsFor(ReadOnlySpan<byte> content)
-        {
-            if (Ungated is null)
-            {
-                return Full;
-            }
-
-            foreach (var gate in Gates)
-            {
-                var (start, end) = gate.Window(0, content.Length);
-                if (gate.Find(content, start, end) >= 0)
-                {
-                    return Full;
-                }
-            }
-
-            return Ungated;
-        }
-    }
-
     /// <summary>The fast patterns of one combination of header groups, searched in one pass.</summary>
     /// <remarks>Up to <see cref="DefaultSearchValuesLimit"/> patterns: one <see cref="SearchValues{T}"/> pass (vectorised for few
     /// patterns). More: patterns of 4 bytes or more through the sampled 4-byte window bitmap (<see cref="ScanAnchorsAvx2"/>,
     /// eight windows at a time; <see cref="ScanAnchors"/> where the CPU lacks AVX2), shorter ones through <see cref="SearchValues{T}"/>.</remarks>
-    private sealed class PatternSet
+    private sealed class Prefilter
     {
         public const uint FoldMask = 0x20202020;
         public const uint Multiplier = 0x9E3779B1;
@@ -556,16 +497,18 @@ public sealed class RuleMatcher
         /// <summary>At most this many short patterns move from the window bitmap to the <see cref="SearchValues{T}"/> pass.</summary>
         private const int MaxShortPatterns = 16;
 
-        public PatternSet(Rule[] rules, int[] members, int searchValuesLimit)
+        public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
         {
             var ids = new Dictionary<string, int>(StringComparer.Ordinal);
             var patterns = new List<byte[]>();
             var rulesOf = new List<List<int>>();
+            var always = new List<int>();
             foreach (var r in members)
             {
                 var fast = rules[r].FastPattern;
                 if (fast is null || fast.Pattern.Length == 0)
                 {
+                    always.Add(r);
                     continue;
                 }
 
@@ -584,6 +527,7 @@ public sealed class RuleMatcher
 
             Patterns = [.. patterns];
             RulesOfPattern = [.. rulesOf.Select(l => l.ToArray())];
+            Always = [.. always];
             ShortestPattern = patterns.Count == 0 ? int.MaxValue : patterns.Min(p => p.Length);
             var keys = ids.Keys.ToArray();
             if (patterns.Count <= searchValuesLimit)
@@ -658,6 +602,8 @@ public sealed class RuleMatcher
         public byte[][] Patterns { get; }
 
         public int[][] RulesOfPattern { get; }
+
+        public int[] Always { get; }
 
         public int ShortestPattern { get; }
 

@@ -183,65 +183,6 @@ public class RuleMatcherProperties
         });
     }
 
-    /// <summary>Rules gated by a content at an absolute place near the start (<c>GET </c> at depth 4, <c>|16 03 01|</c> at depth 3,
-    /// an offset, nocase or not) next to ungated ones: payloads that start with a gate, with a near miss, or with neither give
-    /// the naive matcher's hits whether or not the gated rules' fast patterns are searched.</summary>
-    [Property(MaxTest = 150)]
-    [Trait("Requirement", "R4.2")]
-    public Property R4_2_gated_rules_skipped_when_no_gate_holds_equal_a_naive_per_rule_matcher()
-    {
-        string[] gates = ["content:\"GET \"; depth:4;", "content:\"get \"; nocase; depth:4;", "content:\"|16 03 01|\"; depth:3;",
-            "content:\"AB\"; offset:2; depth:2;", "content:\"HTTP/1.1 200\"; depth:12;", string.Empty];
-        string[] words = ["zzyzx", "/admin.php", "secret", "Host: q", "ab", "EICAR"];
-        var rule =
-            from gate in Gen.Elements(gates)
-            from word in Gen.Elements(words)
-            from noCase in Gen.Elements(true, false)
-            from relative in Gen.Elements(true, false)
-            select (gate, word, noCase, relative);
-        string[] starts = ["GET ", "get ", "GEt", "\u0016\u0003\u0001", "\u0017\u0003\u0003", "xxAB", "xAB", "HTTP/1.1 200 OK", "HTTP/1.0 200 OK", string.Empty];
-        var payload =
-            from start in Gen.Elements(starts)
-            from parts in Gen.ArrayOf(Gen.Elements([.. words, " ", "x", "SECRET", "zzy"]), 6)
-            select Encoding.Latin1.GetBytes(start + string.Concat(parts));
-        var gen =
-            from count in Gen.Choose(1, 12)
-            from rules in Gen.ArrayOf(rule, count)
-            from payloads in Gen.ArrayOf(payload, 10)
-            from limit in Gen.Elements(0, RuleMatcher.DefaultSearchValuesLimit)
-            select (rules, payloads, limit);
-        return Prop.ForAll(gen.ToArbitrary(), input =>
-        {
-            var text = input.rules.Select((r, i) =>
-                $"alert tcp any any -> any any (msg:\"g\"; {r.gate} content:\"{r.word}\";{(r.noCase ? " nocase;" : string.Empty)}{(r.relative && r.gate.Length > 0 ? " distance:0;" : string.Empty)} sid:{i + 1};)");
-            var set = RuleSet.Parse(string.Join('\n', text), "gates.rules", RuleVariables.ForScope(ScopeIndex.Empty));
-            if (set.Errors.Count > 0)
-            {
-                return false.Label($"generated rule rejected: {set.Errors[0]}");
-            }
-
-            var matcher = new RuleMatcher(set, input.limit);
-            var hits = new List<Rule>();
-            var total = 0;
-            foreach (var bytes in input.payloads)
-            {
-                var frame = FrameBuilder.Tcp(IPAddress.Parse("192.0.2.1"), IPAddress.Parse("198.51.100.1"), 51000, 80, 0x18, bytes);
-                var header = Dissector.Dissect(LinkType.Raw, frame);
-                var content = frame.AsSpan(header.HeaderLength).ToArray();
-                matcher.Match(header, content, hits);
-                var expected = set.Rules.Where(r => Naive(r, header, content)).Select(r => r.Sid).ToArray();
-                if (!expected.SequenceEqual(hits.Select(r => r.Sid)))
-                {
-                    return false.Label($"payload '{Encoding.Latin1.GetString(content)}': naive [{string.Join(',', expected)}], engine [{string.Join(',', hits.Select(r => r.Sid))}]");
-                }
-
-                total += expected.Length;
-            }
-
-            return true.Classify(total == 0, "no hits").Classify(total > 0, "some hits");
-        });
-    }
-
     private static Property SameAsNaive(Gen<string[]> ruleSets, Gen<byte[]> payloadGen, int searchValuesLimit = RuleMatcher.DefaultSearchValuesLimit)
     {
         var gen =
