@@ -538,6 +538,7 @@ public sealed class CapturePipeline
     {
         private readonly int[] _next = new int[8];
         private int _busy;
+        private bool _stopped;
 
         /// <summary>The first failure of a worker (not a cancellation), reported as the run's failure.</summary>
         public Exception? Failure;
@@ -554,11 +555,18 @@ public sealed class CapturePipeline
 
                 try
                 {
-                    while (rounds.TryTakeCompleted(out var round))
+                    // After onDetection has thrown, no later round is emitted (the run ends with that exception).
+                    while (!_stopped && rounds.TryTakeCompleted(out var round))
                     {
                         Emit(round);
                         rounds.Return(round);
                     }
+                }
+                catch
+                {
+                    // Set before _busy is released below, so a worker that takes over sees it.
+                    _stopped = true;
+                    throw;
                 }
                 finally
                 {
@@ -567,7 +575,7 @@ public sealed class CapturePipeline
                     Interlocked.Exchange(ref _busy, 0);
                 }
 
-                if (!rounds.HasCompleted)
+                if (_stopped || !rounds.HasCompleted)
                 {
                     return;
                 }
