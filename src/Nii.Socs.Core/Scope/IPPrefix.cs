@@ -123,6 +123,10 @@ public readonly record struct IPPrefix
             isIPv6 = false;
             low = v4;
         }
+        else if (TryParseHexGroups(addressText, out high, out low))
+        {
+            isIPv6 = true;
+        }
         else if (addressText.Contains('%')
             || !IPAddress.TryParse(addressText, out var address)
             || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count('.') != 3))
@@ -208,6 +212,84 @@ public readonly record struct IPPrefix
 
         return parts == 4;
     }
+
+    /// <summary>Reads a plain IPv6 address (eight groups of 1–4 hex digits, or at most six around one <c>::</c>) without
+    /// <see cref="IPAddress"/>.</summary>
+    /// <remarks>Every text it accepts <see cref="IPAddress.TryParse(ReadOnlySpan{char}, out IPAddress?)"/> reads to the same
+    /// address; anything else (an embedded dotted quad, a zone, brackets, seven groups around <c>::</c>) is left to it.</remarks>
+    private static bool TryParseHexGroups(ReadOnlySpan<char> text, out ulong high, out ulong low)
+    {
+        high = 0;
+        low = 0;
+        Span<ushort> groups = stackalloc ushort[8];
+        var count = 0;
+        var gap = -1;
+        var i = 0;
+        if (text.Length >= 2 && text[0] == ':' && text[1] == ':')
+        {
+            gap = 0;
+            i = 2;
+        }
+
+        while (i < text.Length)
+        {
+            var start = i;
+            var value = 0;
+            while (i < text.Length && i - start < 5 && char.IsAsciiHexDigit(text[i]))
+            {
+                value = (value << 4) | HexValue(text[i]);
+                i++;
+            }
+
+            if (i == start || i - start > 4 || count == 8)
+            {
+                return false;
+            }
+
+            groups[count++] = (ushort)value;
+            if (i == text.Length)
+            {
+                break;
+            }
+
+            if (text[i] != ':' || ++i == text.Length)
+            {
+                return false;
+            }
+
+            if (text[i] == ':')
+            {
+                if (gap >= 0)
+                {
+                    return false;
+                }
+
+                gap = count;
+                i++;
+            }
+        }
+
+        if (gap < 0 ? count != 8 : count > 6)
+        {
+            return false;
+        }
+
+        // The groups after the gap move to the end; the gap is zeros.
+        Span<ushort> address = stackalloc ushort[8];
+        address.Clear();
+        var tail = gap < 0 ? 0 : count - gap;
+        groups[..(count - tail)].CopyTo(address);
+        groups[(count - tail)..count].CopyTo(address[(8 - tail)..]);
+        for (var g = 0; g < 4; g++)
+        {
+            high = (high << 16) | address[g];
+            low = (low << 16) | address[g + 4];
+        }
+
+        return true;
+    }
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
     /// <summary>Whether an address lies inside this prefix.</summary>
     /// <param name="address">The address.</param>

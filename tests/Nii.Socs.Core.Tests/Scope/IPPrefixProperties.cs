@@ -20,7 +20,23 @@ public class IPPrefixProperties
         (1, Gen.Choose(0, 255).Select(v => "0x" + v.ToString("x", CultureInfo.InvariantCulture))),
         (1, Gen.Elements("", "0000", "1a", " 1", "+1", "\u0663", "ff")));
 
-    private static readonly Gen<string> Text =
+    private static readonly Gen<string> Group = Gen.Frequency(
+        (8, Gen.Choose(0, 0xFFFF).Select(v => v.ToString("x", CultureInfo.InvariantCulture))),
+        (2, Gen.Choose(0, 0xFFFF).Select(v => v.ToString("X4", CultureInfo.InvariantCulture))),
+        (1, Gen.Choose(0, 0xFFFF).Select(v => "0" + v.ToString("x4", CultureInfo.InvariantCulture))),
+        (1, Gen.Elements("", "g", "1.2.3.4", "192.0.2.1", "%eth0", "[1", "1]", "-1", " a")));
+
+    /// <summary>IPv6-like text: 1–9 groups, sometimes one or two <c>::</c> at any place, sometimes stray colons.</summary>
+    private static readonly Gen<string> V6Text =
+        from count in Gen.Frequency((3, Gen.Constant(8)), (4, Gen.Choose(0, 7)), (1, Gen.Choose(8, 9)))
+        from groups in Gen.ArrayOf(Group, count)
+        from gaps in Gen.Frequency((2, Gen.Constant(0)), (4, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from at in Gen.ArrayOf(Gen.Choose(0, count), gaps)
+        from stray in Gen.Frequency((12, Gen.Constant("")), (1, Gen.Elements(":", ":::")))
+        from length in Gen.Elements("", "/0", "/48", "/64", "/127", "/128", "/129", "/", "/0x")
+        select stray + string.Concat(groups.Select((g, i) => (at.Contains(i) ? "::" : i == 0 ? "" : ":") + g)) + (at.Contains(count) ? "::" : "") + length;
+
+    private static readonly Gen<string> V4Text =
         from count in Gen.Frequency((6, Gen.Constant(4)), (1, Gen.Choose(1, 8)))
         from parts in Gen.ArrayOf(Part, count)
         from separator in Gen.Frequency((8, Gen.Constant(".")), (1, Gen.Constant("..")), (1, Gen.Constant(":")), (1, Gen.Constant("::")))
@@ -28,7 +44,9 @@ public class IPPrefixProperties
         from pad in Gen.Elements("", " ", "\t")
         select pad + string.Join(separator, parts) + length + pad;
 
-    [Property(MaxTest = 2000)]
+    private static readonly Gen<string> Text = Gen.Frequency((3, V4Text), (2, V6Text));
+
+    [Property(MaxTest = 3000)]
     [Trait("Requirement", "R5.1")]
     public Property R5_1_prefix_text_parses_as_IPAddress_reads_it() =>
         Prop.ForAll(Text.ToArbitrary(), text =>
