@@ -116,6 +116,82 @@ internal static partial class CaptureBench
         string Growth(int many) =>
             $"{perPacket[many] / perPacket[10]:N2} (per repetition {CommandBench.Format(CommandBench.Stats(samplesOf[many].Zip(samplesOf[10], (m, f) => m / f)), "0.00")})";
         Console.WriteLine($"prefilter cost per packet, 10,000 rules / 10 rules: {Growth(10_000)}; 1,000 / 10: {Growth(1000)}");
+        MixBench(corpus, Repetitions);
+    }
+
+    /// <summary>
+    /// What <c>socs capture scan</c>'s workers spend on rules per in-scope frame: the 100 rules of the command benchmark (demo
+    /// rules and generated ones) over the in-scope frames of a 64 MB capture of the same traffic mix (HTTP, TLS, DNS, IMIX
+    /// sizes, 10 % IPv6), dissected beforehand, one matcher on one thread; thread CPU time.
+    /// </summary>
+    private static void MixBench(CaptureCorpus corpus, int repetitions)
+    {
+        const int RuleCount = 100;
+        var directory = Directory.CreateTempSubdirectory("socs-rules-mix-");
+        try
+        {
+            var demo = File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "rules", "demo.rules"));
+            var demoCount = demo.Split('\n').Count(l => l.StartsWith("alert", StringComparison.Ordinal));
+            var planted = Math.Max(RuleCount - demoCount, 0);
+            var set = RuleSet.Parse(demo + corpus.Rules(planted), "bench.rules", RuleVariables.ForScope(corpus.Scope));
+            if (set.Errors.Count > 0)
+            {
+                throw new InvalidOperationException(set.Errors[0].ToString());
+            }
+
+            var capture = Path.Combine(directory.FullName, "mix.pcap");
+            corpus.Write(capture, Path.Combine(directory.FullName, "quarter.pcap"), 64_000_000, planted);
+            var frames = new List<(PacketHeader Header, byte[] Content)>();
+            using (var reader = CaptureReader.OpenFile(capture))
+            {
+                while (reader.TryReadFrame(out var frame))
+                {
+                    var header = Dissector.Dissect(frame.LinkType, frame.Data);
+                    if (!header.IsIP || (corpus.Scope.Lookup(header.IsIPv6, header.SourceBits) < 0 && corpus.Scope.Lookup(header.IsIPv6, header.DestinationBits) < 0))
+                    {
+                        continue;
+                    }
+
+                    frames.Add((header, frame.Data[header.HeaderLength..].ToArray()));
+                }
+            }
+
+            var matcher = new RuleMatcher(set);
+            var hits = new List<Rule>();
+            long Pass()
+            {
+                long found = 0;
+                foreach (var (header, content) in frames)
+                {
+                    found += matcher.Match(header, content, hits);
+                }
+
+                return found;
+            }
+
+            for (var w = 0; w < 3; w++)
+            {
+                Pass();
+            }
+
+            Task.Delay(300).Wait();
+            Pass();
+            var samples = new List<double>();
+            long total = 0;
+            for (var r = 0; r < repetitions * 2; r++)
+            {
+                var started = ThreadClock.Seconds();
+                total = Pass();
+                samples.Add((ThreadClock.Seconds() - started) / frames.Count * 1e6);
+            }
+
+            Console.WriteLine($"{RuleCount} rules on the capture's mix ({frames.Count:N0} in-scope frames of a 64 MB capture, {set.Rules.Count} rules, {matcher.GroupCount} header groups): " +
+                $"{CommandBench.Format(CommandBench.Stats(samples), "0.000")} µs per in-scope frame (median (min–max) of {samples.Count}, thread CPU), {total:N0} hits");
+        }
+        finally
+        {
+            directory.Delete(true);
+        }
     }
 
     private static PacketHeader HeaderOf(bool toServer)

@@ -81,6 +81,16 @@ internal sealed class PortMatcher
     /// <summary>Equal for equal port sets: groups rules in the prefilter.</summary>
     public string Key => IsAny ? "any" : string.Join(',', _positives) + "!" + string.Join(',', _negatives);
 
+    /// <summary>The ports where the answer of <see cref="Matches"/> may change: every range's first port and the port after its last.</summary>
+    public IEnumerable<int> Boundaries()
+    {
+        foreach (var (low, high) in _positives.Concat(_negatives))
+        {
+            yield return low;
+            yield return high + 1;
+        }
+    }
+
     public bool Matches(bool hasPorts, int port)
     {
         if (IsAny)

@@ -179,6 +179,7 @@ public sealed class Rule
     }
 
     /// <summary>Stateless direction (docs/capture.md): a SYN goes to the server, a SYN-ACK to the client; otherwise the lower port is the server's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsToServer(in PacketHeader header)
     {
         if (header.IsTcp && (header.TcpFlags & 0x02) != 0)
@@ -189,6 +190,7 @@ public sealed class Rule
         return !header.HasPorts || header.DestinationPort <= header.SourcePort;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsToClient(in PacketHeader header)
     {
         if (header.IsTcp && (header.TcpFlags & 0x02) != 0)
@@ -199,28 +201,19 @@ public sealed class Rule
         return !header.HasPorts || header.DestinationPort >= header.SourcePort;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsEstablished(in PacketHeader header) =>
         header.Protocol != 6 || (header.IsTcp && (header.TcpFlags & 0x10) != 0 && (header.TcpFlags & 0x02) == 0);
 
-    private bool FlowMatches(in PacketHeader header)
-    {
-        if ((Flow & FlowFlags.ToServer) != 0 && !IsToServer(header))
-        {
-            return false;
-        }
+    private bool FlowMatches(in PacketHeader header) =>
+        FlowAdmits(Flow, IsToServer(header), IsToClient(header), IsEstablished(header));
 
-        if ((Flow & FlowFlags.ToClient) != 0 && !IsToClient(header))
-        {
-            return false;
-        }
-
-        if ((Flow & FlowFlags.Established) != 0 && !IsEstablished(header))
-        {
-            return false;
-        }
-
-        return (Flow & FlowFlags.NotEstablished) == 0 || !IsEstablished(header);
-    }
+    /// <summary>Whether the <c>flow</c> keywords hold for a packet with these stateless conditions.</summary>
+    internal static bool FlowAdmits(FlowFlags flow, bool toServer, bool toClient, bool established) =>
+        ((flow & FlowFlags.ToServer) == 0 || toServer)
+        && ((flow & FlowFlags.ToClient) == 0 || toClient)
+        && ((flow & FlowFlags.Established) == 0 || established)
+        && ((flow & FlowFlags.NotEstablished) == 0 || !established);
 
     private bool MatchFrom(int index, int previousEnd, ReadOnlySpan<byte> data, MatchScratch scratch)
     {

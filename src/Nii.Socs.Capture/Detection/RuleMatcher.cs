@@ -30,13 +30,17 @@ public sealed class RuleMatcher
     /// <summary>Up to this many fast patterns per header-group combination, one <see cref="SearchValues{T}"/> pass.</summary>
     internal const int DefaultSearchValuesLimit = 48;
 
+    /// <summary>The per-worker cache of header-group combinations has 2^this slots (a mask of 0 never reaches it).</summary>
+    private const int MaskCacheBits = 5;
+
     private readonly Rule[] _rules;
     private readonly Group[] _groups;
     // Prefilters are immutable once built: the matchers of one pipeline (one per detection worker) share them.
     private readonly ConcurrentDictionary<string, Prefilter> _prefilters;
     private readonly ConcurrentDictionary<ulong, Prefilter> _prefiltersByMask;
-    private ulong _lastMask;
-    private Prefilter? _lastPrefilter;
+    private readonly GroupMaskTable? _groupMasks;
+    private readonly ulong[] _cachedMasks = new ulong[1 << MaskCacheBits];
+    private readonly Prefilter?[] _cachedPrefilters = new Prefilter?[1 << MaskCacheBits];
     private readonly int[] _ruleStamps;
     private readonly List<int> _applicable = [];
     private readonly List<int> _candidates = [];
@@ -87,6 +91,7 @@ public sealed class RuleMatcher
         _ruleStamps = new int[_rules.Length];
         _prefilters = new(StringComparer.Ordinal);
         _prefiltersByMask = new();
+        _groupMasks = GroupMaskTable.Create([.. _groups.Select(g => g.Representative)]);
     }
 
     /// <summary>A matcher over the same rules that shares <paramref name="sibling"/>'s groups and built prefilters (they are
@@ -102,6 +107,7 @@ public sealed class RuleMatcher
         _patternCount = sibling._patternCount;
         _prefilters = sibling._prefilters;
         _prefiltersByMask = sibling._prefiltersByMask;
+        _groupMasks = sibling._groupMasks;
         _ruleStamps = new int[_rules.Length];
     }
 
@@ -382,23 +388,18 @@ public sealed class RuleMatcher
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Prefilter? PrefilterByMask(in PacketHeader header)
     {
-        var mask = 0UL;
-        for (var g = 0; g < _groups.Length; g++)
-        {
-            if (_groups[g].Representative.MatchesTransport(header))
-            {
-                mask |= 1UL << g;
-            }
-        }
-
+        var mask = _groupMasks is not null ? _groupMasks.Mask(header) : GroupMaskByCalls(header);
         if (mask == 0)
         {
             return null;
         }
 
-        if (mask == _lastMask)
+        // A small direct-mapped cache of this worker's recent combinations (no hashing of a dictionary, no interlocked
+        // reads); behind it the prefilters every worker has built.
+        var slot = (int)(unchecked(mask * 0x9E3779B97F4A7C15UL) >> (64 - MaskCacheBits));
+        if (_cachedMasks[slot] == mask)
         {
-            return _lastPrefilter;
+            return _cachedPrefilters[slot];
         }
 
         if (!_prefiltersByMask.TryGetValue(mask, out var prefilter))
@@ -416,9 +417,30 @@ public sealed class RuleMatcher
             prefilter = _prefiltersByMask.GetOrAdd(mask, PrefilterFor(_applicable));
         }
 
-        _lastMask = mask;
-        _lastPrefilter = prefilter;
+        _cachedMasks[slot] = mask;
+        _cachedPrefilters[slot] = prefilter;
         return prefilter;
+    }
+
+    /// <summary>Whether the header-group mask comes from <see cref="GroupMaskTable"/> (up to 64 groups and 256 port classes), for the tests.</summary>
+    internal bool HasGroupMaskTable => _groupMasks is not null;
+
+    /// <summary>The header groups (up to 64) whose transport test holds, from the table where there is one.</summary>
+    internal ulong GroupMask(in PacketHeader header) => _groupMasks is not null ? _groupMasks.Mask(header) : GroupMaskByCalls(header);
+
+    /// <summary>The header groups (up to 64) whose transport test holds, one <see cref="Rule.MatchesTransport"/> call per group.</summary>
+    internal ulong GroupMaskByCalls(in PacketHeader header)
+    {
+        var mask = 0UL;
+        for (var g = 0; g < _groups.Length && g < 64; g++)
+        {
+            if (_groups[g].Representative.MatchesTransport(header))
+            {
+                mask |= 1UL << g;
+            }
+        }
+
+        return mask;
     }
 
     /// <summary>As <see cref="PrefilterByMask"/>, for more than 64 header groups: cached by the list of group numbers.</summary>
@@ -471,6 +493,10 @@ public sealed class RuleMatcher
         private const int MinWordBits = 13;
         private const int MaxWordBits = 16;
         private const int MaxStep = 13;
+
+        /// <summary>At most this many short patterns move from the window bitmap to the <see cref="SearchValues{T}"/> pass.</summary>
+        private const int MaxShortPatterns = 16;
+
         public Prefilter(Rule[] rules, int[] members, int searchValuesLimit)
         {
             var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -514,14 +540,24 @@ public sealed class RuleMatcher
             }
             else
             {
-                var shortOnes = keys.Where(k => k.Length < 4).ToArray();
+                // The sampling step is the shortest bitmap pattern's length − 3: a few short patterns (".php?", "union")
+                // among long ones would make every second window a gather. Up to MaxShortPatterns of the shortest go to
+                // SearchValues instead (which patterns under 4 bytes need anyway), as long as that lengthens the step.
+                var threshold = 4;
+                var shortBudget = Math.Max(patterns.Count(p => p.Length < 4), Math.Min(searchValuesLimit, MaxShortPatterns));
+                while (threshold < MaxStep && patterns.Count(p => p.Length < threshold + 1) <= shortBudget && patterns.Any(p => p.Length >= threshold + 1))
+                {
+                    threshold++;
+                }
+
+                var shortOnes = keys.Where(k => k.Length < threshold).ToArray();
                 Values = shortOnes.Length == 0 ? null : SearchValues.Create(shortOnes, StringComparison.OrdinalIgnoreCase);
-                var shortestLong = patterns.Where(p => p.Length >= 4).Min(p => p.Length);
+                var shortestLong = patterns.Where(p => p.Length >= threshold).Min(p => p.Length);
                 Step = Math.Min(shortestLong, MaxStep) - 4 + 1;
                 var entries = new Dictionary<uint, List<(int, int)>>();
                 for (var p = 0; p < patterns.Count; p++)
                 {
-                    if (patterns[p].Length < 4)
+                    if (patterns[p].Length < threshold)
                     {
                         continue;
                     }

@@ -614,6 +614,7 @@ public sealed class CapturePipeline
     {
         private readonly int[] _next = new int[8];
         private int _busy;
+        private bool _stopped;
 
         /// <summary>The first failure of a worker (not a cancellation), reported as the run's failure.</summary>
         public Exception? Failure;
@@ -630,16 +631,17 @@ public sealed class CapturePipeline
 
                 try
                 {
-                    while (Volatile.Read(ref Failure) is null && rounds.TryTakeCompleted(out var round))
+                    // After onDetection has thrown, no later round is emitted (the run ends with that exception).
+                    while (!_stopped && rounds.TryTakeCompleted(out var round))
                     {
                         Emit(round);
                         rounds.Return(round);
                     }
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch
                 {
-                    // Recorded before _busy is let go: once a callback failed, no thread emits again.
-                    Interlocked.CompareExchange(ref Failure, e, null);
+                    // Set before _busy is released below, so a worker that takes over sees it.
+                    _stopped = true;
                     throw;
                 }
                 finally
@@ -649,7 +651,7 @@ public sealed class CapturePipeline
                     Interlocked.Exchange(ref _busy, 0);
                 }
 
-                if (Volatile.Read(ref Failure) is not null || !rounds.HasCompleted)
+                if (_stopped || !rounds.HasCompleted)
                 {
                     return;
                 }

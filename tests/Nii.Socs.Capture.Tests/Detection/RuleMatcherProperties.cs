@@ -35,10 +35,21 @@ public class RuleMatcherProperties
     /// the patterns' words and random bytes, so the vector loop and its scalar tail both run.</summary>
     [Property(MaxTest = 40)]
     [Trait("Requirement", "R4.2")]
-    public Property R4_2_the_vectorised_window_filter_equals_the_scalar_filter_and_a_naive_per_rule_matcher()
+    public Property R4_2_the_vectorised_window_filter_equals_the_scalar_filter_and_a_naive_per_rule_matcher() =>
+        WindowFilterSameAsNaive(4, searchValuesLimit: 0);
+
+    /// <summary>As <see cref="R4_2_the_vectorised_window_filter_equals_the_scalar_filter_and_a_naive_per_rule_matcher"/> at the
+    /// default limit with fast patterns of 3–13 bytes: up to 16 of the shortest go to the <see cref="System.Buffers.SearchValues{T}"/>
+    /// pass, the rest to the window filter with a longer step, and the hits stay those of the naive matcher.</summary>
+    [Property(MaxTest = 40)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_short_fast_patterns_moved_out_of_the_window_filter_still_equal_a_naive_per_rule_matcher() =>
+        WindowFilterSameAsNaive(3, RuleMatcher.DefaultSearchValuesLimit);
+
+    private static Property WindowFilterSameAsNaive(int shortest, int searchValuesLimit)
     {
         var words =
-            from length in Gen.Choose(4, 13)
+            from length in Gen.Choose(shortest, 13)
             from letters in Gen.ArrayOf(Gen.Elements("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./=-_".ToCharArray()), length)
             select new string(letters);
         var gen =
@@ -63,8 +74,8 @@ public class RuleMatcherProperties
                 return false.Label($"generated rule rejected: {set.Errors[0]}");
             }
 
-            var vector = new RuleMatcher(set, searchValuesLimit: 0, vectorAnchors: true);
-            var scalar = new RuleMatcher(set, searchValuesLimit: 0, vectorAnchors: false);
+            var vector = new RuleMatcher(set, searchValuesLimit, vectorAnchors: true);
+            var scalar = new RuleMatcher(set, searchValuesLimit, vectorAnchors: false);
             var vectorHits = new List<Rule>();
             var scalarHits = new List<Rule>();
             var total = 0;
@@ -85,8 +96,90 @@ public class RuleMatcherProperties
                 total += expected.Length;
             }
 
-            return (!Avx2.IsSupported || vector.VectorBlocks > 0).Label("the AVX2 loop ran")
+            return (!Avx2.IsSupported || vector.PatternCount <= searchValuesLimit || vector.VectorBlocks > 0).Label("the AVX2 loop ran")
+                .Classify(vector.PatternCount > searchValuesLimit, "window filter")
                 .Classify(total == 0, "no hits").Classify(total > 0, "some hits");
+        });
+    }
+
+    /// <summary>The header-group mask from the precomputed tables (protocol, flow conditions, port classes, swapped ports for
+    /// <c>&lt;&gt;</c>) is the mask of one <see cref="Rule.MatchesTransport"/> call per group, on random rule headers (port
+    /// lists, ranges, negations, open ranges, bounds 0 and 65535) and random TCP, UDP, ICMP and other IPv4/IPv6 packets whose
+    /// ports are often the rules' own bounds or their neighbours.</summary>
+    [Property(MaxTest = 200)]
+    [Trait("Requirement", "R4.2")]
+    public Property R4_2_the_group_mask_table_equals_the_per_group_transport_test()
+    {
+        int[] named = [0, 1, 20, 21, 22, 53, 79, 80, 81, 443, 1023, 1024, 8080, 49151, 51000, 65534, 65535];
+        var port = Gen.OneOf(Gen.Elements(named), Gen.Choose(0, 65535));
+        var spec = Gen.OneOf(
+            Gen.Constant("any"),
+            port.Select(p => $"{p}"),
+            port.Select(p => $"!{p}"),
+            from a in port from b in port select $"{Math.Min(a, b)}:{Math.Max(a, b)}",
+            port.Select(p => $"{p}:"),
+            port.Select(p => $":{p}"),
+            from a in port from b in port select $"[{a},{b}]",
+            from a in port from b in port from c in port select $"[{Math.Min(a, b)}:{Math.Max(a, b)},!{c}]");
+        var flow = Gen.Elements(string.Empty, "flow:to_server;", "flow:to_client;", "flow:established;", "flow:not_established;",
+            "flow:to_server,established;", "flow:to_client,established;", "flow:to_server,not_established;");
+        var rule =
+            from protocol in Gen.Elements("tcp", "udp", "icmp", "ip")
+            from source in spec
+            from destination in spec
+            from direction in Gen.Elements("->", "<>")
+            from f in flow
+            select (protocol, source, destination, direction, f);
+        var packetPort = Gen.OneOf(Gen.Elements(named), Gen.Elements(named).Select(p => Math.Clamp(p + 1, 0, 65535)), Gen.Choose(0, 65535));
+        var packet =
+            from kind in Gen.Elements("tcp", "udp", "icmp", "gre", "tcp6", "icmp6")
+            from sourcePort in packetPort
+            from destinationPort in packetPort
+            from flags in Gen.Elements(0x02, 0x12, 0x10, 0x18, 0x00, 0x11)
+            select (kind, sourcePort, destinationPort, flags);
+        var gen =
+            from count in Gen.Choose(1, 64)
+            from rules in Gen.ArrayOf(rule, count)
+            from packets in Gen.ArrayOf(packet, 40)
+            select (rules, packets);
+        return Prop.ForAll(gen.ToArbitrary(), input =>
+        {
+            var text = input.rules.Select((r, i) => $"alert {r.protocol} any {r.source} {r.direction} any {r.destination} (msg:\"g\"; {r.f} content:\"x{i}\"; sid:{i + 1};)");
+            var set = RuleSet.Parse(string.Join('\n', text), "ports.rules", RuleVariables.ForScope(ScopeIndex.Empty));
+            if (set.Errors.Count > 0)
+            {
+                return false.Label($"generated rule rejected: {set.Errors[0]}");
+            }
+
+            var matcher = new RuleMatcher(set);
+            if (!matcher.HasGroupMaskTable)
+            {
+                return false.Label("no table was built");
+            }
+
+            var v4 = (IPAddress.Parse("192.0.2.1"), IPAddress.Parse("198.51.100.1"));
+            var v6 = (IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::2"));
+            foreach (var (kind, sourcePort, destinationPort, flags) in input.packets)
+            {
+                var frame = kind switch
+                {
+                    "tcp" => FrameBuilder.Tcp(v4.Item1, v4.Item2, (ushort)sourcePort, (ushort)destinationPort, (byte)flags, [1, 2, 3]),
+                    "tcp6" => FrameBuilder.Tcp(v6.Item1, v6.Item2, (ushort)sourcePort, (ushort)destinationPort, (byte)flags, [1, 2, 3]),
+                    "udp" => FrameBuilder.Udp(v4.Item1, v4.Item2, (ushort)sourcePort, (ushort)destinationPort, [1, 2, 3]),
+                    "icmp" => FrameBuilder.Icmp(v4.Item1, v4.Item2, 8, 0, [1, 2, 3]),
+                    "icmp6" => FrameBuilder.Icmp(v6.Item1, v6.Item2, 128, 0, [1, 2, 3]),
+                    _ => FrameBuilder.IP(v4.Item1, v4.Item2, 47, [0, 0, 8, 0, 1, 2, 3, 4]),
+                };
+                var header = Dissector.Dissect(LinkType.Raw, frame);
+                var table = matcher.GroupMask(header);
+                var calls = matcher.GroupMaskByCalls(header);
+                if (table != calls)
+                {
+                    return false.Label($"{kind} {sourcePort} -> {destinationPort} flags {flags:x2}: table {table:x16}, per group {calls:x16}");
+                }
+            }
+
+            return true.Classify(matcher.GroupCount > 8, "more than 8 groups");
         });
     }
 
