@@ -73,46 +73,49 @@ public sealed class ScopeIndex
     {
         ArgumentNullException.ThrowIfNull(assignments);
         var list = assignments.ToArray();
-        var byPrefix = new Dictionary<IPPrefix, List<string>>(list.Length);
-        foreach (var assignment in list)
-        {
-            if (!byPrefix.TryGetValue(assignment.Prefix, out var names))
-            {
-                names = new List<string>(1);
-                byPrefix.Add(assignment.Prefix, names);
-            }
 
-            names.Add(assignment.Participant.Value);
+        // The assignments in prefix order (Compare), then participant order (ordinal): each distinct prefix is one run,
+        // its participants sorted, a duplicate next to its twin. Sorted by hand over indices (a stable merge sort), so
+        // ReadyToRun precompiles it: a Dictionary or Array.Sort over IPPrefix would be compiled at run time.
+        var order = new int[list.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
         }
 
-        var prefixes = byPrefix.Keys.ToArray();
-        Array.Sort(prefixes, Compare);
-        var matches = new ScopeMatch[prefixes.Length];
-        for (var i = 0; i < prefixes.Length; i++)
+        SortIndices(order, (a, b) =>
         {
-            // Participants in ordinal order, each once (a duplicate assignment counts once).
-            var names = byPrefix[prefixes[i]];
-            if (names.Count > 1)
-            {
-                names.Sort(StringComparer.Ordinal);
-            }
+            var byPrefix = Compare(list[a].Prefix, list[b].Prefix);
+            return byPrefix != 0 ? byPrefix : string.CompareOrdinal(list[a].Participant.Value, list[b].Participant.Value);
+        });
 
-            var participants = new List<ParticipantId>(names.Count);
-            for (var n = 0; n < names.Count; n++)
+        var matches = new List<ScopeMatch>();
+        var participants = new List<ParticipantId>();
+        for (var run = 0; run < order.Length;)
+        {
+            var prefix = list[order[run]].Prefix;
+            var end = run;
+            participants.Clear();
+            while (end < order.Length && list[order[end]].Prefix == prefix)
             {
-                if (n == 0 || !string.Equals(names[n], names[n - 1], StringComparison.Ordinal))
+                // Participants in ordinal order, each once (a duplicate assignment counts once).
+                var participant = list[order[end]].Participant;
+                if (participants.Count == 0 || !string.Equals(participants[^1].Value, participant.Value, StringComparison.Ordinal))
                 {
-                    participants.Add(new ParticipantId(names[n]));
+                    participants.Add(participant);
                 }
+
+                end++;
             }
 
-            matches[i] = new ScopeMatch(i, prefixes[i], [.. participants]);
+            matches.Add(new ScopeMatch(matches.Count, prefix, [.. participants]));
+            run = end;
         }
 
         // IPv6 only: IPv4 answers come from the intervals (Intervals). Shorter prefixes first, so a longer
         // prefix's expanded slots overwrite the shorter one's.
         var v6Order = new List<int>();
-        for (var i = 0; i < matches.Length; i++)
+        for (var i = 0; i < matches.Count; i++)
         {
             if (matches[i].Prefix.IsIPv6)
             {
@@ -120,14 +123,15 @@ public sealed class ScopeIndex
             }
         }
 
-        v6Order.Sort((a, b) => matches[a].Prefix.Length != matches[b].Prefix.Length ? matches[a].Prefix.Length.CompareTo(matches[b].Prefix.Length) : a.CompareTo(b));
-        var v6 = new TrieBuilder(128);
-        foreach (var i in v6Order)
+        var v6Indices = v6Order.ToArray();
+        SortIndices(v6Indices, (a, b) => matches[a].Prefix.Length != matches[b].Prefix.Length ? matches[a].Prefix.Length.CompareTo(matches[b].Prefix.Length) : a.CompareTo(b));
+        var v6 = new TrieBuilder();
+        foreach (var i in v6Indices)
         {
-            v6.Insert(matches[i].Prefix.Bits, matches[i].Prefix.Length, i);
+            v6.Insert(matches[i].Prefix.High, matches[i].Prefix.Low, matches[i].Prefix.Length, i);
         }
 
-        return new ScopeIndex(matches, v6.Build(), list);
+        return new ScopeIndex([.. matches], v6.Build(), list);
     }
 
     /// <summary>Orders prefixes: IPv4 before IPv6, then by network address, then by length.</summary>
@@ -142,8 +146,45 @@ public sealed class ScopeIndex
             return family;
         }
 
-        var bits = x.Bits.CompareTo(y.Bits);
+        var bits = x.High != y.High ? x.High.CompareTo(y.High) : x.Low.CompareTo(y.Low);
         return bits != 0 ? bits : x.Length.CompareTo(y.Length);
+    }
+
+    /// <summary>A stable merge sort of indices (bottom-up, one scratch array).</summary>
+    private static void SortIndices(int[] items, Func<int, int, int> compare)
+    {
+        var source = items;
+        var target = new int[items.Length];
+        for (var width = 1; width < items.Length; width *= 2)
+        {
+            for (var left = 0; left < items.Length; left += 2 * width)
+            {
+                var middle = Math.Min(left + width, items.Length);
+                var right = Math.Min(left + (2 * width), items.Length);
+                int a = left, b = middle, t = left;
+                while (a < middle && b < right)
+                {
+                    target[t++] = compare(source[b], source[a]) < 0 ? source[b++] : source[a++];
+                }
+
+                while (a < middle)
+                {
+                    target[t++] = source[a++];
+                }
+
+                while (b < right)
+                {
+                    target[t++] = source[b++];
+                }
+            }
+
+            (source, target) = (target, source);
+        }
+
+        if (!ReferenceEquals(source, items))
+        {
+            source.CopyTo(items, 0);
+        }
     }
 
     /// <summary>The dense index of the longest registered prefix containing an address, or −1.</summary>
@@ -216,9 +257,11 @@ public sealed class ScopeIndex
         }
 
         Array.Sort(bounds, 0, count);
-        var starts = new List<uint>(count);
-        var results = new List<int>(count);
-        var stack = new Stack<int>();
+        var starts = new uint[count];
+        var results = new int[count];
+        var intervals = 0;
+        var stack = new int[Math.Max(v4, 1)];
+        var depth = 0;
         var next = 0;
         for (var b = 0; b < count; b++)
         {
@@ -228,30 +271,30 @@ public sealed class ScopeIndex
                 continue;
             }
 
-            while (next < v4 && (uint)matches[next].Prefix.Bits <= bound)
+            while (next < v4 && (uint)matches[next].Prefix.Low <= bound)
             {
-                var first = (uint)matches[next].Prefix.Bits;
-                while (stack.Count > 0 && Range(matches[stack.Peek()].Prefix).Last < first)
+                var first = (uint)matches[next].Prefix.Low;
+                while (depth > 0 && Range(matches[stack[depth - 1]].Prefix).Last < first)
                 {
-                    stack.Pop();
+                    depth--;
                 }
 
-                stack.Push(next++);
+                stack[depth++] = next++;
             }
 
-            while (stack.Count > 0 && Range(matches[stack.Peek()].Prefix).Last < bound)
+            while (depth > 0 && Range(matches[stack[depth - 1]].Prefix).Last < bound)
             {
-                stack.Pop();
+                depth--;
             }
 
-            var result = stack.Count > 0 ? stack.Peek() : -1;
-            if (results.Count > 0 && results[^1] == result)
+            var result = depth > 0 ? stack[depth - 1] : -1;
+            if (intervals > 0 && results[intervals - 1] == result)
             {
                 continue; // same answer as the interval before: one interval
             }
 
-            starts.Add(bound);
-            results.Add(result);
+            starts[intervals] = bound;
+            results[intervals++] = result;
         }
 
         var block = new int[(1 << 16) + 1];
@@ -259,7 +302,7 @@ public sealed class ScopeIndex
         for (var high = 0; high <= 1 << 16; high++)
         {
             var first = high == 1 << 16 ? uint.MaxValue : (uint)high << 16;
-            while (at + 1 < starts.Count && starts[at + 1] <= first)
+            while (at + 1 < intervals && starts[at + 1] <= first)
             {
                 at++;
             }
@@ -267,13 +310,13 @@ public sealed class ScopeIndex
             block[high] = at;
         }
 
-        return (block, [.. starts], [.. results]);
+        return (block, starts[..intervals], results[..intervals]);
     }
 
     /// <summary>The first and last address of an IPv4 prefix.</summary>
     private static (uint First, uint Last) Range(IPPrefix prefix)
     {
-        var first = (uint)prefix.Bits;
+        var first = (uint)prefix.Low;
         return (first, first | (uint)((1UL << (32 - prefix.Length)) - 1));
     }
 
@@ -326,13 +369,14 @@ public sealed class ScopeIndex
     /// <summary>A trie: per slot, the child node (0 for none) and the match index + 1 (0 for none), side by side so one lookup level touches one cache line.</summary>
     private sealed record Trie(int[] Slots, int Default);
 
-    private sealed class TrieBuilder(int width)
+    private sealed class TrieBuilder
     {
         private readonly List<int> _child = [.. new int[Fanout]];
         private readonly List<int> _match = [.. new int[Fanout]];
         private int _default;
 
-        public void Insert(UInt128 bits, int length, int index)
+        /// <summary>Inserts a 128-bit prefix given as two 64-bit halves.</summary>
+        public void Insert(ulong high, ulong low, int length, int index)
         {
             if (length == 0)
             {
@@ -344,7 +388,7 @@ public sealed class ScopeIndex
             var last = (length - 1) / Stride;
             for (var level = 0; level < last; level++)
             {
-                var slot = (node * Fanout) + Nibble(bits, level);
+                var slot = (node * Fanout) + Nibble(high, low, level);
                 if (_child[slot] == 0)
                 {
                     _child[slot] = _child.Count / Fanout;
@@ -356,7 +400,7 @@ public sealed class ScopeIndex
             }
 
             var fixedBits = length - (last * Stride);
-            var first = Nibble(bits, last) & ~((1 << (Stride - fixedBits)) - 1);
+            var first = Nibble(high, low, last) & ~((1 << (Stride - fixedBits)) - 1);
             var count = 1 << (Stride - fixedBits);
             for (var k = 0; k < count; k++)
             {
@@ -376,6 +420,12 @@ public sealed class ScopeIndex
             return new Trie(slots, _default);
         }
 
-        private int Nibble(UInt128 bits, int level) => (int)((bits >> (width - ((level + 1) * Stride))) & (Fanout - 1));
+        /// <summary>The 4-bit nibble at a level, counted from the top of the 128 bits.</summary>
+        private static int Nibble(ulong high, ulong low, int level)
+        {
+            var word = level < 64 / Stride ? high : low;
+            var shift = 64 - Stride - ((level % (64 / Stride)) * Stride);
+            return (int)((word >> shift) & (Fanout - 1));
+        }
     }
 }

@@ -113,6 +113,38 @@ public class PipelineWorkerProperties
         Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), seen);
     }
 
+    /// <summary>At the default capacity a file's reader that found every round in use sleeps until half are free, and a
+    /// worker with nothing to do sleeps until a few rounds are queued for it (or the reader waits or ends): stalls on either
+    /// side lose nothing and keep frame order.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [Trait("Requirement", "R4.2")]
+    public async Task At_the_default_capacity_batched_wake_ups_lose_nothing_and_keep_frame_order(int workers)
+    {
+        var scope = ScopeIndex.Create(ScopeFile.Parse(ScopeText, out _));
+        var rules = RuleSet.Parse("alert ip any any -> any any (sid:1;)", "all.rules", RuleVariables.ForScope(scope));
+        const int count = 12_000;
+        var frames = Enumerable.Range(0, count).Select(i => Frame((IPAddress.Parse("192.0.2.1"), IPAddress.Parse("198.51.100.1"), i % 5 == 0, (ushort)(1000 + (i % 61)), 80), i % 2 == 0, 0x18, 0, [(byte)i])).ToArray();
+        var pipeline = new CapturePipeline(scope, rules, new LoadGovernorOptions(), new FakeTimeProvider()) { Workers = workers };
+        var seen = new List<long>(count);
+        using var reader = Open(Capture(frames));
+        var summary = await pipeline.RunAsync(reader, d =>
+        {
+            // Stalls now and then: the reader fills every round and waits; then the workers catch up and wait in turn.
+            if (seen.Count % 4000 == 0)
+            {
+                Thread.Sleep(100);
+            }
+
+            seen.Add(d.Frame);
+        });
+
+        Assert.Equal(count, summary.InScope);
+        Assert.Equal(count, summary.Detections);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), seen);
+    }
+
     [Fact]
     [Trait("Requirement", "R4.2")]
     public async Task A_failing_detection_callback_ends_the_run_with_its_exception_and_leaves_no_thread_waiting()
