@@ -337,19 +337,8 @@ public readonly record struct IPPrefix
     public static (bool IsIPv6, UInt128 Bits) ToBits(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        Span<byte> bytes = stackalloc byte[16];
-        if (!address.TryWriteBytes(bytes, out var written))
-        {
-            throw new ArgumentException("The address could not be read.", nameof(address));
-        }
-
-        UInt128 value = 0;
-        for (var i = 0; i < written; i++)
-        {
-            value = (value << 8) | bytes[i];
-        }
-
-        return (written == 16, value);
+        var (isIPv6, high, low) = ToHalves(address);
+        return (isIPv6, new UInt128(high, low));
     }
 
     /// <summary>As <see cref="ToBits"/>, in two 64-bit halves (IPv4 in the low 32 bits of the low half).</summary>

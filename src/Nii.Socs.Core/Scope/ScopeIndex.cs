@@ -75,15 +75,15 @@ public sealed class ScopeIndex
         var list = assignments.ToArray();
 
         // The assignments in prefix order (Compare), then participant order (ordinal): each distinct prefix is one run,
-        // its participants sorted, a duplicate next to its twin. Sorted by hand over indices (a stable merge sort), so
-        // ReadyToRun precompiles it: a Dictionary or Array.Sort over IPPrefix would be compiled at run time.
+        // its participants sorted, a duplicate next to its twin. Indices are sorted, not the assignments: a Dictionary or
+        // Array.Sort over IPPrefix would be compiled at run time, a sort of int[] is precompiled by ReadyToRun.
         var order = new int[list.Length];
         for (var i = 0; i < order.Length; i++)
         {
             order[i] = i;
         }
 
-        SortIndices(order, (a, b) =>
+        Array.Sort(order, (a, b) =>
         {
             var byPrefix = Compare(list[a].Prefix, list[b].Prefix);
             return byPrefix != 0 ? byPrefix : string.CompareOrdinal(list[a].Participant.Value, list[b].Participant.Value);
@@ -124,7 +124,7 @@ public sealed class ScopeIndex
         }
 
         var v6Indices = v6Order.ToArray();
-        SortIndices(v6Indices, (a, b) => matches[a].Prefix.Length != matches[b].Prefix.Length ? matches[a].Prefix.Length.CompareTo(matches[b].Prefix.Length) : a.CompareTo(b));
+        Array.Sort(v6Indices, (a, b) => matches[a].Prefix.Length != matches[b].Prefix.Length ? matches[a].Prefix.Length.CompareTo(matches[b].Prefix.Length) : a.CompareTo(b));
         var v6 = new TrieBuilder();
         foreach (var i in v6Indices)
         {
@@ -148,43 +148,6 @@ public sealed class ScopeIndex
 
         var bits = x.High != y.High ? x.High.CompareTo(y.High) : x.Low.CompareTo(y.Low);
         return bits != 0 ? bits : x.Length.CompareTo(y.Length);
-    }
-
-    /// <summary>A stable merge sort of indices (bottom-up, one scratch array).</summary>
-    private static void SortIndices(int[] items, Func<int, int, int> compare)
-    {
-        var source = items;
-        var target = new int[items.Length];
-        for (var width = 1; width < items.Length; width *= 2)
-        {
-            for (var left = 0; left < items.Length; left += 2 * width)
-            {
-                var middle = Math.Min(left + width, items.Length);
-                var right = Math.Min(left + (2 * width), items.Length);
-                int a = left, b = middle, t = left;
-                while (a < middle && b < right)
-                {
-                    target[t++] = compare(source[b], source[a]) < 0 ? source[b++] : source[a++];
-                }
-
-                while (a < middle)
-                {
-                    target[t++] = source[a++];
-                }
-
-                while (b < right)
-                {
-                    target[t++] = source[b++];
-                }
-            }
-
-            (source, target) = (target, source);
-        }
-
-        if (!ReferenceEquals(source, items))
-        {
-            source.CopyTo(items, 0);
-        }
     }
 
     /// <summary>The dense index of the longest registered prefix containing an address, or −1.</summary>
