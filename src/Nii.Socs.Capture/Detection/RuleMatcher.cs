@@ -388,7 +388,7 @@ public sealed class RuleMatcher
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Prefilter? PrefilterByMask(in PacketHeader header)
     {
-        var mask = _groupMasks is not null ? _groupMasks.Mask(header) : GroupMaskByCalls(header);
+        var mask = GroupMask(header);
         if (mask == 0)
         {
             return null;

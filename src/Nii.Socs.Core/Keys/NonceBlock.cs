@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Nii.Socs.Core.Keys;
 
@@ -37,8 +36,7 @@ internal sealed class NonceBlock
             at = 0;
         }
 
-        // In range: at + destination.Length <= the block's length (checked above, or a fresh block of 4 KiB).
-        Unsafe.CopyBlockUnaligned(ref MemoryMarshal.GetReference(destination), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_block), at), (uint)destination.Length);
+        _block.AsSpan(at, destination.Length).CopyTo(destination);
         _at = at + destination.Length;
     }
 
